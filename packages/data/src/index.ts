@@ -1,0 +1,43 @@
+// @medxfer/data — MedMNIST for JavaScript. Portable core: no file system, no network of its own.
+export * from './errors.js';
+export { readNpy, encodeNpy, sizeOf, type NpyArray, type NpyData, type NpyDtype } from './npy.js';
+export { readNpz, type NpzArrays } from './npz.js';
+export { readZip, type ZipArchive, type ZipEntry } from './zip.js';
+export { crc32 } from './crc32.js';
+export { Md5, md5Hex, sha256Hex } from './md5.js';
+export {
+  CATALOGUE,
+  MEDMNIST_VERSION,
+  SPLITS,
+  availableSizes,
+  datasetFile,
+  datasetInfo,
+  isSingleLabel,
+  type DatasetFile,
+  type DatasetInfo,
+  type ImageSize,
+  type Split,
+  type Task,
+} from './catalogue.js';
+export { memoryStore, type FileStore } from './store.js';
+export { downloadBytes, type DownloadOptions, type DownloadProgress, type FetchLike } from './download.js';
+export {
+  asRGB,
+  classCounts,
+  imageAt,
+  loadMedMNIST,
+  openMedMNIST,
+  type ChecksumStatus,
+  type DatasetSplit,
+  type LoadOptions,
+  type MedMNIST,
+  type OpenOptions,
+} from './dataset.js';
+export { resizeBilinearPIL } from './transforms/resize.js';
+export { HALF_NORMALIZATION, IMAGENET_NORMALIZATION, NO_NORMALIZATION, channelStats, type Normalization } from './transforms/normalize.js';
+export { XRAY_AUGMENTATION, augmentImage, type Augmentation } from './transforms/augment.js';
+export { makeBatch, type FloatBatch, type ImageTransform } from './transforms/pipeline.js';
+export { batchIndices, prefetchBatches, type BatchPlan } from './batching.js';
+export { mixSeed, permutation, seededRandom, type Random } from './random.js';
+export { decodePng, encodePng, type RasterImage } from './png.js';
+export { montage, type MontageOptions } from './montage.js';

@@ -1,0 +1,57 @@
+// @medxfer/data/node — the Node.js adapters: a file-system store and the default dataset root.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { FileStore } from './store.js';
+
+/** The environment variable that moves the default dataset root. */
+export const ROOT_ENV = 'MEDMNIST_ROOT';
+
+/** `$MEDMNIST_ROOT`, else `~/.medmnist` (the Python package's default). */
+export function defaultRoot(env: Record<string, string | undefined> = process.env): string {
+  return resolve(env[ROOT_ENV] || join(homedir(), '.medmnist'));
+}
+
+/** Reads a file, or `undefined` when it does not exist. */
+export async function readFileIfExists(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes a file atomically: a temporary file in the same folder, flushed, then renamed over the
+ * target. A crash leaves the old file or the new one, never a part; the temporary file is removed on error.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** A {@link FileStore} over a folder (created on first write). */
+export function nodeStore(root: string = defaultRoot()): FileStore & { root: string } {
+  const dir = resolve(root);
+  return {
+    root: dir,
+    read: (name) => readFileIfExists(join(dir, name)),
+    writeAtomic: (name, bytes) => writeFileAtomic(join(dir, name), bytes),
+    locate: (name) => join(dir, name),
+  };
+}

@@ -1,0 +1,78 @@
+import type { DatasetSplit } from '../dataset.js';
+import { DataError } from '../errors.js';
+import type { Random } from '../random.js';
+import { augmentImage, type Augmentation } from './augment.js';
+import { channelStats, NO_NORMALIZATION, type Normalization } from './normalize.js';
+import { resizeBilinearPIL } from './resize.js';
+
+/** How images become model input. */
+export interface ImageTransform {
+  /** Output side in pixels (PIL-exact bilinear); default: the split's size. */
+  size?: number;
+  /** Output channels: 1 keeps grey, 3 repeats it (torchvision's `Grayscale(3)`); default: the source's. */
+  channels?: 1 | 3;
+  /** Default: none (values in [0, 1]). */
+  normalization?: Normalization;
+  /** Memory layout of the batch; tfjs convolutions take NHWC (default). */
+  layout?: 'NHWC' | 'NCHW';
+  /** Seeded augmentation, applied after resizing and before normalising. Needs `random`. */
+  augmentation?: Augmentation;
+}
+
+/** A batch of images as floats plus their labels. */
+export interface FloatBatch {
+  readonly images: Float32Array;
+  /** `[n, H, W, C]` or `[n, C, H, W]`. */
+  readonly shape: readonly [number, number, number, number];
+  /** `n × labelWidth` label values. */
+  readonly labels: Uint8Array;
+  readonly indices: ArrayLike<number>;
+}
+
+/**
+ * Turns the images at `indices` into one float batch: resize → grey to 3 channels → [0, 1] →
+ * augment → normalise, the order of the notebook's torchvision `Compose`.
+ */
+export function makeBatch(split: DatasetSplit, indices: ArrayLike<number>, transform: ImageTransform = {}, random?: Random): FloatBatch {
+  if (split.info.dimensions === 3) throw new DataError('UNSUPPORTED', `${split.info.flag} is 3D; image batches are for 2D datasets`);
+  const [h, w] = split.imageShape as [number, number];
+  const srcChannels = split.imageShape[2] ?? 1;
+  const size = transform.size ?? h;
+  const channels = transform.channels ?? srcChannels;
+  if (channels !== srcChannels && srcChannels !== 1) {
+    throw new DataError('BAD_TRANSFORM', `cannot turn ${srcChannels}-channel images into ${channels} channels`);
+  }
+  const norm = transform.normalization ?? NO_NORMALIZATION;
+  if (norm.mean.length !== 1 && norm.mean.length !== channels) {
+    throw new DataError('BAD_TRANSFORM', `normalisation has ${norm.mean.length} channel statistics for ${channels}-channel images`);
+  }
+  if (transform.augmentation && !random) throw new DataError('BAD_TRANSFORM', 'augmentation needs a seeded random source');
+  const n = indices.length;
+  const plane = size * size;
+  const perImage = plane * channels;
+  const images = new Float32Array(n * perImage);
+  const labels = new Uint8Array(n * split.labelWidth);
+  const srcLength = h * w * srcChannels;
+  const resized = new Uint8Array(size * size * srcChannels);
+  const floats = new Float32Array(size * size * srcChannels);
+  const augmented = new Float32Array(size * size * srcChannels);
+  const stats = Array.from({ length: channels }, (_, c) => channelStats(norm, c)).map(({ mean, std }) => ({ mean: Math.fround(mean), std: Math.fround(std) }));
+  const nchw = transform.layout === 'NCHW';
+  for (let b = 0; b < n; b++) {
+    const index = indices[b]!;
+    resizeBilinearPIL(split.images.subarray(index * srcLength, (index + 1) * srcLength), h, w, srcChannels, size, size, resized);
+    for (let i = 0; i < resized.length; i++) floats[i] = Math.fround(resized[i]! / 255);
+    const pixels = transform.augmentation ? augmentImage(floats, size, srcChannels, transform.augmentation, random!, augmented) : floats;
+    const base = b * perImage;
+    for (let p = 0; p < plane; p++) {
+      for (let c = 0; c < channels; c++) {
+        const v = pixels[p * srcChannels + (srcChannels === 1 ? 0 : c)]!;
+        const { mean, std } = stats[c]!;
+        images[nchw ? base + c * plane + p : base + p * channels + c] = Math.fround(Math.fround(v - mean) / std);
+      }
+    }
+    labels.set(split.labels.subarray(index * split.labelWidth, (index + 1) * split.labelWidth), b * split.labelWidth);
+  }
+  const shape: [number, number, number, number] = nchw ? [n, channels, size, size] : [n, size, size, channels];
+  return { images, shape, labels, indices };
+}

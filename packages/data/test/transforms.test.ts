@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  augmentImage,
+  batchIndices,
+  IMAGENET_NORMALIZATION,
+  makeBatch,
+  openMedMNIST,
+  prefetchBatches,
+  readNpy,
+  resizeBilinearPIL,
+  seededRandom,
+  type DatasetSplit,
+} from '@medxfer/data';
+import { sharedPath } from '../../../test-support/paths.js';
+import { pneumoniaBytes } from './helpers.js';
+
+const reference = (name: string) => readNpy(new Uint8Array(readFileSync(sharedPath('fixtures', 'reference', name))));
+const indices = JSON.parse(readFileSync(sharedPath('fixtures', 'reference', 'metrics-reference.json'), 'utf8')).source_indices as number[];
+const train = (): DatasetSplit => openMedMNIST(pneumoniaBytes(), { flag: 'pneumoniamnist', verify: false }).splits.train;
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+};
+
+describe("the notebook's transform against torchvision", () => {
+  it('the source images are the shared train images at the recorded indices', () => {
+    const source = reference('transform-source.npy');
+    const split = train();
+    const mine = new Uint8Array(4 * 784);
+    indices.forEach((index, k) => mine.set(split.images.subarray(index * 784, (index + 1) * 784), k * 784));
+    expect(Buffer.from(mine).equals(Buffer.from(source.data as Uint8Array))).toBe(true);
+  });
+
+  for (const size of [224, 64, 28]) {
+    it(`Resize(${size}) + Grayscale(3) + ToTensor + Normalize(ImageNet) matches to 1e-6 (NCHW)`, () => {
+      const expected = reference(`transform-imagenet-${size}.npy`);
+      const batch = makeBatch(train(), indices, { size, channels: 3, normalization: IMAGENET_NORMALIZATION, layout: 'NCHW' });
+      expect(batch.shape).toEqual(expected.shape);
+      expect(maxAbsDiff(batch.images, expected.data as Float32Array)).toBeLessThanOrEqual(1e-6);
+    });
+  }
+
+  it('NHWC holds the same values, transposed', () => {
+    const nchw = makeBatch(train(), indices, { size: 64, channels: 3, normalization: IMAGENET_NORMALIZATION, layout: 'NCHW' });
+    const nhwc = makeBatch(train(), indices, { size: 64, channels: 3, normalization: IMAGENET_NORMALIZATION });
+    expect(nhwc.shape).toEqual([4, 64, 64, 3]);
+    for (const [n, c, y, x] of [[0, 0, 0, 0], [1, 2, 10, 63], [3, 1, 40, 5]] as const) {
+      expect(nhwc.images[((n * 64 + y) * 64 + x) * 3 + c]).toBe(nchw.images[((n * 3 + c) * 64 + y) * 64 + x]);
+    }
+    expect(Array.from(nhwc.labels)).toEqual(indices.map((i) => train().labels[i]));
+  });
+
+  it('resizing a constant image keeps it constant; identity size copies', () => {
+    const flat = new Uint8Array(28 * 28).fill(77);
+    expect(new Set(resizeBilinearPIL(flat, 28, 28, 1, 97, 97))).toEqual(new Set([77]));
+    expect(new Set(resizeBilinearPIL(flat, 28, 28, 1, 13, 13))).toEqual(new Set([77]));
+  });
+});
+
+describe('seeded augmentation', () => {
+  const image = Float32Array.from({ length: 16 * 16 }, (_, i) => (i % 16) / 15);
+
+  it('flip mirrors exactly; no options is the identity', () => {
+    const flipped = augmentImage(image, 16, 1, { hflip: 1 }, seededRandom(1));
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) expect(flipped[y * 16 + x]).toBeCloseTo(image[y * 16 + 15 - x]!, 6);
+    expect(augmentImage(image, 16, 1, {}, seededRandom(1))).toEqual(image);
+  });
+
+  it('the same seed gives the same result, another seed another', () => {
+    const aug = { rotate: 10, cropScale: [0.8, 1] as const, translate: 0.1, brightness: 0.1, contrast: 0.1 };
+    const a = augmentImage(image, 16, 1, aug, seededRandom(7));
+    expect(augmentImage(image, 16, 1, aug, seededRandom(7))).toEqual(a);
+    expect(augmentImage(image, 16, 1, aug, seededRandom(8))).not.toEqual(a);
+    for (const v of a) expect(v >= 0 && v <= 1).toBe(true);
+  });
+
+  it('a batch with augmentation needs a random source', () => {
+    expect(() => makeBatch(train(), [0], { augmentation: { hflip: 0.5 } })).toThrow(/augmentation needs a seeded random source/);
+  });
+});
+
+describe('batching', () => {
+  it('covers every index once per epoch, seeded, with dropLast', () => {
+    const a = batchIndices(10, { batchSize: 3, seed: 42 });
+    expect(a.map((b) => b.length)).toEqual([3, 3, 3, 1]);
+    expect([...a.flatMap((b) => [...b])].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(batchIndices(10, { batchSize: 3, seed: 42 })).toEqual(a);
+    expect(batchIndices(10, { batchSize: 3, seed: 42, epoch: 1 })).not.toEqual(a);
+    expect(batchIndices(10, { batchSize: 3, seed: 42, dropLast: true })).toHaveLength(3);
+    expect(batchIndices(4, { batchSize: 2, shuffle: false }).map((b) => [...b])).toEqual([[0, 1], [2, 3]]);
+    expect(() => batchIndices(4, { batchSize: 0 })).toThrow(/positive integer/);
+  });
+
+  it('prefetch yields every batch in order and prepares the next one ahead', async () => {
+    const made: number[] = [];
+    const seen: number[] = [];
+    for await (const b of prefetchBatches(batchIndices(6, { batchSize: 2, shuffle: false }), (_, i) => (made.push(i), i))) {
+      seen.push(b);
+      expect(made.length).toBeGreaterThanOrEqual(Math.min(b + 2, 3));
+    }
+    expect(seen).toEqual([0, 1, 2]);
+  });
+});
