@@ -1,0 +1,9 @@
+// @medxfer/models — torchvision-exact ResNet18 for TensorFlow.js and a safe PyTorch checkpoint importer.
+export * from './errors.js';
+export { BLOCKS, FEATURES, PARAM_GROUPS, groupOf, type ParamGroup } from './resnet/architecture.js';
+export { ResNet18, type BatchNormMode, type ForwardOptions, type ResNet18Options, type StateTensor } from './resnet/model.js';
+export { greyStemConv } from './resnet/grey-stem.js';
+export { batchNorm, BN_EPSILON, BN_MOMENTUM } from './ops/batchnorm.js';
+export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './ops/conv2d.js';
+export { loadStateDict, stateDict, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
+export * from './checkpoint/index.js';

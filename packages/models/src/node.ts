@@ -1,0 +1,2 @@
+// @medxfer/models/node — file-system helpers for Node.js.
+export * from './index.js';

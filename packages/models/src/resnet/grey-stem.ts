@@ -1,0 +1,20 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { channelStats, type Normalization } from '@medxfer/data';
+import { conv2d } from '../ops/conv2d.js';
+
+/**
+ * conv1 on grey input with the notebook's grey→RGB and per-channel normalisation folded in, exactly.
+ * With x_c = (g − m_c)/s_c:  Σ_c W_c ∗ x_c = (Σ_c W_c/s_c) ∗ g − (Σ_c W_c·m_c/s_c) ∗ 𝟙,
+ * where 𝟙 is 1 inside the image and 0 in the zero padding (the 3-channel path pads after normalising),
+ * so the second term is a position-dependent bias, computed by convolving the all-ones image.
+ * Both folded kernels are derived from the 3-channel weight on each call, so training updates it.
+ */
+export function greyStemConv(grey: tf.Tensor4D, weight: tf.Tensor4D, norm: Normalization): tf.Tensor4D {
+  const [, h, w] = grey.shape;
+  const scale = tf.tensor4d([0, 1, 2].map((c) => 1 / channelStats(norm, c).std), [1, 1, 3, 1]);
+  const shift = tf.tensor4d([0, 1, 2].map((c) => channelStats(norm, c).mean / channelStats(norm, c).std), [1, 1, 3, 1]);
+  const greyKernel = tf.sum(tf.mul(weight, scale), 2, true) as tf.Tensor4D;
+  const biasKernel = tf.sum(tf.mul(weight, shift), 2, true) as tf.Tensor4D;
+  const bias = conv2d(tf.ones([1, h, w, 1]), biasKernel, { stride: 2, pad: 3, inputGrad: false });
+  return tf.sub(conv2d(grey, greyKernel, { stride: 2, pad: 3, inputGrad: false }), bias);
+}

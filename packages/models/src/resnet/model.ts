@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { mixSeed, seededRandom, type Normalization } from '@medxfer/data';
+import { InputShapeError } from '../errors.js';
+import { batchNorm, type BatchNormParams } from '../ops/batchnorm.js';
+import { conv2d } from '../ops/conv2d.js';
+import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, type ConvSpec, type ParamGroup } from './architecture.js';
+import { kaimingConv, linearInit } from './init.js';
+import { greyStemConv } from './grey-stem.js';
+
+export type BatchNormMode = 'train' | 'frozen';
+
+/** How one forward pass runs. */
+export interface ForwardOptions {
+  /** BatchNorm mode, for every group or per group (groups not named are frozen). Default `frozen` (eval). */
+  bn?: BatchNormMode | Partial<Record<ParamGroup, BatchNormMode>>;
+  /** Move the running stats of BatchNorms in `train` mode (default: true when any BN trains). */
+  updateStats?: boolean;
+  /** Collect intermediate activations (torchvision module names) into this map; for parity checks. */
+  capture?: Map<string, tf.Tensor>;
+}
+
+export interface ResNet18Options {
+  /** Outputs of `fc` (default 1000, ImageNet's). */
+  numClasses?: number;
+  /**
+   * `rgb` (default): 3-channel input, normalised by the caller, as torchvision.
+   * `grey`: 1-channel input in [0, 1]; the notebook's grey→3 channels and per-channel `normalization` are
+   * folded into conv1 exactly, so grey images cost one channel. conv1 keeps its 3-channel weights.
+   * `single`: a plain 1-channel conv1 (`conv1.weight` is [64, 1, 7, 7]), for training from scratch.
+   */
+  input?: 'rgb' | 'grey' | 'single';
+  /** The normalisation folded in by `grey` input (ImageNet's by default). */
+  normalization?: Normalization;
+  /** Seed of the random initialisation (torchvision's schemes). */
+  seed?: number;
+}
+
+/** A tensor of the model's state, in PyTorch's layout (OIHW convs, [out, in] linear). */
+export interface StateTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+const IMAGENET: Normalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+/**
+ * torchvision's ResNet18 on raw tfjs ops: symmetric explicit padding, PyTorch BatchNorm semantics
+ * per group, and explicit backward passes that run on every backend (cpu, wasm, webgl, webgpu).
+ * Parameters are tfjs variables keyed by torchvision's names, in tfjs layouts (HWIO convs, [in, out] fc).
+ */
+export class ResNet18 {
+  readonly numClasses: number;
+  readonly input: 'rgb' | 'grey' | 'single';
+  readonly normalization: Normalization | undefined;
+  /** Trainable parameters by torchvision name. */
+  readonly params = new Map<string, tf.Variable>();
+  /** BatchNorm running statistics by torchvision name (not trainable). */
+  readonly buffers = new Map<string, tf.Variable>();
+  /** `num_batches_tracked` per BatchNorm prefix. */
+  readonly batchesTracked = new Map<string, number>();
+  private disposed = false;
+
+  constructor(options: ResNet18Options = {}) {
+    this.numClasses = options.numClasses ?? 1000;
+    this.input = options.input ?? 'rgb';
+    this.normalization = this.input === 'grey' ? (options.normalization ?? IMAGENET) : undefined;
+    if (!Number.isInteger(this.numClasses) || this.numClasses < 1) throw new InputShapeError(`numClasses must be a positive integer, got ${this.numClasses}`);
+    const random = seededRandom(mixSeed(options.seed ?? 0, 1));
+    const convs: ConvSpec[] = [
+      { name: 'conv1', inChannels: this.input === 'single' ? 1 : 3, outChannels: 64, kernel: 7, stride: 2, pad: 3 },
+      ...BLOCKS.flatMap((b) => [b.conv1, b.conv2, ...(b.downsample ? [b.downsample] : [])]),
+    ];
+    for (const c of convs) {
+      const count = c.kernel * c.kernel * c.inChannels * c.outChannels;
+      this.addParam(`${c.name}.weight`, tf.tensor4d(kaimingConv(c.outChannels, c.kernel, count, random), [c.kernel, c.kernel, c.inChannels, c.outChannels]));
+      const bn = c.name === 'conv1' ? 'bn1' : bnAfter(c.name);
+      this.addParam(`${bn}.weight`, tf.ones([c.outChannels]));
+      this.addParam(`${bn}.bias`, tf.zeros([c.outChannels]));
+      this.buffers.set(`${bn}.running_mean`, tf.variable(tf.zeros([c.outChannels]), false));
+      this.buffers.set(`${bn}.running_var`, tf.variable(tf.ones([c.outChannels]), false));
+      this.batchesTracked.set(bn, 0);
+    }
+    this.replaceHead(this.numClasses, mixSeed(options.seed ?? 0, 2));
+  }
+
+  private addParam(name: string, value: tf.Tensor): void {
+    this.params.get(name)?.dispose();
+    this.params.set(name, tf.variable(value, true));
+    value.dispose();
+  }
+
+  /** Replaces `fc` with a freshly initialised layer of `numClasses` outputs (the notebook's `model.fc = Linear(512, 2)`). */
+  replaceHead(numClasses: number, seed = 0): void {
+    const { weight, bias } = linearInit(FEATURES, numClasses, seed);
+    // nn.Linear draws weight [out, in]; stored transposed as [in, out].
+    this.addParam('fc.weight', tf.tidy(() => tf.transpose(tf.tensor2d(weight, [numClasses, FEATURES]))));
+    this.addParam('fc.bias', tf.tensor1d(bias));
+    (this as { numClasses: number }).numClasses = numClasses;
+  }
+
+  /** Names of the trainable parameters in the given groups (all groups by default). */
+  parameterNames(groups: readonly ParamGroup[] = PARAM_GROUPS): string[] {
+    return [...this.params.keys()].filter((n) => groups.includes(groupOf(n)));
+  }
+
+  /** Number of trainable scalars (ResNet18 with 1000 classes: 11,689,512). */
+  countParameters(groups?: readonly ParamGroup[]): number {
+    return this.parameterNames(groups).reduce((sum, n) => sum + this.params.get(n)!.size, 0);
+  }
+
+  private bnParams(prefix: string): BatchNormParams {
+    return {
+      gamma: this.params.get(`${prefix}.weight`)! as tf.Tensor as tf.Tensor1D,
+      beta: this.params.get(`${prefix}.bias`)! as tf.Tensor as tf.Tensor1D,
+      runningMean: this.buffers.get(`${prefix}.running_mean`)!,
+      runningVar: this.buffers.get(`${prefix}.running_var`)!,
+    };
+  }
+
+  private checkInput(x: tf.Tensor): asserts x is tf.Tensor4D {
+    if (this.disposed) throw new InputShapeError('this model was disposed');
+    const channels = this.input === 'rgb' ? 3 : 1;
+    if (x.rank !== 4 || x.shape[3] !== channels) {
+      throw new InputShapeError(`ResNet18 (${this.input} input) takes NHWC images [N, H, W, ${channels}], got [${x.shape.join(', ')}]`);
+    }
+    if (x.shape[1]! < 28 || x.shape[2]! < 28) throw new InputShapeError(`ResNet18 needs images of at least 28×28, got ${x.shape[1]}×${x.shape[2]}`);
+  }
+
+  /** The pooled 512-d features: everything but `fc`. */
+  features(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    this.checkInput(x);
+    const modeOf = (group: ParamGroup): BatchNormMode => (typeof options.bn === 'string' ? options.bn : (options.bn?.[group] ?? 'frozen'));
+    const anyTrain = PARAM_GROUPS.some((g) => modeOf(g) === 'train');
+    const updateStats = options.updateStats ?? anyTrain;
+    const capture = (name: string, t: tf.Tensor) => {
+      if (options.capture) options.capture.set(name, tf.keep(tf.clone(t)));
+    };
+    const bn = (prefix: string, t: tf.Tensor4D, group: ParamGroup) => {
+      const mode = modeOf(group);
+      if (mode === 'train' && updateStats) this.batchesTracked.set(prefix, this.batchesTracked.get(prefix)! + 1);
+      return batchNorm(t, this.bnParams(prefix), mode, updateStats);
+    };
+    const convOf = (spec: { name: string; stride: number; pad: number }, t: tf.Tensor4D, inputGrad = true) =>
+      conv2d(t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, { stride: spec.stride, pad: spec.pad, inputGrad });
+
+    const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
+    let h: tf.Tensor4D = this.input === 'grey' ? greyStemConv(x, conv1Weight, this.normalization!) : conv2d(x, conv1Weight, { stride: 2, pad: 3, inputGrad: false });
+    capture('conv1', h);
+    h = bn('bn1', h, 'stem');
+    capture('bn1', h);
+    h = tf.relu(h);
+    capture('relu', h);
+    h = tf.maxPool(h, 3, 2, 1);
+    capture('maxpool', h);
+    for (const block of BLOCKS) {
+      let out = tf.relu(bn(bnAfter(block.conv1.name), convOf(block.conv1, h), block.group));
+      out = bn(bnAfter(block.conv2.name), convOf(block.conv2, out), block.group);
+      const identity = block.downsample ? bn(bnAfter(block.downsample.name), convOf(block.downsample, h), block.group) : h;
+      h = tf.relu(tf.add(out, identity)) as tf.Tensor4D;
+      if (block.prefix.endsWith('.1')) capture(block.prefix.slice(0, -2), h);
+    }
+    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+    capture('avgpool', pooled);
+    return pooled;
+  }
+
+  /** `fc`: logits from pooled features. */
+  head(features: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(features, this.params.get('fc.weight')! as tf.Tensor as tf.Tensor2D), this.params.get('fc.bias')!) as tf.Tensor2D;
+  }
+
+  /** Logits `[N, numClasses]` for NHWC input. Eval mode (frozen BN) unless `options.bn` says otherwise. */
+  apply(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    const logits = this.head(this.features(x, options));
+    if (options.capture) options.capture.set('fc', tf.keep(tf.clone(logits)));
+    return logits;
+  }
+
+  /** Inference in eval mode, inside `tf.tidy`. */
+  predict(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => this.apply(x));
+  }
+
+  /** Every variable (parameters and running stats), for optimisers, checkpoints and disposal. */
+  allVariables(): Map<string, tf.Variable> {
+    return new Map([...this.params, ...this.buffers]);
+  }
+
+  dispose(): void {
+    for (const v of this.allVariables().values()) v.dispose();
+    this.params.clear();
+    this.buffers.clear();
+    this.disposed = true;
+  }
+}
+
+export { groupOf };
