@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import './register-gradients.js';
 
 /** PyTorch's BatchNorm2d defaults: eps 1e-5, momentum 0.1 (new = 0.9·old + 0.1·batch). */
 export const BN_EPSILON = 1e-5;

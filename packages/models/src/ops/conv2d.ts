@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import './register-gradients.js';
 
 /** A 2D convolution as torchvision uses it: NHWC input, HWIO filter, symmetric zero padding, no bias. */
 export interface Conv2dSpec {
