@@ -156,3 +156,17 @@ export function asRGB(split: DatasetSplit): DatasetSplit {
   for (let i = 0, j = 0; i < pixels; i++, j += 3) rgb[j] = rgb[j + 1] = rgb[j + 2] = split.images[i]!;
   return { ...split, imageShape: [...split.imageShape, 3], images: rgb };
 }
+
+/** A split holding only the images at `indices` (in that order): for demos, quick runs and folds. */
+export function subsetSplit(split: DatasetSplit, indices: ArrayLike<number>): DatasetSplit {
+  const length = split.images.length / split.count;
+  const images = new Uint8Array(indices.length * length);
+  const labels = new Uint8Array(indices.length * split.labelWidth);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (!Number.isInteger(i) || i < 0 || i >= split.count) throw new UnknownDatasetError(`image ${i} is out of range 0..${split.count - 1}`);
+    images.set(split.images.subarray(i * length, (i + 1) * length), k * length);
+    labels.set(split.labels.subarray(i * split.labelWidth, (i + 1) * split.labelWidth), k * split.labelWidth);
+  }
+  return { ...split, count: indices.length, images, labels };
+}

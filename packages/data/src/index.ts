@@ -27,6 +27,7 @@ export {
   imageAt,
   loadMedMNIST,
   openMedMNIST,
+  subsetSplit,
   type ChecksumStatus,
   type DatasetSplit,
   type LoadOptions,

@@ -76,8 +76,8 @@ export class ResNet18 {
       const bn = c.name === 'conv1' ? 'bn1' : bnAfter(c.name);
       this.addParam(`${bn}.weight`, tf.ones([c.outChannels]));
       this.addParam(`${bn}.bias`, tf.zeros([c.outChannels]));
-      this.buffers.set(`${bn}.running_mean`, tf.variable(tf.zeros([c.outChannels]), false));
-      this.buffers.set(`${bn}.running_var`, tf.variable(tf.ones([c.outChannels]), false));
+      this.buffers.set(`${bn}.running_mean`, tf.tidy(() => tf.variable(tf.zeros([c.outChannels]), false)));
+      this.buffers.set(`${bn}.running_var`, tf.tidy(() => tf.variable(tf.ones([c.outChannels]), false)));
       this.batchesTracked.set(bn, 0);
     }
     this.replaceHead(this.numClasses, mixSeed(options.seed ?? 0, 2));

@@ -59,7 +59,7 @@ export abstract class Optimizer {
     for (const [name, { step, slots }] of Object.entries(state.params)) {
       this.steps.set(name, step);
       const byName = new Map<string, tf.Variable>();
-      for (const [slot, { shape, data }] of Object.entries(slots)) byName.set(slot, tf.variable(tf.tensor(Float32Array.from(data), shape), false));
+      for (const [slot, { shape, data }] of Object.entries(slots)) byName.set(slot, tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(data), shape), false)));
       this.slots.set(name, byName);
     }
   }

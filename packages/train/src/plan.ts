@@ -1,0 +1,79 @@
+import { PARAM_GROUPS, type ParamGroup } from '@medxfer/models';
+import type { Augmentation } from '@medxfer/data';
+import { PlanError } from './errors.js';
+import type { Schedule } from './schedule.js';
+
+export type OptimizerSpec =
+  | { kind: 'adam' | 'adamw'; betas?: readonly [number, number]; eps?: number }
+  | { kind: 'sgd'; momentum?: number; nesterov?: boolean; dampening?: number };
+
+/** One phase of training: which groups learn, how fast, with what. Plans are data. */
+export interface Phase {
+  readonly name: string;
+  readonly epochs: number;
+  /** Groups whose parameters update; the others are frozen. */
+  readonly train: readonly ParamGroup[];
+  /** Peak learning rate, one for all groups or per group (discriminative learning rates). */
+  readonly lr: number | Readonly<Partial<Record<ParamGroup, number>>>;
+  readonly optimizer: OptimizerSpec;
+  /** Weight decay on conv/linear weights; never on BatchNorm parameters or biases. Default 0. */
+  readonly weightDecay?: number;
+  readonly schedule?: Schedule;
+  /**
+   * BatchNorm mode of the groups that do not train: `train` uses batch statistics and moves the running
+   * stats (what PyTorch does after `requires_grad=False` in `model.train()`, the notebook's behaviour);
+   * `frozen` uses the running stats (what transfer learning usually wants; enables the feature cache).
+   */
+  readonly frozenBn?: 'train' | 'frozen';
+  /** Apply the plan's augmentation in this phase (default true when the plan has one). */
+  readonly augment?: boolean;
+}
+
+export interface LossSpec {
+  readonly labelSmoothing?: number;
+  /** Per-class weights, or `balanced` (n / (classes · count_c), as sklearn). */
+  readonly classWeights?: readonly number[] | 'balanced';
+}
+
+/** A complete recipe: phases run in order over the same model. */
+export interface Plan {
+  readonly name: string;
+  readonly phases: readonly Phase[];
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly loss?: LossSpec;
+  readonly augmentation?: Augmentation;
+  /** Keep the weights of the epoch with the best value of this validation metric (restored at the end). */
+  readonly keepBest?: { metric: 'auc' | 'acc' | 'loss' };
+  /** Exponential moving average of the weights used for evaluation (e.g. 0.999); off when absent. */
+  readonly ema?: number;
+}
+
+/** The learning rate of `group` in `phase`. */
+export function groupLr(phase: Phase, group: ParamGroup): number {
+  if (typeof phase.lr === 'number') return phase.lr;
+  const lr = phase.lr[group];
+  if (lr === undefined) throw new PlanError(`phase "${phase.name}" trains ${group} but gives it no learning rate`);
+  return lr;
+}
+
+/** Checks a plan and names the first problem. */
+export function validatePlan(plan: Plan): void {
+  const bad = (msg: string) => {
+    throw new PlanError(`plan "${plan.name}": ${msg}`);
+  };
+  if (!Number.isInteger(plan.batchSize) || plan.batchSize < 1) bad(`batch size must be a positive integer, got ${plan.batchSize}`);
+  if (plan.phases.length === 0) bad('it has no phases');
+  for (const phase of plan.phases) {
+    if (!Number.isInteger(phase.epochs) || phase.epochs < 0) bad(`phase "${phase.name}" epochs must be a whole number ≥ 0, got ${phase.epochs}`);
+    if (phase.train.length === 0) bad(`phase "${phase.name}" trains no group`);
+    for (const g of phase.train) if (!PARAM_GROUPS.includes(g)) bad(`phase "${phase.name}" names unknown group "${g}" (groups: ${PARAM_GROUPS.join(', ')})`);
+    for (const g of phase.train) {
+      const lr = groupLr(phase, g);
+      if (!(lr > 0) || !Number.isFinite(lr)) bad(`phase "${phase.name}" learning rate of ${g} must be a positive number, got ${lr}`);
+    }
+    if ((phase.weightDecay ?? 0) < 0) bad(`phase "${phase.name}" weight decay must be ≥ 0`);
+  }
+  const ls = plan.loss?.labelSmoothing ?? 0;
+  if (ls < 0 || ls >= 1) bad(`label smoothing must be in [0, 1), got ${ls}`);
+}

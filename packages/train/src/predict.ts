@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
+import type { ResNet18 } from '@medxfer/models';
+
+/** Softmax probabilities `[count × classes]` of a whole split in eval mode, batch by batch. */
+export function predictSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = 64): Float32Array {
+  const classes = model.numClasses;
+  const out = new Float32Array(split.count * classes);
+  let at = 0;
+  for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
+    const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
+    const probs = tf.tidy(() => tf.softmax(model.apply(tf.tensor4d(batch.images, [...batch.shape]))).dataSync() as Float32Array);
+    out.set(probs, at);
+    at += probs.length;
+  }
+  return out;
+}
+
+/** Pooled body features `[count × 512]` in eval mode (BatchNorm frozen), for the frozen-phase feature cache. */
+export function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = 64): Float32Array {
+  const out = new Float32Array(split.count * 512);
+  let at = 0;
+  for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
+    const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
+    const features = tf.tidy(() => model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'frozen' }).dataSync() as Float32Array);
+    out.set(features, at);
+    at += features.length;
+  }
+  return out;
+}
+
+/** Mean cross-entropy of probabilities against single labels (clipped at 1e-7, as the metrics' log loss). */
+export function meanNll(probs: Float32Array, labels: Uint8Array, classes: number): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(probs[i * classes + labels[i]!]!, 1e-7));
+  return sum / labels.length;
+}

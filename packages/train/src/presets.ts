@@ -1,0 +1,103 @@
+import { PARAM_GROUPS, type ParamGroup } from '@medxfer/models';
+import { XRAY_AUGMENTATION } from '@medxfer/data';
+import { PlanError } from './errors.js';
+import type { Plan } from './plan.js';
+
+export interface NotebookOptions {
+  epochsHead?: number;
+  lrHead?: number;
+  epochsFull?: number;
+  lrFull?: number;
+  batchSize?: number;
+  seed?: number;
+}
+
+/**
+ * The course notebook, verbatim: phase 1 trains the new `fc` (Adam 1e-3, 3 epochs) with the body frozen
+ * by `requires_grad=False` while the model is in train mode — so the body's BatchNorms still use batch
+ * statistics and update their running stats; phase 2 trains everything (a new Adam, 1e-5, 5 epochs).
+ * Batch 32, seed 42, no augmentation, no weight decay, constant learning rates.
+ */
+export function notebookPlan(o: NotebookOptions = {}): Plan {
+  return {
+    name: 'notebook',
+    batchSize: o.batchSize ?? 32,
+    seed: o.seed ?? 42,
+    phases: [
+      { name: 'head', epochs: o.epochsHead ?? 3, train: ['head'], lr: o.lrHead ?? 1e-3, optimizer: { kind: 'adam' }, frozenBn: 'train' },
+      { name: 'full', epochs: o.epochsFull ?? 5, train: PARAM_GROUPS, lr: o.lrFull ?? 1e-5, optimizer: { kind: 'adam' } },
+    ],
+  };
+}
+
+export interface FineTuneOptions {
+  epochs?: number;
+  freezeEpochs?: number;
+  baseLr?: number;
+  lrMult?: number;
+  pctStart?: number;
+  div?: number;
+  weightDecay?: number;
+  batchSize?: number;
+  seed?: number;
+}
+
+/** Learning rates spread geometrically from `low` (stem) to `high` (head), as fastai's `slice(low, high)`. */
+export function discriminativeLrs(low: number, high: number, groups: readonly ParamGroup[] = PARAM_GROUPS): Record<ParamGroup, number> {
+  const out = {} as Record<ParamGroup, number>;
+  groups.forEach((g, i) => (out[g] = groups.length === 1 ? high : low * (high / low) ** (i / (groups.length - 1))));
+  return out;
+}
+
+/**
+ * fastai's `fine_tune(epochs, base_lr=2e-3, freeze_epochs=1, lr_mult=100, pct_start=0.3, div=5)`:
+ * one-cycle on the head with the body frozen (BatchNorms kept training, fastai's train_bn), then base_lr/2,
+ * unfreeze, and one-cycle over all groups with learning rates from base_lr/2/lr_mult to base_lr/2.
+ * AdamW with decoupled weight decay 0.01 (fastai's default true_wd).
+ */
+export function fineTunePlan(o: FineTuneOptions = {}): Plan {
+  const base = o.baseLr ?? 2e-3;
+  const wd = o.weightDecay ?? 0.01;
+  const half = base / 2;
+  return {
+    name: 'fine-tune',
+    batchSize: o.batchSize ?? 32,
+    seed: o.seed ?? 42,
+    phases: [
+      { name: 'frozen', epochs: o.freezeEpochs ?? 1, train: ['head'], lr: base, optimizer: { kind: 'adamw' }, weightDecay: wd, schedule: { kind: 'one-cycle', pctStart: 0.99, divFactor: 25 }, frozenBn: 'train' },
+      { name: 'unfrozen', epochs: o.epochs ?? 5, train: PARAM_GROUPS, lr: discriminativeLrs(half / (o.lrMult ?? 100), half), optimizer: { kind: 'adamw' }, weightDecay: wd, schedule: { kind: 'one-cycle', pctStart: o.pctStart ?? 0.3, divFactor: o.div ?? 5 } },
+    ],
+  };
+}
+
+export interface ScratchOptions {
+  epochs?: number;
+  lr?: number;
+  batchSize?: number;
+  seed?: number;
+}
+
+/**
+ * Training from random weights (no ImageNet): one phase, all groups, AdamW one-cycle, x-ray augmentation,
+ * label smoothing, weights averaged (EMA), the best validation AUC kept.
+ */
+export function scratchPlan(o: ScratchOptions = {}): Plan {
+  return {
+    name: 'scratch',
+    batchSize: o.batchSize ?? 64,
+    seed: o.seed ?? 42,
+    augmentation: XRAY_AUGMENTATION,
+    loss: { labelSmoothing: 0.05 },
+    keepBest: { metric: 'auc' },
+    phases: [{ name: 'all', epochs: o.epochs ?? 12, train: PARAM_GROUPS, lr: o.lr ?? 2e-3, optimizer: { kind: 'adamw' }, weightDecay: 0.05, schedule: { kind: 'one-cycle', pctStart: 0.2, divFactor: 25 } }],
+  };
+}
+
+export const PRESETS = { notebook: notebookPlan, 'fine-tune': fineTunePlan, scratch: scratchPlan } as const;
+export type PresetName = keyof typeof PRESETS;
+
+export function presetPlan(name: string, options: Record<string, number | undefined> = {}): Plan {
+  const make = (PRESETS as Record<string, (o: Record<string, number | undefined>) => Plan>)[name];
+  if (!make) throw new PlanError(`unknown preset "${name}"; presets: ${Object.keys(PRESETS).join(', ')}`);
+  return make(options);
+}

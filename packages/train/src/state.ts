@@ -1,0 +1,99 @@
+import { encodeSafetensors, readSafetensors, readSafetensorsHeader, type ResNet18 } from '@medxfer/models';
+import * as tf from '@tensorflow/tfjs-core';
+import { ResumeError } from './errors.js';
+import type { OptimizerState } from './optim/optimizer.js';
+import type { EpochRecord } from './trainer.js';
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface TrainingState {
+  readonly plan: string;
+  /** The phase and epoch-in-phase to run next. */
+  readonly phaseIndex: number;
+  readonly phaseEpoch: number;
+  readonly history: readonly EpochRecord[];
+  readonly model: ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
+  readonly batchesTracked: Readonly<Record<string, number>>;
+  readonly optimizer?: OptimizerState;
+  readonly best?: { value: number; epoch: number; model: ReadonlyMap<string, { shape: number[]; data: Float32Array }> };
+}
+
+/** Copies the model's variables (parameters and running stats) to plain arrays. */
+export function snapshotModel(model: ResNet18): Map<string, { shape: number[]; data: Float32Array }> {
+  return new Map([...model.allVariables()].map(([name, v]) => [name, { shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() }]));
+}
+
+/** Writes a snapshot back into the model. */
+export function restoreModel(model: ResNet18, snapshot: ReadonlyMap<string, { shape: number[]; data: Float32Array }>): void {
+  for (const [name, v] of model.allVariables()) {
+    const s = snapshot.get(name);
+    if (!s || s.data.length !== v.size) throw new ResumeError(`the checkpoint has no ${name} of ${v.size} values for this model`);
+    tf.tidy(() => v.assign(tf.tensor(s.data, v.shape)));
+  }
+}
+
+/** One file: tensors as safetensors, the rest as JSON in its metadata. */
+export function encodeTrainingState(state: TrainingState): Uint8Array {
+  const tensors = new Map<string, { dtype: 'float32'; shape: number[]; data: Float32Array }>();
+  for (const [name, t] of state.model) tensors.set(`model/${name}`, { dtype: 'float32', ...t });
+  for (const [name, t] of state.best?.model ?? []) tensors.set(`best/${name}`, { dtype: 'float32', ...t });
+  const optimizerParams: Record<string, { step: number; slots: string[] }> = {};
+  for (const [name, p] of Object.entries(state.optimizer?.params ?? {})) {
+    optimizerParams[name] = { step: p.step, slots: Object.keys(p.slots) };
+    for (const [slot, s] of Object.entries(p.slots)) tensors.set(`optim/${name}/${slot}`, { dtype: 'float32', shape: s.shape, data: Float32Array.from(s.data) });
+  }
+  const meta = {
+    format: 'medxfer-training-state',
+    version: 1,
+    plan: state.plan,
+    phaseIndex: state.phaseIndex,
+    phaseEpoch: state.phaseEpoch,
+    history: state.history,
+    batchesTracked: state.batchesTracked,
+    optimizer: state.optimizer ? { kind: state.optimizer.kind, params: optimizerParams } : undefined,
+    best: state.best ? { value: state.best.value, epoch: state.best.epoch } : undefined,
+  };
+  return encodeSafetensors(tensors, { medxfer: JSON.stringify(meta) });
+}
+
+export function decodeTrainingState(bytes: Uint8Array, file = '<checkpoint>'): TrainingState {
+  let tensors: Map<string, { shape: number[]; data: unknown }>;
+  let raw: string | undefined;
+  try {
+    raw = readSafetensorsHeader(bytes, file).metadata?.['medxfer'];
+    tensors = readSafetensors(bytes, file);
+  } catch (cause) {
+    throw new ResumeError(`${file}: not a readable medxfer training checkpoint (${(cause as Error).message})`, { cause });
+  }
+  if (!raw) throw new ResumeError(`${file}: a safetensors file, but not a medxfer training checkpoint`);
+  const meta = JSON.parse(raw) as {
+    plan: string; phaseIndex: number; phaseEpoch: number; history: EpochRecord[]; batchesTracked: Record<string, number>;
+    optimizer?: { kind: string; params: Record<string, { step: number; slots: string[] }> }; best?: { value: number; epoch: number };
+  };
+  const f32 = (name: string) => {
+    const t = tensors.get(name);
+    if (!t) throw new ResumeError(`${file}: tensor ${name} is missing`);
+    return { shape: [...t.shape], data: t.data as Float32Array };
+  };
+  const model = new Map<string, { shape: number[]; data: Float32Array }>();
+  const best = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const name of tensors.keys()) {
+    if (name.startsWith('model/')) model.set(name.slice(6), f32(name));
+    if (name.startsWith('best/')) best.set(name.slice(5), f32(name));
+  }
+  const optimizer: OptimizerState | undefined = meta.optimizer && {
+    kind: meta.optimizer.kind,
+    params: Object.fromEntries(
+      Object.entries(meta.optimizer.params).map(([name, p]) => [name, { step: p.step, slots: Object.fromEntries(p.slots.map((s) => [s, f32(`optim/${name}/${s}`)])) }]),
+    ),
+  };
+  return {
+    plan: meta.plan,
+    phaseIndex: meta.phaseIndex,
+    phaseEpoch: meta.phaseEpoch,
+    history: meta.history,
+    batchesTracked: meta.batchesTracked,
+    model,
+    ...(optimizer ? { optimizer } : {}),
+    ...(meta.best ? { best: { ...meta.best, model: best } } : {}),
+  };
+}

@@ -1,0 +1,251 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchIndices, classCounts, isSingleLabel, makeBatch, mixSeed, seededRandom, type DatasetSplit, type ImageTransform } from '@medxfer/data';
+import { groupOf, PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
+import { evaluate, type Evaluation } from '@medxfer/metrics';
+import { NonFiniteLossError, PlanError, ResumeError } from './errors.js';
+import { crossEntropy, type CrossEntropyOptions } from './loss.js';
+import { Adam, Sgd } from './optim/adam.js';
+import type { Optimizer } from './optim/optimizer.js';
+import { groupLr, validatePlan, type Phase, type Plan } from './plan.js';
+import { featuresOfSplit, meanNll, predictSplit } from './predict.js';
+import { lrFactor } from './schedule.js';
+import { restoreModel, snapshotModel, type TrainingState } from './state.js';
+
+/** One row of the training history. */
+export interface EpochRecord {
+  readonly phase: string;
+  /** 1-based epoch over the whole plan, and within the phase. */
+  readonly epoch: number;
+  readonly phaseEpoch: number;
+  readonly lr: number;
+  readonly trainLoss: number;
+  readonly trainAcc: number;
+  readonly valLoss?: number;
+  readonly valAcc?: number;
+  readonly valAuc?: number;
+  readonly seconds: number;
+  readonly imgPerS: number;
+  /** True when the head trained on cached body features. */
+  readonly cachedFeatures: boolean;
+}
+
+export interface BatchProgress {
+  readonly phase: string;
+  readonly phaseIndex: number;
+  readonly epoch: number;
+  readonly totalEpochs: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly loss: number;
+  readonly imgPerS: number;
+  /** Seconds left for the whole plan, from the speed so far. */
+  readonly etaSeconds: number;
+}
+
+/** What callbacks may do to the run. */
+export interface TrainerControl {
+  /** Stops after the current epoch (e.g. early stopping). */
+  stop(reason: string): void;
+  /** The state to resume from after this epoch. */
+  state(): TrainingState;
+}
+
+export interface Callback {
+  onPhaseStart?(phase: Phase, index: number): void | Promise<void>;
+  onBatchEnd?(progress: BatchProgress): void | Promise<void>;
+  onEpochEnd?(record: EpochRecord, control: TrainerControl): void | Promise<void>;
+}
+
+export interface TrainerOptions {
+  readonly model: ResNet18;
+  readonly plan: Plan;
+  readonly train: DatasetSplit;
+  readonly val?: DatasetSplit;
+  /** Input pipeline (size, channels, normalisation, layout NHWC); augmentation comes from the plan. */
+  readonly transform: ImageTransform;
+  readonly callbacks?: readonly Callback[];
+  /** Continue from a saved state (same plan and model). */
+  readonly resume?: TrainingState;
+  /** Train the head on cached features when the body is frozen with frozen BatchNorm and no augmentation (default true). */
+  readonly featureCache?: boolean;
+  readonly evalBatchSize?: number;
+}
+
+export interface TrainingResult {
+  readonly history: EpochRecord[];
+  readonly stoppedEarly?: string;
+  /** The epoch whose weights the model holds at the end (keep-best), else the last. */
+  readonly epochKept: number;
+}
+
+function makeOptimizer(phase: Phase): Optimizer {
+  const spec = phase.optimizer;
+  if (spec.kind === 'sgd') return new Sgd({ momentum: spec.momentum ?? 0.9, nesterov: spec.nesterov ?? false, dampening: spec.dampening ?? 0 });
+  return new Adam({ betas: spec.betas ?? [0.9, 0.999], eps: spec.eps ?? 1e-8, decoupled: spec.kind === 'adamw' });
+}
+
+function lossOptions(plan: Plan, train: DatasetSplit): CrossEntropyOptions {
+  const spec = plan.loss ?? {};
+  let classWeights: number[] | undefined;
+  if (spec.classWeights === 'balanced') {
+    const counts = classCounts(train);
+    classWeights = counts.map((c) => train.count / (counts.length * Math.max(c, 1)));
+  } else if (spec.classWeights) classWeights = [...spec.classWeights];
+  return { ...(classWeights ? { classWeights } : {}), ...(spec.labelSmoothing ? { labelSmoothing: spec.labelSmoothing } : {}) };
+}
+
+/** Validation metrics from probabilities, by the dataset's task (MedMNIST's rules). */
+export function validationMetrics(split: DatasetSplit, probs: Float32Array, classes: number): { loss: number; acc: number; auc: number; evaluation: Evaluation } {
+  const task = split.info.task as 'binary-class' | 'multi-class' | 'ordinal-regression';
+  const evaluation = evaluate(task, split.labels, { data: probs, columns: classes });
+  return { loss: meanNll(probs, split.labels, classes), acc: evaluation.acc, auc: evaluation.auc, evaluation };
+}
+
+/**
+ * Runs a plan's phases over a model: one loop, with callbacks, validation each epoch, keep-best,
+ * resume, a NaN/Inf guard and the frozen-phase feature cache. Tensor counts stay flat.
+ */
+export async function train(options: TrainerOptions): Promise<TrainingResult> {
+  const { model, plan, train: trainSplit, val } = options;
+  validatePlan(plan);
+  if (!isSingleLabel(trainSplit.info.task)) throw new PlanError(`${trainSplit.info.flag} is multi-label; training supports single-label tasks (binary, multi-class, ordinal) for now`);
+  if (model.numClasses !== trainSplit.info.labels.length) throw new PlanError(`the model has ${model.numClasses} outputs but ${trainSplit.info.flag} has ${trainSplit.info.labels.length} classes`);
+  const callbacks = options.callbacks ?? [];
+  const lossOpts = lossOptions(plan, trainSplit);
+  const history: EpochRecord[] = [...(options.resume?.history ?? [])];
+  const stepsPerEpoch = Math.ceil(trainSplit.count / plan.batchSize);
+  const totalEpochs = plan.phases.reduce((n, p) => n + p.epochs, 0);
+  let best = options.resume?.best ? { ...options.resume.best } : undefined;
+  let stopReason: string | undefined;
+  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
+
+  let startPhase = 0;
+  let startEpoch = 0;
+  if (options.resume) {
+    if (options.resume.plan !== plan.name) throw new ResumeError(`the checkpoint was made by plan "${options.resume.plan}", not "${plan.name}"`);
+    restoreModel(model, options.resume.model);
+    for (const [k, v] of Object.entries(options.resume.batchesTracked)) model.batchesTracked.set(k, v);
+    startPhase = options.resume.phaseIndex;
+    startEpoch = options.resume.phaseEpoch;
+  }
+  const started = performance.now();
+  let imagesDone = 0;
+  let imagesLeft = (totalEpochs - history.length) * trainSplit.count;
+
+  for (let phaseIndex = startPhase; phaseIndex < plan.phases.length && !stopReason; phaseIndex++) {
+    const phase = plan.phases[phaseIndex]!;
+    const firstEpoch = phaseIndex === startPhase ? startEpoch : 0;
+    if (firstEpoch >= phase.epochs) continue;
+    await Promise.all(callbacks.map((c) => c.onPhaseStart?.(phase, phaseIndex)));
+    const trained = new Set<ParamGroup>(phase.train);
+    const bnModes = Object.fromEntries(PARAM_GROUPS.map((g) => [g, trained.has(g) ? 'train' : (phase.frozenBn ?? 'frozen')])) as Record<ParamGroup, BatchNormMode>;
+    const names = model.parameterNames(phase.train);
+    const variables = names.map((n) => model.params.get(n)!);
+    const optimizer = makeOptimizer(phase);
+    if (options.resume?.optimizer && phaseIndex === startPhase && firstEpoch > 0) optimizer.setState(options.resume.optimizer);
+    const augmentation = phase.augment !== false ? plan.augmentation : undefined;
+    const headOnly = phase.train.length === 1 && phase.train[0] === 'head';
+    const bodyFrozen = PARAM_GROUPS.every((g) => g === 'head' || bnModes[g] === 'frozen');
+    const useCache = (options.featureCache ?? true) && headOnly && bodyFrozen && !augmentation;
+    const cache = useCache ? featuresOfSplit(model, trainSplit, options.transform, options.evalBatchSize) : undefined;
+    const settings = (step: number) => {
+      const factor = lrFactor(phase.schedule ?? { kind: 'constant' }, step, phase.epochs * stepsPerEpoch, stepsPerEpoch);
+      return (name: string) => {
+        const lr = groupLr(phase, groupOf(name)) * factor;
+        const decays = name.endsWith('.weight') && (model.params.get(name)?.rank ?? 1) > 1;
+        return { lr, weightDecay: decays ? (phase.weightDecay ?? 0) : 0 };
+      };
+    };
+
+    try {
+      for (let phaseEpoch = firstEpoch; phaseEpoch < phase.epochs && !stopReason; phaseEpoch++) {
+        const epoch = history.length + 1;
+        const epochStart = performance.now();
+        const batches = batchIndices(trainSplit.count, { batchSize: plan.batchSize, seed: plan.seed, epoch });
+        let lossSum = 0;
+        let correct = 0;
+        let seen = 0;
+        let lastLr = 0;
+        for (let b = 0; b < batches.length; b++) {
+          const indices = batches[b]!;
+          const step = phaseEpoch * stepsPerEpoch + b;
+          const paramSettings = settings(step);
+          lastLr = paramSettings(names[names.length - 1]!).lr;
+          const labels = tf.tensor1d(Int32Array.from(indices, (i) => trainSplit.labels[i]!), 'int32');
+          let input: tf.Tensor;
+          if (cache) {
+            const feats = new Float32Array(indices.length * 512);
+            indices.forEach((i, k) => feats.set(cache.subarray(i * 512, (i + 1) * 512), k * 512));
+            input = tf.tensor2d(feats, [indices.length, 512]);
+          } else {
+            const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
+            input = tf.tensor4d(batch.images, [...batch.shape]);
+          }
+          let logits: tf.Tensor2D | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const out = cache ? model.head(input as tf.Tensor2D) : model.apply(input as tf.Tensor4D, { bn: bnModes });
+            logits = tf.keep(out);
+            return crossEntropy(out, labels, lossOpts);
+          }, variables);
+          const loss = value.dataSync()[0]!;
+          if (!Number.isFinite(loss)) {
+            tf.dispose([value, input, labels, logits!, ...Object.values(grads)]);
+            throw new NonFiniteLossError(phase.name, epoch - 1, b, loss);
+          }
+          const byName = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
+          optimizer.apply(model.params, byName, paramSettings);
+          const predicted = tf.tidy(() => tf.argMax(logits!, 1).dataSync());
+          for (let k = 0; k < indices.length; k++) if (predicted[k] === trainSplit.labels[indices[k]!]) correct++;
+          tf.dispose([value, input, labels, logits!, ...Object.values(grads)]);
+          lossSum += loss * indices.length;
+          seen += indices.length;
+          imagesDone += indices.length;
+          imagesLeft -= indices.length;
+          const elapsed = (performance.now() - started) / 1000;
+          const imgPerS = seen / ((performance.now() - epochStart) / 1000);
+          const progress: BatchProgress = {
+            phase: phase.name, phaseIndex, epoch, totalEpochs, batch: b + 1, batches: batches.length, loss, imgPerS,
+            etaSeconds: imagesDone > 0 ? (elapsed / imagesDone) * imagesLeft : 0,
+          };
+          for (const c of callbacks) await c.onBatchEnd?.(progress);
+        }
+        const seconds = (performance.now() - epochStart) / 1000;
+        let valStats: { loss: number; acc: number; auc: number } | undefined;
+        if (val) valStats = validationMetrics(val, predictSplit(model, val, options.transform, options.evalBatchSize), model.numClasses);
+        const record: EpochRecord = {
+          phase: phase.name, epoch, phaseEpoch: phaseEpoch + 1, lr: lastLr, trainLoss: lossSum / seen, trainAcc: correct / seen,
+          ...(valStats ? { valLoss: valStats.loss, valAcc: valStats.acc, valAuc: valStats.auc } : {}),
+          seconds, imgPerS: seen / seconds, cachedFeatures: !!cache,
+        };
+        history.push(record);
+        if (plan.keepBest && valStats) {
+          const value = plan.keepBest.metric === 'loss' ? -valStats.loss : valStats[plan.keepBest.metric];
+          if (!best || value > best.value) best = { value, epoch, model: snapshotModel(model) };
+        }
+        const nextPhaseEpoch = phaseEpoch + 1;
+        const control: TrainerControl = {
+          stop: (reason) => void (stopReason ??= reason),
+          state: () => ({
+            plan: plan.name,
+            phaseIndex: nextPhaseEpoch >= phase.epochs ? phaseIndex + 1 : phaseIndex,
+            phaseEpoch: nextPhaseEpoch >= phase.epochs ? 0 : nextPhaseEpoch,
+            history: [...history],
+            model: snapshotModel(model),
+            batchesTracked: Object.fromEntries(model.batchesTracked),
+            ...(nextPhaseEpoch < phase.epochs ? { optimizer: optimizer.getState() } : {}),
+            ...(best ? { best } : {}),
+          }),
+        };
+        for (const c of callbacks) await c.onEpochEnd?.(record, control);
+      }
+    } finally {
+      optimizer.dispose();
+    }
+  }
+  let epochKept = history.length;
+  if (best && plan.keepBest) {
+    restoreModel(model, best.model);
+    epochKept = best.epoch;
+  }
+  return { history, epochKept, ...(stopReason ? { stoppedEarly: stopReason } : {}) };
+}

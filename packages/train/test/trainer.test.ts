@@ -1,0 +1,110 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { ResNet18 } from '@medxfer/models';
+import {
+  checkpointEachEpoch,
+  decodeTrainingState,
+  earlyStopping,
+  NonFiniteLossError,
+  notebookPlan,
+  train,
+  type Plan,
+  type TrainingState,
+} from '@medxfer/train';
+import { useBackend } from '../../../test-support/backend.js';
+import { firstN, pneumonia } from './helpers.js';
+
+const transform = { size: 28, channels: 1 as const };
+const data = () => ({ train: firstN(pneumonia().splits.train, 96), val: firstN(pneumonia().splits.val, 64) });
+const headPlan = (frozenBn: 'train' | 'frozen'): Plan => ({
+  name: 'head-only', batchSize: 32, seed: 3,
+  phases: [{ name: 'head', epochs: 2, train: ['head'], lr: 1e-2, optimizer: { kind: 'adam' }, frozenBn }],
+});
+const weightsOf = (model: ResNet18, names: string[]) => names.map((n) => Array.from(model.params.get(n)!.dataSync()));
+
+describe('the training loop (wasm, 28 px, real PneumoniaMNIST images)', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('the frozen-phase feature cache gives the same result as the full forward pass', async () => {
+    const run = async (featureCache: boolean) => {
+      const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
+      const result = await train({ model, plan: headPlan('frozen'), ...data(), transform, featureCache });
+      const head = weightsOf(model, ['fc.weight', 'fc.bias']);
+      model.dispose();
+      return { result, head };
+    };
+    const cached = await run(true);
+    const full = await run(false);
+    expect(cached.result.history.map((h) => h.cachedFeatures)).toEqual([true, true]);
+    expect(full.result.history.map((h) => h.cachedFeatures)).toEqual([false, false]);
+    for (let e = 0; e < 2; e++) {
+      expect(Math.abs(cached.result.history[e]!.trainLoss - full.result.history[e]!.trainLoss)).toBeLessThan(1e-5);
+      expect(Math.abs(cached.result.history[e]!.valAuc! - full.result.history[e]!.valAuc!)).toBeLessThan(1e-6);
+    }
+    const diff = Math.max(...cached.head.flat().map((v, i) => Math.abs(v - full.head.flat()[i]!)));
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it('notebook BN semantics: a frozen body still moves its running stats in phase 1, a frozen-BN body does not', async () => {
+    for (const frozenBn of ['train', 'frozen'] as const) {
+      const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
+      const before = Array.from(model.buffers.get('layer2.0.bn1.running_mean')!.dataSync());
+      const conv = Array.from(model.params.get('layer2.0.conv1.weight')!.dataSync());
+      await train({ model, plan: { ...headPlan(frozenBn), phases: [{ ...headPlan(frozenBn).phases[0]!, epochs: 1 }] }, train: data().train, transform });
+      const after = Array.from(model.buffers.get('layer2.0.bn1.running_mean')!.dataSync());
+      expect(Array.from(model.params.get('layer2.0.conv1.weight')!.dataSync())).toEqual(conv);
+      if (frozenBn === 'train') expect(after).not.toEqual(before);
+      else expect(after).toEqual(before);
+      model.dispose();
+    }
+  });
+
+  it('is seeded, keeps numTensors flat, and resumes from a checkpoint to the same result', async () => {
+    const plan = notebookPlan({ epochsHead: 1, epochsFull: 2, batchSize: 32, seed: 7 });
+    const counts: number[] = [];
+    const tensorsBefore = tf.memory().numTensors;
+    const states: Uint8Array[] = [];
+    const straightModel = new ResNet18({ numClasses: 2, input: 'single', seed: 5 });
+    const straight = await train({
+      model: straightModel, plan, ...data(), transform,
+      callbacks: [checkpointEachEpoch(async (bytes) => void states.push(bytes)), { onEpochEnd: () => void counts.push(tf.memory().numTensors) }],
+    });
+    expect(straight.history).toHaveLength(3);
+    expect(counts[2], 'numTensors across epochs of a phase').toBe(counts[1]);
+    expect(tf.memory().numTensors - tensorsBefore, 'only the new model (62 parameters + 40 running stats) remains').toBe(102);
+
+    const again = new ResNet18({ numClasses: 2, input: 'single', seed: 5 });
+    const repeat = await train({ model: again, plan, ...data(), transform });
+    expect(repeat.history.map((h) => h.trainLoss)).toEqual(straight.history.map((h) => h.trainLoss));
+
+    const resumedModel = new ResNet18({ numClasses: 2, input: 'single', seed: 99 });
+    const state: TrainingState = decodeTrainingState(states[0]!, 'epoch-1.safetensors');
+    expect([state.phaseIndex, state.phaseEpoch, state.history.length]).toEqual([1, 0, 1]);
+    const resumed = await train({ model: resumedModel, plan, ...data(), transform, resume: state });
+    expect(resumed.history.map((h) => h.trainLoss)).toEqual(straight.history.map((h) => h.trainLoss));
+    expect(weightsOf(resumedModel, ['layer4.1.conv2.weight', 'fc.weight'])).toEqual(weightsOf(straightModel, ['layer4.1.conv2.weight', 'fc.weight']));
+    expect(Array.from(resumedModel.buffers.get('bn1.running_var')!.dataSync())).toEqual(Array.from(straightModel.buffers.get('bn1.running_var')!.dataSync()));
+    for (const m of [straightModel, again, resumedModel]) m.dispose();
+  });
+
+  it('stops on a NaN loss before the step changes any weight', async () => {
+    const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
+    // A head whose weights have already blown up: logits are ±Inf, log-softmax gives NaN.
+    tf.tidy(() => model.params.get('fc.weight')!.assign(tf.fill([512, 2], Infinity)));
+    const bias = Array.from(model.params.get('fc.bias')!.dataSync());
+    const run = () => train({ model, plan: headPlan('frozen'), train: data().train, transform });
+    await expect(run()).rejects.toThrow(NonFiniteLossError);
+    await expect(run()).rejects.toThrow(/loss is NaN at phase "head", epoch 1, batch 1; training stopped and the weights are those before this step/);
+    expect(Array.from(model.params.get('fc.bias')!.dataSync())).toEqual(bias);
+    model.dispose();
+  });
+
+  it('early stopping ends the run when the metric stalls', async () => {
+    const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
+    const plan: Plan = { ...headPlan('frozen'), phases: [{ ...headPlan('frozen').phases[0]!, epochs: 6, lr: 1e-9 }] };
+    const result = await train({ model, plan, ...data(), transform, callbacks: [earlyStopping({ metric: 'valAuc', patience: 2, minDelta: 1e-3 })] });
+    expect(result.history).toHaveLength(3);
+    expect(result.stoppedEarly).toMatch(/no valAuc improvement for 2 epochs/);
+    model.dispose();
+  });
+});
