@@ -128,6 +128,13 @@ export class ResNet18 {
 
   /** The pooled 512-d features: everything but `fc`. */
   features(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    const pooled = tf.mean(this.trunk(x, options), [1, 2]) as tf.Tensor2D;
+    if (options.capture) options.capture.set('avgpool', tf.keep(tf.clone(pooled)));
+    return pooled;
+  }
+
+  /** The output of `layer4`, `[N, H/32, W/32, 512]` (what Grad-CAM looks at). */
+  trunk(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
     this.checkInput(x);
     const modeOf = (group: ParamGroup): BatchNormMode => (typeof options.bn === 'string' ? options.bn : (options.bn?.[group] ?? 'frozen'));
     const anyTrain = PARAM_GROUPS.some((g) => modeOf(g) === 'train');
@@ -159,9 +166,7 @@ export class ResNet18 {
       h = tf.relu(tf.add(out, identity)) as tf.Tensor4D;
       if (block.prefix.endsWith('.1')) capture(block.prefix.slice(0, -2), h);
     }
-    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-    capture('avgpool', pooled);
-    return pooled;
+    return h;
   }
 
   /** `fc`: logits from pooled features. */
