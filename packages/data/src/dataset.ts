@@ -22,8 +22,11 @@ export interface DatasetSplit {
   readonly labelWidth: number;
 }
 
-/** Whether the file's md5 is the official one, or the caller chose to accept another file. */
-export type ChecksumStatus = 'official' | 'unverified';
+/**
+ * `official`: the file's md5 is the catalogue's. `known-copy`: it is the md5 the caller named for a
+ * known non-official copy (e.g. a bundled one). `unverified`: the caller chose to accept any file.
+ */
+export type ChecksumStatus = 'official' | 'known-copy' | 'unverified';
 
 /** A loaded MedMNIST file: its three splits plus provenance. */
 export interface MedMNIST {
@@ -82,6 +85,8 @@ export interface OpenOptions {
   source?: string;
   /** As in {@link LoadOptions.verify}; default true. */
   verify?: boolean;
+  /** Verify against this md5 instead of the official one: for a known copy that is not the official file. */
+  expectedMd5?: string;
 }
 
 /** Reads MedMNIST from bytes already in memory (a dropped file, a fetched buffer). */
@@ -91,13 +96,16 @@ export function openMedMNIST(bytes: Uint8Array, options: OpenOptions): MedMNIST 
   const official = datasetFile(info, size);
   const source = options.source ?? official.fileName;
   const md5 = md5Hex(bytes);
-  if (md5 !== official.md5 && (options.verify ?? true)) {
+  const expected = options.expectedMd5 ?? official.md5;
+  if (md5 !== expected && (options.verify ?? true)) {
     throw new ChecksumMismatchError(
       source,
       'md5',
-      official.md5,
+      expected,
       md5,
-      `It is not the official ${official.fileName}. Delete it to download it again, or, if you trust this copy, load it with verification off (verify: false, --no-verify).`,
+      options.expectedMd5
+        ? 'The file is damaged or was replaced: restore it from the repository.'
+        : `It is not the official ${official.fileName}. Delete it to download it again, or, if you trust this copy, load it with verification off (verify: false, --no-verify).`,
     );
   }
   const arrays = readNpz(bytes, source, SPLIT_KEYS);
@@ -108,7 +116,7 @@ export function openMedMNIST(bytes: Uint8Array, options: OpenOptions): MedMNIST 
   const splits = Object.fromEntries(
     SPLITS.map((split) => [split, toSplit(info, split, size, arrays.get(`${split}_images`)!, arrays.get(`${split}_labels`)!, source)]),
   ) as Record<Split, DatasetSplit>;
-  return { info, size, source, md5, officialMd5: official.md5, checksum: md5 === official.md5 ? 'official' : 'unverified', splits };
+  return { info, size, source, md5, officialMd5: official.md5, checksum: md5 === official.md5 ? 'official' : md5 === options.expectedMd5 ? 'known-copy' : 'unverified', splits };
 }
 
 function toSplit(info: DatasetInfo, split: Split, size: number, images: NpyArray, labels: NpyArray, source: string): DatasetSplit {

@@ -149,3 +149,13 @@ describe('node adapters', () => {
     expect(defaultRoot({})).toMatch(/\.medmnist$/);
   });
 });
+
+describe('known copies', () => {
+  it('a caller can verify a non-official copy against its own md5', () => {
+    const data = openMedMNIST(pneumoniaBytes(), { flag: 'pneumoniamnist', expectedMd5: SHARED_MD5, source: 'bundled.npz' });
+    expect(data.checksum).toBe('known-copy');
+    const damaged = pneumoniaBytes().slice();
+    damaged[1000] ^= 1;
+    expect(() => openMedMNIST(damaged, { flag: 'pneumoniamnist', expectedMd5: SHARED_MD5, source: 'bundled.npz' })).toThrow(/bundled\.npz: md5 is [0-9a-f]{32}, expected b591286d75c096548ca78ab709b385da\. The file is damaged or was replaced/);
+  });
+});

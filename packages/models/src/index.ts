@@ -7,3 +7,4 @@ export { batchNorm, BN_EPSILON, BN_MOMENTUM } from './ops/batchnorm.js';
 export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './ops/conv2d.js';
 export { loadStateDict, stateDict, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
 export * from './checkpoint/index.js';
+export { gradCam, jetColour, normaliseMinMax, overlayHeatmap, upsampleHeatmap, type GradCamResult } from './explain/grad-cam.js';

@@ -1,5 +1,5 @@
 import type { Callback, EpochRecord } from './trainer.js';
-import { encodeTrainingState } from './state.js';
+import { encodeTrainingState, type TrainingState } from './state.js';
 
 /** Stops when the validation metric has not improved for `patience` epochs. */
 export function earlyStopping(options: { metric: 'valAuc' | 'valAcc' | 'valLoss'; patience: number; minDelta?: number }): Callback {
@@ -17,10 +17,11 @@ export function earlyStopping(options: { metric: 'valAuc' | 'valAcc' | 'valLoss'
 }
 
 /** Saves a resumable training state after every epoch through `write` (make it atomic: see writeFileAtomic). */
-export function checkpointEachEpoch(write: (bytes: Uint8Array, record: EpochRecord) => Promise<void>): Callback {
+export function checkpointEachEpoch(write: (bytes: Uint8Array, state: TrainingState) => Promise<void>): Callback {
   return {
-    async onEpochEnd(record, control) {
-      await write(encodeTrainingState(control.state()), record);
+    async onEpochEnd(_record, control) {
+      const state = control.state();
+      await write(encodeTrainingState(state), state);
     },
   };
 }

@@ -10,3 +10,4 @@ export { train, validationMetrics, type BatchProgress, type Callback, type Epoch
 export { checkpointEachEpoch, earlyStopping } from './callbacks.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type TrainingState } from './state.js';
 export { featuresOfSplit, meanNll, predictSplit } from './predict.js';
+export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';

@@ -1,0 +1,68 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { backendInfo, backendsFor } from '@medxfer/train';
+import { UsageError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+
+/** The names `--backend` accepts: `auto` plus every Node backend of the shared list. */
+export const BACKEND_CHOICES = ['auto', ...backendsFor('node').map((b) => b.name)];
+
+export class BackendUnavailableError extends Error {
+  override name = 'BackendUnavailableError';
+}
+
+async function load(name: string): Promise<void> {
+  switch (name) {
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return;
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+      return;
+    }
+    case 'tensorflow':
+    case 'tensorflow-gpu': {
+      const pkg = backendInfo(name)!.package;
+      try {
+        // A variable specifier: these optional native packages are not dependencies of medxfer.
+        await import(/* @vite-ignore */ pkg);
+      } catch (cause) {
+        const missing = (cause as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(String(cause));
+        throw new BackendUnavailableError(
+          missing
+            ? `backend ${name} needs ${pkg}, which is not installed: run "npm install ${pkg}@4.22.0" (its install step downloads libtensorflow, so it needs the network), or use --backend wasm`
+            : `backend ${name}: ${pkg} is installed but failed to load (${(cause as Error).message})`,
+        );
+      }
+      return;
+    }
+    default:
+      throw new UsageError(`unknown backend "${name}"; choose one of ${BACKEND_CHOICES.join(', ')}`);
+  }
+}
+
+/**
+ * Loads and activates a tfjs backend by name. `auto` tries the native TensorFlow backends (when
+ * installed), then wasm, then cpu, and returns which one it chose.
+ */
+export async function activateBackend(name: string): Promise<{ name: string; tried: string[] }> {
+  const candidates = name === 'auto' ? backendsFor('node').map((b) => b.name) : [name];
+  const tried: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      await load(candidate);
+      if (await tf.setBackend(backendInfo(candidate)!.tfjsName)) {
+        await tf.ready();
+        return { name: candidate, tried };
+      }
+      tried.push(`${candidate}: failed to initialise`);
+    } catch (error) {
+      if (name !== 'auto') throw error;
+      tried.push(`${candidate}: ${(error as Error).message.split(':')[0]}`);
+    }
+  }
+  throw new BackendUnavailableError(`no tfjs backend could be started (${tried.join('; ')})`);
+}

@@ -1,0 +1,111 @@
+import { DataError } from '@medxfer/data';
+import { CheckpointError, ModelError } from '@medxfer/models';
+import { MetricsError } from '@medxfer/metrics';
+import { TrainError } from '@medxfer/train';
+import { helpText, parseArgs, type CommandSpec, type ParsedArgs } from './args.js';
+import { BackendUnavailableError } from './backend.js';
+import { UsageError } from './errors.js';
+import { makeOutput, type Output } from './output.js';
+import * as datasets from './commands/datasets.js';
+
+interface Command {
+  readonly spec: CommandSpec;
+  readonly run: (args: ParsedArgs, out: Output) => Promise<void>;
+}
+
+/** Commands by their words; loaded lazily so `datasets list` does not start tfjs. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  'datasets list': async () => ({ spec: datasets.listSpec, run: datasets.datasetsList }),
+  'datasets info': async () => ({ spec: datasets.infoSpec, run: datasets.datasetsInfo }),
+  'datasets download': async () => ({ spec: datasets.downloadSpec, run: datasets.datasetsDownload }),
+  'datasets montage': async () => ({ spec: datasets.montageSpec, run: datasets.datasetsMontage }),
+  'datasets save': async () => ({ spec: datasets.saveSpec, run: datasets.datasetsSave }),
+  train: async () => {
+    const m = await import('./commands/train.js');
+    return { spec: m.trainSpec, run: m.trainCommand };
+  },
+  evaluate: async () => {
+    const m = await import('./commands/evaluate.js');
+    return { spec: m.evaluateSpec, run: m.evaluateCommand };
+  },
+  predict: async () => {
+    const m = await import('./commands/predict.js');
+    return { spec: m.predictSpec, run: m.predictCommand };
+  },
+  infer: async () => {
+    const m = await import('./commands/infer.js');
+    return { spec: m.inferSpec, run: m.inferCommand };
+  },
+  metrics: async () => {
+    const m = await import('./commands/metrics.js');
+    return { spec: m.metricsSpec, run: m.metricsCommand };
+  },
+  'weights import': async () => {
+    const m = await import('./commands/weights.js');
+    return { spec: m.importSpec, run: m.weightsImport };
+  },
+  'weights download': async () => {
+    const m = await import('./commands/weights.js');
+    return { spec: m.downloadSpec, run: m.weightsDownload };
+  },
+};
+
+const USAGE = `medxfer — transfer learning on medical images with TensorFlow.js
+
+Usage: medxfer <command> [flags]   (medxfer <command> --help for its flags)
+
+Commands:
+  datasets list | info | download | montage | save
+  train        fine-tune ResNet18 (the notebook's recipe by default) and write a run folder
+  evaluate     metrics of a trained model on a split
+  predict      classify PNG/JPEG images, optionally with a Grad-CAM overlay
+  infer        raw logits of an NCHW .npy batch (parity with PyTorch)
+  metrics      the full metrics report for any labels and scores
+  weights      import a torchvision .pth, or download the ImageNet ResNet18`;
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error or bad input). */
+export async function main(argv: readonly string[], output?: Output): Promise<number> {
+  const json = argv.includes('--json');
+  const out = output ?? makeOutput(json);
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
+      out.line(USAGE);
+      return argv.length === 0 ? 2 : 0;
+    }
+    if (argv[0] === '--version') {
+      out.line('medxfer 0.1.0');
+      return 0;
+    }
+    const two = `${argv[0]} ${argv[1] ?? ''}`.trim();
+    const key = COMMANDS[two] ? two : COMMANDS[argv[0]!] ? argv[0]! : undefined;
+    if (!key) {
+      const group = Object.keys(COMMANDS).filter((k) => k.startsWith(`${argv[0]} `));
+      throw new UsageError(group.length ? `"medxfer ${argv[0]}" needs a subcommand: ${group.map((k) => k.split(' ')[1]).join(', ')}` : `unknown command "${argv[0]}"; run medxfer --help`);
+    }
+    const command = await COMMANDS[key]!();
+    const args = parseArgs(argv.slice(key.split(' ').length), command.spec);
+    if (args.flags.help) {
+      out.line(helpText(command.spec));
+      return 0;
+    }
+    await command.run(args, out);
+    return 0;
+  } catch (error) {
+    return reportError(error, out);
+  }
+}
+
+/** One clear line on stderr; exit 2 for usage errors and bad input, 1 for everything else. */
+function reportError(error: unknown, out: Output): number {
+  const message = error instanceof Error ? error.message : String(error);
+  const badInput =
+    error instanceof UsageError ||
+    error instanceof DataError ||
+    error instanceof CheckpointError ||
+    error instanceof MetricsError ||
+    (error as NodeJS.ErrnoException)?.code === 'ENOENT' ||
+    (error instanceof ModelError && error.code !== 'WEIGHTS_UNAVAILABLE');
+  const known = badInput || error instanceof TrainError || error instanceof ModelError || error instanceof BackendUnavailableError;
+  out.note(`medxfer: ${known ? message : `unexpected error: ${error instanceof Error && error.stack ? error.stack : message}`}`);
+  return badInput || error instanceof BackendUnavailableError ? 2 : 1;
+}

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { sha256Hex } from '@medxfer/data';
+import { IMAGENET_RESNET18, loadImagenetResNet18Weights, readCheckpoint, WeightsUnavailableError, type CheckpointTensor } from '@medxfer/models';
+import { torchHubStore } from '@medxfer/models/node';
+import { UsageError } from './errors.js';
+import type { Output } from './output.js';
+import { downloadProgress } from './progress.js';
+
+/** The starting weights a run used, as recorded in config.json and the saved model. */
+export interface WeightsChoice {
+  readonly requested: string;
+  /** `imagenet:resnet18-f37072fd`, `none (random init, seed N)` or `file:<path>`. */
+  readonly source: string;
+  readonly sha256?: string;
+  readonly path?: string;
+  readonly state?: Map<string, CheckpointTensor>;
+  /** Why a fallback happened (imagenet-or-none offline). */
+  readonly note?: string;
+}
+
+export const WEIGHTS_HELP = 'imagenet | imagenet-or-none | none | FILE.pth/.safetensors';
+
+/** Resolves `--weights`: ImageNet (torch hub cache, else download), none (random init) or a file. */
+export async function chooseWeights(spec: string, seed: number, out: Output): Promise<WeightsChoice> {
+  if (spec === 'none') return { requested: spec, source: `none (random init, seed ${seed})` };
+  if (spec === 'imagenet' || spec === 'imagenet-or-none') {
+    try {
+      const w = await loadImagenetResNet18Weights({ store: torchHubStore(), onProgress: downloadProgress(out) });
+      return { requested: spec, source: w.source, sha256: w.sha256, path: w.path, state: w.state };
+    } catch (error) {
+      if (spec === 'imagenet-or-none' && error instanceof WeightsUnavailableError) {
+        const note = `ImageNet weights unavailable (${IMAGENET_RESNET18.fileName} is not cached and the download failed), so training starts from random weights`;
+        out.note(`medxfer: ${note}`);
+        return { requested: spec, source: `none (random init, seed ${seed})`, note };
+      }
+      throw error;
+    }
+  }
+  const path = resolve(spec);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    throw new UsageError(`--weights ${spec}: no such file (expected ${WEIGHTS_HELP})`);
+  }
+  return { requested: spec, source: `file:${path}`, sha256: await sha256Hex(bytes), path, state: readCheckpoint(bytes, path) };
+}

@@ -1,0 +1,155 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InputShapeError, ModelError } from '../errors.js';
+import type { ResNet18 } from '../resnet/model.js';
+
+/** A Grad-CAM map of one image at `layer4` resolution. */
+export interface GradCamResult {
+  /** Row-major `height × width` map, min-max normalised to [0, 1] (all 0 when the map is flat). */
+  readonly heatmap: Float32Array;
+  /** `layer4` height and width (input size / 32, rounded up). */
+  readonly height: number;
+  readonly width: number;
+  /** The class explained. */
+  readonly classIndex: number;
+  /** The model's class probabilities for the image (softmax; a sigmoid for a one-output head). */
+  readonly probabilities: Float32Array;
+}
+
+/**
+ * Grad-CAM (Selvaraju et al., 2017) of `model` on one NHWC image `x` ([1, H, W, C]) for
+ * `classIndex` (default: the predicted class). The target is the class's logit (pre-softmax)
+ * score y^c; with A the `layer4` activations, the channel weights are the spatial mean of
+ * ∂y^c/∂A_k, and the map is ReLU(Σ_k w_k A_k), then min-max normalised to [0, 1].
+ * Runs in eval mode (frozen BatchNorm, running stats untouched) and keeps no tensors.
+ *
+ * @throws {InputShapeError} when `x` is not a single image the model takes.
+ * @throws {ModelError} (`CLASS_INDEX`) when `classIndex` is not a class of the model.
+ */
+export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number): GradCamResult {
+  if (x.rank !== 4 || x.shape[0] !== 1) {
+    throw new InputShapeError(`gradCam explains one image at a time: pass [1, H, W, C], got [${x.shape.join(', ')}]`);
+  }
+  const classes = model.numClasses;
+  if (classIndex !== undefined && (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= classes)) {
+    throw new ModelError('CLASS_INDEX', `gradCam: classIndex must be an integer in [0, ${classes - 1}] for this ${classes}-class model, got ${classIndex}`);
+  }
+  const out = tf.tidy(() => {
+    const activations = model.trunk(x, { bn: 'frozen', updateStats: false });
+    const [, height, width, channels] = activations.shape;
+    const logits = model.head(tf.mean(activations, [1, 2]) as tf.Tensor2D);
+    const logitValues = logits.dataSync();
+    const probabilities = new Float32Array((classes === 1 ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync());
+    let target = classIndex;
+    if (target === undefined) {
+      target = 0;
+      for (let c = 1; c < classes; c++) if (logitValues[c]! > logitValues[target]!) target = c;
+    }
+    const c = target;
+    // The score depends on the trunk only through layer4, so ∂y^c/∂A needs no pass back through the convolutions.
+    const score = (a: tf.Tensor) => tf.squeeze(tf.slice(model.head(tf.mean(a, [1, 2]) as tf.Tensor2D), [0, c], [1, 1]));
+    const dA = tf.grad(score)(activations);
+    const weights = tf.mean(dA, [0, 1, 2]); // [512]
+    const weighted = tf.sum(tf.mul(tf.reshape(activations, [height! * width!, channels!]), weights), 1);
+    const cam = tf.relu(weighted);
+    return { cam: cam.dataSync() as Float32Array, height: height!, width: width!, classIndex: c, probabilities };
+  });
+  return { heatmap: normaliseMinMax(out.cam), height: out.height, width: out.width, classIndex: out.classIndex, probabilities: out.probabilities };
+}
+
+/** Min-max normalisation to [0, 1] into a new array; a flat (or empty) map becomes all zeros. */
+export function normaliseMinMax(values: ArrayLike<number>): Float32Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const out = new Float32Array(values.length);
+  const range = max - min;
+  if (!(range > 0) || !Number.isFinite(range)) return out;
+  for (let i = 0; i < values.length; i++) out[i] = (values[i]! - min) / range;
+  return out;
+}
+
+function checkSize(fn: string, name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new InputShapeError(`${fn}: ${name} must be a positive integer, got ${v}`);
+}
+
+/**
+ * Bilinear resize of a row-major `height × width` map to `outHeight × outWidth`, with half-pixel
+ * centres and edge clamping (`F.interpolate(mode='bilinear', align_corners=False)`, OpenCV's `resize`).
+ */
+export function upsampleHeatmap(heatmap: ArrayLike<number>, height: number, width: number, outHeight: number, outWidth: number): Float32Array {
+  for (const [name, v] of [['height', height], ['width', width], ['outHeight', outHeight], ['outWidth', outWidth]] as const) checkSize('upsampleHeatmap', name, v);
+  if (heatmap.length !== height * width) {
+    throw new InputShapeError(`upsampleHeatmap: a ${height}×${width} map has ${height * width} values, got ${heatmap.length}`);
+  }
+  const out = new Float32Array(outHeight * outWidth);
+  const sy = height / outHeight;
+  const sx = width / outWidth;
+  const x0s = new Int32Array(outWidth);
+  const x1s = new Int32Array(outWidth);
+  const fxs = new Float64Array(outWidth);
+  for (let ox = 0; ox < outWidth; ox++) {
+    const fx = Math.min(Math.max((ox + 0.5) * sx - 0.5, 0), width - 1);
+    x0s[ox] = Math.floor(fx);
+    x1s[ox] = Math.min(x0s[ox]! + 1, width - 1);
+    fxs[ox] = fx - x0s[ox]!;
+  }
+  for (let oy = 0; oy < outHeight; oy++) {
+    const fy = Math.min(Math.max((oy + 0.5) * sy - 0.5, 0), height - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, height - 1);
+    const ty = fy - y0;
+    for (let ox = 0; ox < outWidth; ox++) {
+      const x0 = x0s[ox]!;
+      const x1 = x1s[ox]!;
+      const tx = fxs[ox]!;
+      const top = heatmap[y0 * width + x0]! * (1 - tx) + heatmap[y0 * width + x1]! * tx;
+      const bottom = heatmap[y1 * width + x0]! * (1 - tx) + heatmap[y1 * width + x1]! * tx;
+      out[oy * outWidth + ox] = top * (1 - ty) + bottom * ty;
+    }
+  }
+  return out;
+}
+
+/**
+ * The jet colour map at `v` (clamped to [0, 1]): dark blue → blue → cyan → yellow → red → dark red,
+ * as RGB in [0, 1]. r = clamp(1.5 − |4v − 3|), g = clamp(1.5 − |4v − 2|), b = clamp(1.5 − |4v − 1|).
+ */
+export function jetColour(v: number): [number, number, number] {
+  const t = Number.isNaN(v) ? 0 : Math.min(Math.max(v, 0), 1);
+  const clamp = (u: number) => Math.min(Math.max(u, 0), 1);
+  return [clamp(1.5 - Math.abs(4 * t - 3)), clamp(1.5 - Math.abs(4 * t - 2)), clamp(1.5 - Math.abs(4 * t - 1))];
+}
+
+/**
+ * Blends a heatmap (values in [0, 1], same `width × height` as the image; see
+ * {@link upsampleHeatmap}) over an image: `out = round((1 − alpha)·pixel + alpha·255·jet(heat))` per
+ * channel, opaque. `pixels` are row-major, interleaved, with 1 (grey), 3 (RGB) or 4 (RGBA, whose
+ * alpha is ignored) channels. Returns RGBA bytes (`width × height × 4`).
+ */
+export function overlayHeatmap(pixels: Uint8Array, width: number, height: number, channels: number, heatmap: ArrayLike<number>, alpha = 0.45): Uint8Array {
+  checkSize('overlayHeatmap', 'width', width);
+  checkSize('overlayHeatmap', 'height', height);
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new InputShapeError(`overlayHeatmap: channels must be 1, 3 or 4, got ${channels}`);
+  const n = width * height;
+  if (pixels.length !== n * channels) {
+    throw new InputShapeError(`overlayHeatmap: a ${width}×${height} image with ${channels} channel(s) has ${n * channels} bytes, got ${pixels.length}`);
+  }
+  if (heatmap.length !== n) {
+    throw new InputShapeError(`overlayHeatmap: the heatmap must match the image (${width}×${height} = ${n} values), got ${heatmap.length}; upsample it first`);
+  }
+  if (!(alpha >= 0 && alpha <= 1)) throw new InputShapeError(`overlayHeatmap: alpha must be in [0, 1], got ${alpha}`);
+  const out = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++) {
+    const colour = jetColour(heatmap[i]!);
+    for (let k = 0; k < 3; k++) {
+      const base = channels === 1 ? pixels[i]! : pixels[i * channels + k]!;
+      out[i * 4 + k] = Math.round((1 - alpha) * base + alpha * 255 * colour[k]!);
+    }
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}

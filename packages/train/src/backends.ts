@@ -1,0 +1,28 @@
+/**
+ * The tfjs backends medxfer knows, in one list that the CLI, the web app and the bench all read.
+ * `package` is what must be installed (the embedded ones ship with medxfer's dependencies).
+ */
+export interface BackendInfo {
+  readonly name: string;
+  /** The name tfjs registers (tfjs-node and tfjs-node-gpu both register `tensorflow`). */
+  readonly tfjsName: string;
+  readonly package: string;
+  readonly runtimes: readonly ('node' | 'browser')[];
+  /** Shipped inside npm packages (no native download at install time). */
+  readonly embedded: boolean;
+  readonly description: string;
+}
+
+export const BACKENDS: readonly BackendInfo[] = [
+  { name: 'tensorflow-gpu', tfjsName: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', runtimes: ['node'], embedded: false, description: 'libtensorflow with CUDA (native, optional)' },
+  { name: 'tensorflow', tfjsName: 'tensorflow', package: '@tensorflow/tfjs-node', runtimes: ['node'], embedded: false, description: 'libtensorflow on the CPU (native, optional)' },
+  { name: 'webgpu', tfjsName: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', runtimes: ['browser'], embedded: true, description: 'WebGPU' },
+  { name: 'webgl', tfjsName: 'webgl', package: '@tensorflow/tfjs-backend-webgl', runtimes: ['browser'], embedded: true, description: 'WebGL 2' },
+  { name: 'wasm', tfjsName: 'wasm', package: '@tensorflow/tfjs-backend-wasm', runtimes: ['node', 'browser'], embedded: true, description: 'WebAssembly SIMD (XNNPACK)' },
+  { name: 'cpu', tfjsName: 'cpu', package: '@tensorflow/tfjs-backend-cpu', runtimes: ['node', 'browser'], embedded: true, description: 'plain JavaScript' },
+];
+
+/** Backends for a runtime, fastest first (the order `auto` tries them in). */
+export const backendsFor = (runtime: 'node' | 'browser'): BackendInfo[] => BACKENDS.filter((b) => b.runtimes.includes(runtime));
+
+export const backendInfo = (name: string): BackendInfo | undefined => BACKENDS.find((b) => b.name === name);
