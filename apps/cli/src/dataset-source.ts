@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasetFile, datasetInfo, loadMedMNIST, openMedMNIST, type DownloadProgress, type MedMNIST } from '@medxfer/data';
 import { defaultRoot, nodeStore } from '@medxfer/data/node';
+import { cliFetch } from './network.js';
 
 /** Datasets shipped inside the CLI so it works offline, with the md5 of each shipped copy. */
 export const BUNDLED: readonly { flag: string; size: number; file: string; md5: string }[] = [
@@ -31,7 +32,7 @@ export async function openDataset(request: DatasetRequest): Promise<MedMNIST> {
   const { fileName } = datasetFile(info, request.size);
   const verify = !request.noVerify;
   const load = (root: string) =>
-    loadMedMNIST(info.flag, { store: nodeStore(root), size: request.size as 28, verify, download: request.download ?? true, ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
+    loadMedMNIST(info.flag, { store: nodeStore(root), size: request.size as 28, verify, download: request.download ?? true, fetch: cliFetch(), ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
   if (request.root) return load(request.root);
   const root = defaultRoot();
   if (existsSync(join(root, fileName))) return load(root);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { sha256Hex } from '@medxfer/data';
@@ -5,6 +6,7 @@ import { IMAGENET_RESNET18, loadImagenetResNet18Weights, readCheckpoint, Weights
 import { torchHubStore } from '@medxfer/models/node';
 import { UsageError } from './errors.js';
 import type { Output } from './output.js';
+import { cliFetch } from './network.js';
 import { downloadProgress } from './progress.js';
 
 /** The starting weights a run used, as recorded in config.json and the saved model. */
@@ -21,16 +23,21 @@ export interface WeightsChoice {
 
 export const WEIGHTS_HELP = 'imagenet | imagenet-or-none | none | FILE.pth/.safetensors';
 
+/** Fails early (before any slow start-up) when `--weights` names a file that does not exist. */
+export function checkWeightsArg(spec: string): void {
+  if (!['none', 'imagenet', 'imagenet-or-none'].includes(spec) && !existsSync(resolve(spec))) throw new UsageError(`--weights ${spec}: no such file (expected ${WEIGHTS_HELP})`);
+}
+
 /** Resolves `--weights`: ImageNet (torch hub cache, else download), none (random init) or a file. */
 export async function chooseWeights(spec: string, seed: number, out: Output): Promise<WeightsChoice> {
   if (spec === 'none') return { requested: spec, source: `none (random init, seed ${seed})` };
   if (spec === 'imagenet' || spec === 'imagenet-or-none') {
     try {
-      const w = await loadImagenetResNet18Weights({ store: torchHubStore(), onProgress: downloadProgress(out) });
+      const w = await loadImagenetResNet18Weights({ store: torchHubStore(), fetch: cliFetch(), onProgress: downloadProgress(out) });
       return { requested: spec, source: w.source, sha256: w.sha256, path: w.path, state: w.state };
     } catch (error) {
       if (spec === 'imagenet-or-none' && error instanceof WeightsUnavailableError) {
-        const note = `ImageNet weights unavailable (${IMAGENET_RESNET18.fileName} is not cached and the download failed), so training starts from random weights`;
+        const note = `ImageNet weights unavailable (${IMAGENET_RESNET18.fileName} is not cached and could not be downloaded: ${(error as Error).message.split('; ')[0]}), so training starts from random weights`;
         out.note(`medxfer: ${note}`);
         return { requested: spec, source: `none (random init, seed ${seed})`, note };
       }

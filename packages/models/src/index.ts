@@ -8,3 +8,27 @@ export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './op
 export { loadStateDict, stateDict, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
 export * from './checkpoint/index.js';
 export { gradCam, jetColour, normaliseMinMax, overlayHeatmap, upsampleHeatmap, type GradCamResult } from './explain/grad-cam.js';
+export {
+  MODEL_JSON,
+  MODELS_VERSION,
+  WEIGHTS_BIN,
+  ModelFileNotFoundError,
+  WeightsChecksumError,
+  WeightsSizeError,
+  describeModel,
+  expectedWeights,
+  fileStoreHandler,
+  loadModel,
+  modelFromArtifacts,
+  modelToArtifacts,
+  saveModel,
+  type FileStoreHandlerOptions,
+  type LoadedModel,
+  type LoadModelOptions,
+  type MedxferTopology,
+  type NamedIOHandler,
+  type SavedModel,
+  type SaveMetadata,
+} from './io/artifacts.js';
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFileError, ModelFormatError, validateMetadata, type ModelInput, type ModelMetadata } from './io/metadata.js';
+export { IMAGENET_RESNET18, WeightsUnavailableError, hashPrefixOf, loadImagenetResNet18Weights, type ImagenetWeights, type ImagenetWeightsOptions } from './weights/imagenet.js';

@@ -19,6 +19,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { openDataset } from '../dataset-source.js';
 import { UsageError } from '../errors.js';
 import { table, type Output } from '../output.js';
+import { cliFetch } from '../network.js';
 import { downloadProgress } from '../progress.js';
 
 const datasetFlags = {
@@ -107,7 +108,7 @@ export async function datasetsDownload(args: ParsedArgs, out: Output): Promise<v
   const root = args.flags.root ? resolve(args.flags.root as string) : defaultRoot();
   const results = [];
   for (const size of sizes) {
-    const data = await loadMedMNIST(info.flag, { store: nodeStore(root), size: size as 28, onProgress: downloadProgress(out) });
+    const data = await loadMedMNIST(info.flag, { store: nodeStore(root), size: size as 28, fetch: cliFetch(), onProgress: downloadProgress(out) });
     results.push({ size, file: data.source, md5: data.md5 });
     out.line(`${datasetFile(info, size).fileName}: ${data.source} (md5 ${data.md5}, official)`);
   }

@@ -12,7 +12,7 @@ import { evaluateRun, type RunEvaluation } from '../evaluation.js';
 import type { Output } from '../output.js';
 import { trainingProgress } from '../progress.js';
 import { ensureEmptyFolder, historyCsv, readJson, RUN_FILES, runPath, writeJson } from '../run-folder.js';
-import { chooseWeights, WEIGHTS_HELP, type WeightsChoice } from '../weights-source.js';
+import { checkWeightsArg, chooseWeights, WEIGHTS_HELP, type WeightsChoice } from '../weights-source.js';
 import { openFromArgs } from './datasets.js';
 
 export const trainSpec: CommandSpec = {
@@ -134,6 +134,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void>
     const plan = presetPlan(args.flags.preset as string, options);
     dir = resolve((args.flags.out as string | undefined) ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${plan.name}`);
     await ensureEmptyFolder(dir);
+    checkWeightsArg(args.flags.weights as string);
     const backend = await activateBackend(args.flags.backend as string);
     out.note(`backend: ${backend.name}${backend.tried.length ? ` (skipped ${backend.tried.join('; ')})` : ''}`);
     data = await openFromArgs({ ...args, flags: { ...args.flags } }, out, info.flag);

@@ -6,6 +6,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend } from '../backend.js';
 import { UsageError } from '../errors.js';
 import type { Output } from '../output.js';
+import { cliFetch } from '../network.js';
 import { downloadProgress } from '../progress.js';
 import { chooseWeights } from '../weights-source.js';
 
@@ -48,6 +49,6 @@ export async function weightsImport(args: ParsedArgs, out: Output): Promise<void
 
 export async function weightsDownload(args: ParsedArgs, out: Output): Promise<void> {
   if (args.positionals[0] !== 'resnet18') throw new UsageError(`weights download knows resnet18 only, got "${args.positionals[0]}"`);
-  const w = await loadImagenetResNet18Weights({ store: torchHubStore(), onProgress: downloadProgress(out) });
+  const w = await loadImagenetResNet18Weights({ store: torchHubStore(), fetch: cliFetch(), onProgress: downloadProgress(out) });
   out.result({ path: w.path, sha256: w.sha256, origin: w.origin }, `${w.origin === 'cache' ? 'already cached' : 'downloaded'}: ${w.path} (sha256 ${w.sha256})`);
 }
