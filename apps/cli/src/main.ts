@@ -10,7 +10,8 @@ import * as datasets from './commands/datasets.js';
 
 interface Command {
   readonly spec: CommandSpec;
-  readonly run: (args: ParsedArgs, out: Output) => Promise<void>;
+  /** Resolves to an exit code when it is not 0 (e.g. 130 after Ctrl-C). */
+  readonly run: (args: ParsedArgs, out: Output) => Promise<void | number>;
 }
 
 /** Commands by their words; loaded lazily so `datasets list` does not start tfjs. */
@@ -88,8 +89,7 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
       out.line(helpText(command.spec));
       return 0;
     }
-    await command.run(args, out);
-    return 0;
+    return (await command.run(args, out)) ?? 0;
   } catch (error) {
     return reportError(error, out);
   }

@@ -208,6 +208,8 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
             etaSeconds: imagesDone > 0 ? (elapsed / imagesDone) * imagesLeft : 0,
           };
           for (const c of callbacks) await c.onBatchEnd?.(progress);
+          // A macrotask turn per batch: lets signals (Ctrl-C), messages and timers in while training runs.
+          await new Promise((resolve) => setTimeout(resolve, 0));
         }
         const seconds = (performance.now() - epochStart) / 1000;
         let valStats: { loss: number; acc: number; auc: number } | undefined;

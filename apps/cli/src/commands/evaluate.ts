@@ -1,4 +1,4 @@
-import { SPLITS, type Split } from '@medxfer/data';
+import { SPLITS, subsetSplit, type Split } from '@medxfer/data';
 import type { BinaryReport } from '@medxfer/metrics';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
@@ -17,6 +17,7 @@ export const evaluateSpec: CommandSpec = {
     split: { type: 'string', value: 'S', choices: SPLITS, default: 'test', description: 'split' },
     root: { type: 'string', value: 'DIR', description: 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist, then the bundled copy)' },
     verify: { type: 'boolean', default: true, description: 'check the official md5 (--no-verify accepts another copy)' },
+    limit: { type: 'int', value: 'N', description: 'score only the first N images of the split' },
     bootstrap: { type: 'int', value: 'N', default: 1000, description: 'bootstrap resamples (0: none)' },
     seed: { type: 'int', value: 'N', default: 0, description: 'bootstrap seed' },
     backend: { type: 'string', value: 'NAME', choices: BACKEND_CHOICES, default: 'auto', description: 'tfjs backend' },
@@ -30,7 +31,10 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const size = Number(sizeText);
   if (!flag || !Number.isInteger(size)) throw new UsageError(`${loaded.dir}: the model's metadata names dataset "${loaded.metadata.dataset}", not <flag>@<size>`);
   const data = await openFromArgs({ ...args, flags: { ...args.flags, size } }, out, flag);
-  const split = data.splits[args.flags.split as Split];
+  const whole = data.splits[args.flags.split as Split];
+  const limit = args.flags.limit as number | undefined;
+  if (limit !== undefined && limit < 1) throw new UsageError(`--limit must be at least 1, got ${limit}`);
+  const split = limit && limit < whole.count ? subsetSplit(whole, Array.from({ length: limit }, (_, i) => i)) : whole;
   const result = scoreSplit(loaded.model, split, { transform: transformFor(loaded), bootstrap: args.flags.bootstrap as number, seed: args.flags.seed as number });
   loaded.model.dispose();
   const head = `${flag}@${size} ${split.split} (${split.count} images, ${backend.name}): ACC ${result.acc.toFixed(4)}  AUC ${result.auc.toFixed(4)}`;

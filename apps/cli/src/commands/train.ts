@@ -105,7 +105,7 @@ function limitSplits(data: MedMNIST, trainLimit?: number, evalLimit?: number) {
   return { train: cut(data.splits.train, trainLimit), val: cut(data.splits.val, evalLimit), test: cut(data.splits.test, evalLimit) };
 }
 
-export async function trainCommand(args: ParsedArgs, out: Output): Promise<void> {
+export async function trainCommand(args: ParsedArgs, out: Output): Promise<void | number> {
   let config: RunConfig;
   let dir: string;
   let resumeState: TrainingState | undefined;
@@ -202,9 +202,8 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void>
   } catch (error) {
     if (error instanceof Interrupted) {
       out.note(`medxfer: stopped. The last finished epoch is saved; continue with: medxfer train --resume ${dir}`);
-      process.exitCode = 130;
       model.dispose();
-      return;
+      return 130;
     }
     throw error;
   } finally {

@@ -1,0 +1,171 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodePng, imageAt, openMedMNIST, readNpy } from '@medxfer/data';
+import { sharedPath } from '../../../test-support/paths.js';
+import { runCli, scratch } from './run-cli.js';
+
+const quick = ['--train-limit', '96', '--eval-limit', '64', '--epochs-head', '1', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '200'];
+
+describe('medxfer train → evaluate → predict → metrics (the real binary, wasm)', () => {
+  let run = '';
+  let summary: { val: { acc: number; auc: number }; test: { acc: number; auc: number }; weights: string; epochs: number };
+
+  beforeAll(async () => {
+    run = join(scratch('run'), 'run');
+    const r = await runCli(['train', '--weights', 'imagenet-or-none', ...quick, '--out', run, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    summary = JSON.parse(r.stdout);
+  });
+
+  it('writes the whole run folder and records the weights it really used', () => {
+    expect(readdirSync(run).sort()).toEqual(['checkpoint.safetensors', 'config.json', 'history.csv', 'metrics.json', 'model', 'predictions-test.csv', 'predictions-val.csv', 'report.html', 'worst-errors.png'].filter((f) => f !== 'worst-errors.png' || existsSync(join(run, f))).sort());
+    const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    expect(config.weights).toMatchObject({ requested: 'imagenet-or-none', source: 'none (random init, seed 42)' });
+    expect(config.weights.note).toMatch(/ImageNet weights unavailable .*downloads are off/);
+    expect(config).toMatchObject({ preset: 'notebook', backend: 'wasm', dataset: { flag: 'pneumoniamnist', checksum: 'known-copy', md5: 'b591286d75c096548ca78ab709b385da' } });
+    expect(config.versions['@tensorflow/tfjs-core']).toBe('4.22.0');
+    expect(summary.weights).toBe('none (random init, seed 42)');
+    const history = readFileSync(join(run, 'history.csv'), 'utf8').trim().split('\n');
+    expect(history).toHaveLength(3);
+    expect(history[1]).toMatch(/^1,head,1,0\.001,/);
+    expect(history[2]).toMatch(/^2,full,1,0\.00001,/);
+    const predictions = readFileSync(join(run, 'predictions-test.csv'), 'utf8').trim().split('\n');
+    expect(predictions[0]).toBe('index,label,score_0,score_1');
+    expect(predictions).toHaveLength(65);
+    const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+    expect(metrics.test.acc).toBe(summary.test.acc);
+    expect(metrics.test.ci.rocAuc.lower).toBeLessThanOrEqual(metrics.test.rocAuc);
+    const report = readFileSync(join(run, 'report.html'), 'utf8');
+    expect(report).toContain('none (random init, seed 42)');
+    expect(report).not.toMatch(/(src|href)="https?:/);
+  });
+
+  it('evaluate reproduces the test metrics from the saved model', async () => {
+    const r = await runCli(['evaluate', '--model', run, '--backend', 'wasm', '--limit', '64', '--bootstrap', '0', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const e = JSON.parse(r.stdout);
+    const saved = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')).test;
+    expect(e.n).toBe(64);
+    expect(e.acc).toBe(saved.acc);
+    expect(Math.abs(e.auc - saved.auc)).toBeLessThan(1e-9);
+    expect(e.report.confusion).toEqual(saved.confusion);
+    const whole = await runCli(['evaluate', '--model', join(run, 'model'), '--backend', 'wasm', '--bootstrap', '0', '--json']);
+    expect(JSON.parse(whole.stdout).n).toBe(624);
+  });
+
+  it('metrics on the run’s predictions CSV equals metrics.json', async () => {
+    const csv = join(run, 'predictions-test.csv');
+    const r = await runCli(['metrics', '--labels', csv, '--scores', csv, '--bootstrap', '200', '--seed', '42', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout);
+    const saved = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')).test;
+    expect(m.accuracy).toBe(saved.accuracy);
+    expect(Math.abs(m.rocAuc - saved.rocAuc)).toBeLessThan(1e-6);
+    expect(m.confusion).toEqual(saved.confusion);
+  });
+
+  it('predict classifies PNG images with the same numbers as the run, and draws a Grad-CAM overlay', async () => {
+    const dir = scratch('predict');
+    const data = openMedMNIST(new Uint8Array(readFileSync(sharedPath('data', 'pneumoniamnist.npz'))), { flag: 'pneumoniamnist', verify: false });
+    const files = [0, 1].map((i) => {
+      const file = join(dir, `test-${i}.png`);
+      writeFileSync(file, encodePng({ width: 28, height: 28, channels: 1, pixels: imageAt(data.splits.test, i) }));
+      return file;
+    });
+    const r = await runCli(['predict', '--model', run, ...files, '--cam', join(dir, 'cam.png'), '--backend', 'wasm', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const rows = readFileSync(join(run, 'predictions-test.csv'), 'utf8').trim().split('\n').slice(1, 3).map((l) => l.split(',').map(Number));
+    out.results.forEach((res: { probabilities: Record<string, number> }, i: number) => expect(Math.abs(res.probabilities.pneumonia! - rows[i]![3]!)).toBeLessThan(1e-5));
+    expect(existsSync(join(dir, 'cam-1.png')) && existsSync(join(dir, 'cam-2.png'))).toBe(true);
+    const bad = await runCli(['predict', '--model', run, join(dir, 'nope.png')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/nope\.png: no such image/);
+  });
+
+  it('refuses to overwrite a run folder', async () => {
+    const r = await runCli(['train', '--weights', 'none', ...quick, '--out', run]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already exists and is not empty; choose another folder, or continue that run with --resume/);
+  });
+
+  it('--weights imagenet offline fails with where to put the file, and writes nothing', async () => {
+    const out = join(scratch('imagenet'), 'run');
+    const r = await runCli(['train', '--weights', 'imagenet', ...quick, '--out', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/resnet18-f37072fd\.pth/);
+    expect(r.stderr).toMatch(/hub[/\\]checkpoints/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('medxfer infer and weights import: parity with PyTorch', () => {
+  it('infer on the fixture checkpoint reproduces PyTorch logits, and so does the imported model', async () => {
+    const dir = scratch('infer');
+    const pth = sharedPath('fixtures', 'torch', 'resnet18-random-seed0.pth');
+    const input = sharedPath('fixtures', 'torch', 'resnet18-random-seed0.input-28.npy');
+    const ref = readNpy(new Uint8Array(readFileSync(sharedPath('fixtures', 'torch', 'resnet18-random-seed0.logits-28.npy')))).data as Float32Array;
+    const check = (file: string) => {
+      const ours = readNpy(new Uint8Array(readFileSync(file)));
+      expect(ours.shape).toEqual([2, 1000]);
+      let worst = 0;
+      (ours.data as Float32Array).forEach((v, i) => (worst = Math.max(worst, Math.abs(v - ref[i]!) / (1e-4 + 1e-4 * Math.abs(ref[i]!)))));
+      expect(worst).toBeLessThanOrEqual(1);
+    };
+    const r = await runCli(['infer', '--weights', pth, '--input', input, '--out', join(dir, 'a.npy'), '--backend', 'wasm']);
+    expect(r.code, r.stderr).toBe(0);
+    check(join(dir, 'a.npy'));
+    const imp = await runCli(['weights', 'import', pth, '--out', join(dir, 'model')]);
+    expect(imp.code, imp.stderr).toBe(0);
+    const again = await runCli(['infer', '--weights', join(dir, 'model'), '--input', input, '--out', join(dir, 'b.npy'), '--backend', 'cpu']);
+    expect(again.code, again.stderr).toBe(0);
+    check(join(dir, 'b.npy'));
+    const wrong = await runCli(['infer', '--weights', pth, '--input', pth, '--out', join(dir, 'c.npy')]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/not an NPY file/);
+    expect(existsSync(join(dir, 'c.npy'))).toBe(false);
+  });
+
+  it('a pickle that tries to run code is refused, naming the global', async () => {
+    const dir = scratch('evil');
+    // A torch zip checkpoint whose data.pkl is: PROTO 2, GLOBAL 'os system', BINUNICODE 'id', TUPLE1, REDUCE, STOP.
+    const pickle = new Uint8Array([0x80, 0x02, ...new TextEncoder().encode('cos\nsystem\n'), 0x58, 2, 0, 0, 0, ...new TextEncoder().encode('id'), 0x85, 0x52, 0x2e]);
+    writeFileSync(join(dir, 'evil.pth'), zipSync({ 'evil/data.pkl': [pickle, { level: 0 }], 'evil/version': [new TextEncoder().encode('3\n'), { level: 0 }] }));
+    const r = await runCli(['weights', 'import', join(dir, 'evil.pth'), '--out', join(dir, 'model')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/os\.system/);
+    expect(existsSync(join(dir, 'model'))).toBe(false);
+  });
+});
+
+describe('Ctrl-C and --resume', () => {
+  it('an interrupted run keeps its last epoch and resumes to the same result as an uninterrupted one', async () => {
+    const args = ['--weights', 'none', '--train-limit', '96', '--eval-limit', '32', '--epochs-head', '1', '--epochs-full', '2', '--backend', 'wasm', '--bootstrap', '0', '--json'];
+    const whole = join(scratch('whole'), 'run');
+    expect((await runCli(['train', ...args, '--out', whole])).code).toBe(0);
+
+    const cut = join(scratch('cut'), 'run');
+    let sent = false;
+    const interrupted = await runCli(['train', ...args, '--out', cut], {
+      onStderr: (text, child) => {
+        if (!sent && /epoch 2 \(full\)/.test(text)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/continue with: medxfer train --resume/);
+    expect(readFileSync(join(cut, 'history.csv'), 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(existsSync(join(cut, 'model'))).toBe(false);
+
+    const resumed = await runCli(['train', '--resume', cut, '--backend', 'wasm', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const losses = (dir: string) => readFileSync(join(dir, 'history.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[4]);
+    expect(losses(cut)).toEqual(losses(whole));
+    const wholeTest = JSON.parse(readFileSync(join(whole, 'metrics.json'), 'utf8')).test;
+    expect(JSON.parse(resumed.stdout).test).toEqual({ acc: wholeTest.acc, auc: wholeTest.auc });
+  });
+});
