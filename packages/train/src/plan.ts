@@ -45,8 +45,6 @@ export interface Plan {
   readonly augmentation?: Augmentation;
   /** Keep the weights of the epoch with the best value of this validation metric (restored at the end). */
   readonly keepBest?: { metric: 'auc' | 'acc' | 'loss' };
-  /** Exponential moving average of the weights used for evaluation (e.g. 0.999); off when absent. */
-  readonly ema?: number;
 }
 
 /** The learning rate of `group` in `phase`. */

@@ -78,8 +78,8 @@ export interface ScratchOptions {
 }
 
 /**
- * Training from random weights (no ImageNet): one phase, all groups, AdamW one-cycle, x-ray augmentation,
- * label smoothing, weights averaged (EMA), the best validation AUC kept.
+ * Training from random weights (no ImageNet): one phase, all groups, AdamW one-cycle with weight decay,
+ * x-ray augmentation, label smoothing, and the epoch with the best validation AUC kept.
  */
 export function scratchPlan(o: ScratchOptions = {}): Plan {
   return {
@@ -89,7 +89,7 @@ export function scratchPlan(o: ScratchOptions = {}): Plan {
     augmentation: XRAY_AUGMENTATION,
     loss: { labelSmoothing: 0.05 },
     keepBest: { metric: 'auc' },
-    phases: [{ name: 'all', epochs: o.epochs ?? 12, train: PARAM_GROUPS, lr: o.lr ?? 2e-3, optimizer: { kind: 'adamw' }, weightDecay: 0.05, schedule: { kind: 'one-cycle', pctStart: 0.2, divFactor: 25 } }],
+    phases: [{ name: 'all', epochs: o.epochs ?? 8, train: PARAM_GROUPS, lr: o.lr ?? 2e-3, optimizer: { kind: 'adamw' }, weightDecay: 0.05, schedule: { kind: 'one-cycle', pctStart: 0.2, divFactor: 25 } }],
   };
 }
 
