@@ -1,2 +1,3 @@
 // @medxfer/models/node — file-system helpers for Node.js.
 export * from './index.js';
+export { dirHandler, loadModelFromDir, saveModelToDir, torchHubCheckpointsDir, torchHubStore } from './node/files.js';
