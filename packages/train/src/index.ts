@@ -11,3 +11,4 @@ export { checkpointEachEpoch, earlyStopping } from './callbacks.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type TrainingState } from './state.js';
 export { featuresOfSplit, meanNll, predictSplit } from './predict.js';
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';
+export { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';

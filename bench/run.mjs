@@ -1,0 +1,174 @@
+// medxfer throughput bench: ResNet18 (grey stem, 2 classes) on tfjs backends, images/s for
+//   infer  — eval-mode forward (frozen BatchNorm), no tape;
+//   train  — full training step as the trainer runs it: forward with BatchNorm in train mode, loss, all
+//            gradients, Adam update;
+//   frozen — head-only step: body features in eval mode without a tape, then head gradients + Adam.
+// Usage: npm run bench -- [--sizes 28,64] [--backends cpu,wasm] [--modes infer,train,frozen] [--batch 32]
+//                          [--steps N] [--warmup N] [--json out.json] [--no-torch]
+// Each (backend, size) runs in its own child process, so peakRssMB is that case's own peak.
+// See bench/README.md.
+import { execFileSync, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '28,64' },
+    backends: { type: 'string', default: 'cpu,wasm' },
+    modes: { type: 'string', default: 'infer,train,frozen' },
+    batch: { type: 'string' },
+    steps: { type: 'string' },
+    warmup: { type: 'string' },
+    json: { type: 'string' },
+    'no-torch': { type: 'boolean', default: false },
+    models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
+    case: { type: 'string' }, // internal: run one case in this (child) process
+  },
+});
+
+// PyTorch 1.13 CPU, one thread, batch 32, same model (TFJS-FACTS.md, measured on this machine kind).
+const TORCH_REFERENCE = { 28: { infer: 1284, train: 196 }, 64: { infer: 356, train: 89 }, 224: { infer: 25, train: 8 } };
+
+if (args.case) {
+  await runCase(JSON.parse(args.case));
+} else {
+  await main();
+}
+
+async function main() {
+  const sizes = args.sizes.split(',').map(Number);
+  const backends = args.backends.split(',');
+  const modes = args.modes.split(',');
+  const records = [];
+  for (const backend of backends) {
+    for (const size of sizes) {
+      // The cpu backend is plain JS (a training step takes seconds even at 28 px): 28 px only, unless
+      // --backends is given explicitly.
+      if (backend === 'cpu' && size !== 28 && !process.argv.some((a) => a.startsWith('--backends'))) continue;
+      for (const mode of modes) {
+        const batch = Number(args.batch ?? (backend === 'wasm' && size >= 224 && mode !== 'infer' ? 16 : 32));
+        const slow = backend === 'cpu';
+        const c = {
+          backend, size, mode, batch,
+          warmup: Number(args.warmup ?? (slow ? 1 : 2)),
+          steps: Number(args.steps ?? (slow ? (mode === 'infer' ? 2 : 1) : mode === 'train' ? 5 : 10)),
+          models: args.models,
+        };
+        process.stderr.write(`… ${backend} ${size}px ${mode} batch ${batch}\n`);
+        const record = await new Promise((resolve, reject) => {
+          const child = fork(fileURLToPath(import.meta.url), ['--case', JSON.stringify(c)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+          child.on('message', resolve);
+          child.on('exit', (code) => (code ? reject(new Error(`case ${JSON.stringify(c)} exited with ${code}`)) : undefined));
+        });
+        records.push(record);
+      }
+    }
+  }
+  printTable(records);
+  console.log('\nPlain tfjs (tfjs-layers) for comparison: not available — medxfer does not depend on @tensorflow/tfjs-layers; skipped.');
+  const torch = args['no-torch'] ? undefined : runTorch([...new Set(records.map((r) => r.size))], Number(args.batch ?? 32));
+  printTorch(records, torch);
+  const out = join(here, 'out');
+  mkdirSync(out, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const payload = JSON.stringify(records, null, 2);
+  writeFileSync(join(out, `bench-${stamp}.json`), payload);
+  if (torch) writeFileSync(join(out, `torch-${stamp}.json`), JSON.stringify(torch, null, 2));
+  if (args.json) writeFileSync(args.json, payload);
+  console.log(`\nrecords: ${join('bench/out', `bench-${stamp}.json`)}${args.json ? ` and ${args.json}` : ''}`);
+}
+
+function printTable(records) {
+  const head = ['backend', 'size', 'mode', 'batch', 'threads', 'img/s', 'ms/step', 'peak RSS MB'];
+  const rows = records.map((r) => [r.backend, `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, r.imgPerS.toFixed(1), ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const r of rows) console.log(line(r));
+}
+
+function runTorch(sizes, batch) {
+  try {
+    execFileSync('python3', ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  try {
+    const out = execFileSync('python3', [join(here, 'torch_bench.py'), '--sizes', sizes.join(','), '--batch', String(batch)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    return JSON.parse(out.trim().split('\n').pop());
+  } catch (error) {
+    console.log(`PyTorch bench failed: ${error.message}`);
+    return undefined;
+  }
+}
+
+function printTorch(records, torch) {
+  let reference = torch;
+  if (!torch) {
+    console.log('\nPyTorch is not installed here (python3 -c "import torch, torchvision" fails). To measure it on this machine:');
+    console.log('  apt-get install python3-torch python3-torchvision   # Debian; or pip install torch torchvision');
+    console.log('  python3 bench/torch_bench.py --sizes 28,64           # npm run bench then runs it too');
+    console.log('Ratios below use PyTorch (measured earlier on this machine kind): 1.13 CPU, 1 thread, batch 32.');
+    reference = Object.entries(TORCH_REFERENCE).flatMap(([size, m]) => Object.entries(m).map(([mode, imgPerS]) => ({ size: Number(size), mode, threads: 1, imgPerS })));
+  } else {
+    console.log('\nPyTorch on this machine (bench/torch_bench.py, torch.set_num_threads(1)):');
+  }
+  const goal = { infer: 0.8, train: 0.6 };
+  for (const r of records.filter((x) => x.backend === 'wasm')) {
+    const ref = reference.find((t) => t.size === r.size && t.mode === r.mode);
+    if (!ref) continue;
+    const ratio = r.imgPerS / ref.imgPerS;
+    console.log(`  ${r.size}px ${r.mode.padEnd(6)} tfjs-wasm ${r.imgPerS.toFixed(1).padStart(7)} img/s  PyTorch ${ref.imgPerS.toFixed(1).padStart(7)}  ratio ${ratio.toFixed(3)}${goal[r.mode] ? `  (goal ≥ ${goal[r.mode]})` : ''}`);
+  }
+}
+
+async function runCase(c) {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+  const { ResNet18 } = await import(c.models ? new URL(c.models, `file://${process.cwd()}/`).href : '@medxfer/models');
+  const { Adam, crossEntropy } = await import('@medxfer/train');
+  setWasmPaths(join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist', '/'));
+  if (!(await tf.setBackend(c.backend))) throw new Error(`backend ${c.backend} failed to initialise`);
+  await tf.ready();
+  const model = new ResNet18({ numClasses: 2, input: 'grey', seed: 1 });
+  const x = tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 7);
+  const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');
+  const optimizer = new Adam();
+  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
+  const settings = () => ({ lr: 1e-4, weightDecay: 0 });
+  const applyGrads = (grads) => optimizer.apply(model.params, new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k), g])), settings);
+  const all = [...model.params.values()];
+  const head = model.parameterNames(['head']).map((n) => model.params.get(n));
+  const step = {
+    infer: () => tf.tidy(() => void model.predict(x).dataSync()),
+    train: () => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.apply(x, { bn: 'train' }), y), all);
+      value.dataSync();
+      applyGrads(grads);
+      tf.dispose([value, ...Object.values(grads)]);
+    },
+    frozen: () => {
+      const features = tf.tidy(() => model.features(x, { bn: 'frozen' }));
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.head(features), y), head);
+      value.dataSync();
+      applyGrads(grads);
+      tf.dispose([features, value, ...Object.values(grads)]);
+    },
+  }[c.mode];
+  for (let i = 0; i < c.warmup; i++) step();
+  const t0 = performance.now();
+  for (let i = 0; i < c.steps; i++) step();
+  const seconds = (performance.now() - t0) / 1000;
+  const threads = c.backend === 'wasm' ? (tf.backend().wasm?.tfjs?.numThreads?.() ?? 1) : 1;
+  const record = {
+    backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads,
+    imgPerS: (c.batch * c.steps) / seconds,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    steps: c.steps,
+  };
+  process.send(record, () => process.exit(0));
+}
