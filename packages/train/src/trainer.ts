@@ -69,6 +69,11 @@ export interface TrainerOptions {
   /** Train the head on cached features when the body is frozen with frozen BatchNorm and no augmentation (default true). */
   readonly featureCache?: boolean;
   readonly evalBatchSize?: number;
+  /**
+   * Split each batch into chunks of this many images and sum their gradients (gradient accumulation), so
+   * e.g. 224 px at batch 32 fits the 4 GiB wasm heap. BatchNorm statistics are then per chunk.
+   */
+  readonly microBatchSize?: number;
 }
 
 export interface TrainingResult {
@@ -181,22 +186,43 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
             const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
             input = tf.tensor4d(batch.images, [...batch.shape]);
           }
-          let logits: tf.Tensor2D | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            const out = cache ? model.head(input as tf.Tensor2D) : model.apply(input as tf.Tensor4D, { bn: bnModes });
-            logits = tf.keep(out);
-            return crossEntropy(out, labels, lossOpts);
-          }, variables);
-          const loss = value.dataSync()[0]!;
+          // Micro-batches: the batch's gradient as the size-weighted sum of its chunks' gradients, so large
+          // inputs fit in memory (BatchNorm then sees each chunk's statistics, like PyTorch's accumulation).
+          const chunk = options.microBatchSize && options.microBatchSize < indices.length ? options.microBatchSize : indices.length;
+          let loss = 0;
+          let summed: Map<string, tf.Tensor> | undefined;
+          const predicted = new Int32Array(indices.length);
+          for (let from = 0; from < indices.length; from += chunk) {
+            const size = Math.min(chunk, indices.length - from);
+            const weight = size / indices.length;
+            const part = chunk === indices.length ? input : tf.slice(input, from, size);
+            const partLabels = chunk === indices.length ? labels : tf.slice(labels, from, size);
+            let logits: tf.Tensor2D | undefined;
+            const { value, grads } = tf.variableGrads(() => {
+              const out = cache ? model.head(part as tf.Tensor2D) : model.apply(part as tf.Tensor4D, { bn: bnModes });
+              logits = tf.keep(out);
+              return tf.mul(crossEntropy(out, partLabels as tf.Tensor1D, lossOpts), weight) as tf.Scalar;
+            }, variables);
+            loss += value.dataSync()[0]!;
+            predicted.set(tf.tidy(() => tf.argMax(logits!, 1).dataSync() as Int32Array), from);
+            const byName = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
+            if (!summed) summed = byName;
+            else {
+              for (const [name, g] of byName) {
+                const total = tf.add(summed.get(name)!, g);
+                tf.dispose([summed.get(name)!, g]);
+                summed.set(name, total);
+              }
+            }
+            tf.dispose([value, logits!, ...(part !== input ? [part, partLabels] : [])]);
+          }
           if (!Number.isFinite(loss)) {
-            tf.dispose([value, input, labels, logits!, ...Object.values(grads)]);
+            tf.dispose([input, labels, ...summed!.values()]);
             throw new NonFiniteLossError(phase.name, epoch - 1, b, loss);
           }
-          const byName = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
-          optimizer.apply(model.params, byName, paramSettings);
-          const predicted = tf.tidy(() => tf.argMax(logits!, 1).dataSync());
+          optimizer.apply(model.params, summed!, paramSettings);
           for (let k = 0; k < indices.length; k++) if (predicted[k] === trainSplit.labels[indices[k]!]) correct++;
-          tf.dispose([value, input, labels, logits!, ...Object.values(grads)]);
+          tf.dispose([input, labels, ...summed!.values()]);
           lossSum += loss * indices.length;
           seen += indices.length;
           imagesDone += indices.length;

@@ -108,3 +108,24 @@ describe('the training loop (wasm, 28 px, real PneumoniaMNIST images)', () => {
     model.dispose();
   });
 });
+
+describe('micro-batching (gradient accumulation)', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('with frozen BatchNorm, chunks of 8 give the same step as the whole batch of 32', async () => {
+    // Head-only with the body's BatchNorm frozen: nothing depends on batch statistics, so the sum of the
+    // chunks' size-weighted gradients must equal the whole batch's gradient.
+    const plan: Plan = { name: 'head-frozen-bn', batchSize: 32, seed: 1, phases: [{ name: 'head', epochs: 1, train: ['head'], lr: 1e-2, optimizer: { kind: 'sgd', momentum: 0.9 }, frozenBn: 'frozen' }] };
+    const run = async (microBatchSize?: number) => {
+      const model = new ResNet18({ numClasses: 2, input: 'single', seed: 2 });
+      const result = await train({ model, plan, train: firstN(pneumonia().splits.train, 64), transform, featureCache: false, ...(microBatchSize ? { microBatchSize } : {}) });
+      const w = weightsOf(model, ['fc.weight'])[0]!;
+      model.dispose();
+      return { loss: result.history[0]!.trainLoss, w };
+    };
+    const whole = await run();
+    const chunked = await run(8);
+    expect(Math.abs(whole.loss - chunked.loss)).toBeLessThan(1e-5);
+    expect(Math.max(...whole.w.map((v, i) => Math.abs(v - chunked.w[i]!)))).toBeLessThan(1e-6);
+  });
+});
