@@ -34,6 +34,7 @@ export const trainSpec: CommandSpec = {
     lr: { type: 'number', value: 'LR', description: 'fine-tune: base learning rate; scratch: peak learning rate' },
     'batch-size': { type: 'int', value: 'N', description: 'batch size (notebook 32)' },
     seed: { type: 'int', value: 'N', default: 42, description: 'seed of initialisation, order and augmentation' },
+    'micro-batch': { type: 'int', value: 'N', description: 'accumulate gradients over chunks of N images (default on wasm at ≥ 160 px: 16, to fit its 4 GiB heap)' },
     'train-limit': { type: 'int', value: 'N', description: 'use only the first N training images (quick trials)' },
     'eval-limit': { type: 'int', value: 'N', description: 'use only the first N val/test images' },
     bootstrap: { type: 'int', value: 'N', default: 1000, description: 'bootstrap resamples for the metrics CIs (0: none)' },
@@ -64,10 +65,16 @@ export interface RunConfig {
   readonly seed: number;
   readonly backend: string;
   readonly bootstrap: number;
+  readonly microBatch?: number;
   readonly versions: Record<string, string>;
 }
 
 class Interrupted extends Error {}
+
+/** wasm's heap is capped at 4 GiB: ResNet18 at 224 px and batch 32 aborts, so large inputs accumulate over chunks of 16. */
+function microBatchFor(requested: number | undefined, backend: string, resize: number): number | undefined {
+  return requested ?? (backend === 'wasm' && resize >= 160 ? 16 : undefined);
+}
 
 function positive(args: ParsedArgs, name: string, min = 1): void {
   const v = args.flags[name] as number | undefined;
@@ -125,7 +132,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
     if (data.md5 !== config.dataset.md5) throw new UsageError(`--resume: the dataset file changed since the run started (md5 ${data.md5}, was ${config.dataset.md5})`);
   } else {
     for (const name of ['epochs-head', 'epochs-full', 'epochs']) positive(args, name, 0);
-    for (const name of ['batch-size', 'train-limit', 'eval-limit']) positive(args, name);
+    for (const name of ['batch-size', 'train-limit', 'eval-limit', 'micro-batch']) positive(args, name);
     for (const name of ['lr-head', 'lr-full', 'lr']) if (args.flags[name] !== undefined && !((args.flags[name] as number) > 0)) throw new UsageError(`--${name} must be a positive number`);
     if (args.flags.resize !== undefined && (args.flags.resize as number) < 28) throw new UsageError(`--resize must be at least 28 (ResNet18's smallest input), got ${args.flags.resize}`);
     const info = datasetInfo(args.flags.dataset as string);
@@ -160,6 +167,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
       seed: args.flags.seed as number,
       backend: backend.name,
       bootstrap: args.flags.bootstrap as number,
+      ...(microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize) ? { microBatch: microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize)! } : {}),
       versions: await versions(),
     };
     await writeJson(runPath(dir, RUN_FILES.config), config);
@@ -190,6 +198,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
   try {
     result = await train({
       model, plan: config.plan, train: trainSplit, val, transform: config.transform, ...(resumeState ? { resume: resumeState } : {}),
+      ...(config.microBatch ? { microBatchSize: config.microBatch } : {}),
       callbacks: [
         trainingProgress(out),
         checkpointEachEpoch(async (bytes, state) => {
