@@ -38,6 +38,7 @@ export { resizeBilinearPIL } from './transforms/resize.js';
 export { HALF_NORMALIZATION, IMAGENET_NORMALIZATION, NO_NORMALIZATION, channelStats, type Normalization } from './transforms/normalize.js';
 export { XRAY_AUGMENTATION, augmentImage, type Augmentation } from './transforms/augment.js';
 export { makeBatch, type FloatBatch, type ImageTransform } from './transforms/pipeline.js';
+export { isGrey, rasterToInput, toGrey, toRGB } from './transforms/raster.js';
 export { batchIndices, prefetchBatches, type BatchPlan } from './batching.js';
 export { mixSeed, permutation, seededRandom, type Random } from './random.js';
 export { decodePng, encodePng, type RasterImage } from './png.js';

@@ -1,12 +1,12 @@
 import { extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodePng } from '@medxfer/data';
+import { encodePng, rasterToInput } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
 import { gradCam, overlayHeatmap, upsampleHeatmap } from '@medxfer/models';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
-import { imageToInput, readImage } from '../image-input.js';
+import { readImage } from '../image-input.js';
 import { loadModelArg, transformFor } from '../model-dir.js';
 import { table, type Output } from '../output.js';
 
@@ -32,7 +32,7 @@ export async function predictCommand(args: ParsedArgs, out: Output): Promise<voi
   const names = loaded.metadata.classNames;
   const results = [];
   for (const [k, image] of images.entries()) {
-    const input = imageToInput(image, transform);
+    const input = rasterToInput(image, { ...transform, size: transform.size! });
     const x = tf.tensor4d(input.data, input.shape);
     let camFile: string | undefined;
     let probabilities: Float32Array;
