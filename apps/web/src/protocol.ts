@@ -1,0 +1,194 @@
+// The messages between the page and the training worker. Plain data only (structured clone):
+// typed arrays travel as transferables; no class instances cross the boundary.
+import type { EpochRecord, BatchProgress } from '@medxfer/train';
+import type { ConfidenceInterval, ReliabilityBin } from '@medxfer/metrics';
+
+/** What the browser can run, one entry per backend of `backendsFor('browser')`. */
+export interface BackendSupport {
+  readonly name: string;
+  readonly description: string;
+  readonly available: boolean;
+  /** Why not, or what it will run with (e.g. "SIMD, 1 thread"). */
+  readonly note: string;
+  /** A GPU backend emulated on the CPU (SwiftShader, llvmpipe, a fallback adapter): slower than wasm, so not picked by default. */
+  readonly software?: boolean;
+}
+
+export interface Environment {
+  readonly backends: BackendSupport[];
+  readonly crossOriginIsolated: boolean;
+  readonly hardwareConcurrency: number;
+}
+
+/** The backend running now. */
+export interface ActiveBackend {
+  readonly name: string;
+  /** Details, e.g. "SIMD, 2 threads" for wasm. */
+  readonly detail: string;
+}
+
+/** Where a dataset comes from. `File`s are read inside the worker; their bytes never leave the page. */
+export type DatasetSource =
+  | { kind: 'demo'; url: string; md5: string }
+  | { kind: 'catalogue'; flag: string; size: number }
+  | { kind: 'npz'; file: File; flag?: string }
+  | { kind: 'folder'; files: { path: string; file: File }[]; size: number; seed: number };
+
+export interface DatasetLimits {
+  /** Use at most this many training images (stratified, seeded); 0 or absent: all. */
+  readonly train?: number;
+  /** Use at most this many val and test images each. */
+  readonly eval?: number;
+  readonly seed: number;
+}
+
+export interface SplitSummary {
+  readonly count: number;
+  readonly classCounts: number[];
+}
+
+export interface DatasetSummary {
+  readonly label: string;
+  readonly flag: string;
+  readonly task: string;
+  readonly classNames: string[];
+  readonly size: number;
+  readonly channels: number;
+  readonly splits: Record<'train' | 'val' | 'test', SplitSummary>;
+  /** `official`, `known-copy` (the bundled demo), `unverified` or `folder`. */
+  readonly checksum: string;
+  readonly md5?: string;
+  readonly notes: string[];
+  /** A montage of training images, RGBA. */
+  readonly preview?: { width: number; height: number; rgba: Uint8ClampedArray };
+}
+
+export interface TrainConfig {
+  readonly preset: 'notebook' | 'fine-tune';
+  /** notebook */
+  readonly epochsHead: number;
+  readonly lrHead: number;
+  readonly epochsFull: number;
+  readonly lrFull: number;
+  /** fine-tune */
+  readonly freezeEpochs: number;
+  readonly epochs: number;
+  readonly baseLr: number;
+  readonly batchSize: number;
+  /** Side of the model input in pixels (≥ 28). */
+  readonly resize: number;
+  readonly seed: number;
+  /** `random`: torchvision's initialisation; `imported`: the .pth imported earlier. */
+  readonly init: 'random' | 'imported';
+}
+
+export interface CurvePoints {
+  readonly x: number[];
+  readonly y: number[];
+}
+
+/** Results of one split: the headline numbers, plus curves for binary tasks. */
+export interface SplitEvaluation {
+  readonly split: 'val' | 'test';
+  readonly count: number;
+  readonly task: string;
+  readonly classNames: string[];
+  readonly acc: number;
+  readonly auc: number;
+  /** Binary: every clinical metric with its bootstrap CI. */
+  readonly metrics?: { name: string; value: number; ci?: ConfidenceInterval }[];
+  readonly roc?: CurvePoints & { auc: number };
+  readonly pr?: CurvePoints & { ap: number; prevalence: number };
+  readonly reliability?: ReliabilityBin[];
+  /** Rows true class, columns predicted class. */
+  readonly confusion: number[][];
+  readonly perClassAuc?: number[];
+}
+
+export interface EvaluationResult {
+  readonly val: SplitEvaluation;
+  readonly test: SplitEvaluation;
+  readonly seconds: number;
+}
+
+export interface ModelInfo {
+  readonly classNames: string[];
+  readonly inputSize: number;
+  readonly input: string;
+  readonly task: string;
+  readonly dataset: string;
+  readonly weightsSource: string;
+  /** What made it: "trained here", "loaded from files". */
+  readonly origin: string;
+}
+
+export interface Prediction {
+  readonly classNames: string[];
+  readonly probabilities: number[];
+  readonly predicted: number;
+  /** The class Grad-CAM explains (the predicted one). */
+  readonly camClass: number;
+  /** Grad-CAM's resolution: layer4's cells (1 at 28 px: no localisation) and grid, e.g. "7×7". */
+  readonly camCells: number;
+  readonly camGrid: string;
+  /** True when the map is uniform (one cell, or no positive evidence anywhere). */
+  readonly camFlat: boolean;
+  /** The model's input side in pixels. */
+  readonly inputSize: number;
+  /** The image as the model sees it and the Grad-CAM overlay, square RGBA at display size. */
+  readonly display: { size: number; image: Uint8ClampedArray; overlay: Uint8ClampedArray };
+  readonly fileName: string;
+}
+
+export interface TrainResult {
+  readonly history: EpochRecord[];
+  readonly seconds: number;
+  readonly epochKept: number;
+  readonly stopped: boolean;
+  /** `tf.memory().numTensors` before training and after training and evaluation: equal when nothing leaked. */
+  readonly tensorsBefore: number;
+  readonly tensorsAfter: number;
+  readonly model: ModelInfo;
+}
+
+/** Requests the page sends; each gets one `reply` with the same id. */
+export type Request =
+  | { type: 'environment' }
+  | { type: 'set-backend'; name: string }
+  | { type: 'load-dataset'; source: DatasetSource; limits: DatasetLimits }
+  | { type: 'train'; config: TrainConfig }
+  | { type: 'evaluate' }
+  | { type: 'predict'; file: File }
+  | { type: 'export' }
+  | { type: 'load-model'; files: File[] }
+  | { type: 'import-weights'; file: File };
+
+/** Fire-and-forget controls, handled even while a request runs. */
+export type Control = { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
+
+export interface ReplyTypes {
+  environment: Environment;
+  'set-backend': ActiveBackend;
+  'load-dataset': DatasetSummary;
+  train: TrainResult;
+  evaluate: EvaluationResult;
+  predict: Prediction;
+  export: { artifacts: import('@tensorflow/tfjs-core').io.ModelArtifacts; name: string };
+  'load-model': ModelInfo;
+  'import-weights': { source: string; tensors: number; note: string };
+}
+
+/** Events the worker sends while a request runs. */
+export type WorkerEvent =
+  | { type: 'download'; loaded: number; total: number | undefined }
+  | { type: 'status'; text: string }
+  | { type: 'phase'; name: string; index: number }
+  | { type: 'batch'; progress: BatchProgress }
+  | { type: 'epoch'; record: EpochRecord; numTensors: number }
+  | { type: 'paused'; paused: boolean };
+
+export type ToWorker = ({ id: number } & Request) | Control;
+export type FromWorker =
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: string; name: string }
+  | ({ kind: 'event' } & WorkerEvent);

@@ -1,0 +1,517 @@
+// The training worker: holds the dataset, the model and tfjs, and runs the same packages as the
+// CLI (@medxfer/data, models, train, metrics), so the page never freezes. Everything it reads comes
+// from the page (Files the user picked, the app's own demo file) or, only when the user asks for a
+// catalogue dataset, from MedMNIST's official download; nothing it holds is ever sent anywhere.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  BINARY_SCALAR_METRICS,
+  binaryReport,
+  evaluate as evaluateTask,
+  precisionRecallCurve,
+  reliabilityDiagram,
+  rocCurve,
+  type ConfidenceInterval,
+} from '@medxfer/metrics';
+import {
+  ChecksumMismatchError,
+  IMAGENET_NORMALIZATION,
+  decodePng,
+  loadMedMNIST,
+  memoryStore,
+  montage,
+  openMedMNIST,
+  rasterToInput,
+  readNpz,
+  sha256Hex,
+  type DatasetInfo,
+  type DatasetSplit,
+  type FileStore,
+  type ImageTransform,
+  type Normalization,
+  type RasterImage,
+  type Split,
+} from '@medxfer/data';
+import { IMAGENET_RESNET18, ResNet18, gradCam, loadModel, loadStateDict, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap } from '@medxfer/models';
+import { fineTunePlan, notebookPlan, predictSplit, train, type Plan } from '@medxfer/train';
+import { activate, probeEnvironment } from './backends.js';
+import { limitSplit, recogniseFileName, splitSummary } from './dataset-tools.js';
+import { buildFolderDataset, planFolder, splitsFor, type DecodedItem } from './folder-dataset.js';
+import { resizedPixels, sniffImage, toRGBA, transformFor } from './image-input.js';
+import type {
+  DatasetLimits,
+  DatasetSource,
+  DatasetSummary,
+  EvaluationResult,
+  FromWorker,
+  ModelInfo,
+  Prediction,
+  ReplyTypes,
+  Request,
+  SplitEvaluation,
+  ToWorker,
+  TrainConfig,
+  TrainResult,
+  WorkerEvent,
+} from './protocol.js';
+
+const scope = self as unknown as {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
+  location: { href: string };
+};
+
+const emit = (event: WorkerEvent, transfer: Transferable[] = []) => scope.postMessage({ kind: 'event', ...event }, transfer);
+
+interface Dataset {
+  readonly info: DatasetInfo;
+  readonly size: number;
+  readonly label: string;
+  readonly channels: 1 | 3;
+  readonly splits: Record<Split, DatasetSplit>;
+  readonly checksum: string;
+  readonly md5?: string;
+  readonly notes: string[];
+}
+
+interface CurrentModel {
+  readonly model: ResNet18;
+  readonly transform: ImageTransform;
+  readonly normalization: Normalization;
+  readonly info: ModelInfo;
+}
+
+let dataset: Dataset | undefined;
+let current: CurrentModel | undefined;
+let imported: { state: ReturnType<typeof readCheckpoint>; source: string } | undefined;
+const control = { paused: false, stop: false, wake: undefined as (() => void) | undefined };
+
+class Stopped extends Error {}
+
+/** Lets queued messages (pause, stop) in between batches. */
+const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+// ---------------------------------------------------------------------------------------------
+// Datasets
+
+/** Downloads are cached in the browser's Cache API (this origin only), else kept for the session. */
+async function browserStore(): Promise<FileStore> {
+  if (typeof caches === 'undefined') return memoryStore([], 'memory');
+  const cache = await caches.open('medxfer-medmnist-v3');
+  // Cache keys only: these URLs are never requested.
+  const key = (name: string) => new Request(new URL(`medxfer-cache/${encodeURIComponent(name)}`, scope.location.href));
+  return {
+    read: async (name) => {
+      const hit = await cache.match(key(name));
+      return hit ? new Uint8Array(await hit.arrayBuffer()) : undefined;
+    },
+    writeAtomic: async (name, bytes) => cache.put(key(name), new Response(bytes.slice().buffer as ArrayBuffer)),
+    locate: (name) => `browser cache: ${name}`,
+  };
+}
+
+async function readFileBytes(file: File): Promise<Uint8Array> {
+  return new Uint8Array(await file.arrayBuffer());
+}
+
+/** Decodes a PNG (exactly, in JavaScript) or a JPEG (the browser's decoder) into pixels. */
+async function decodeImage(file: File): Promise<RasterImage> {
+  const bytes = await readFileBytes(file);
+  const kind = sniffImage(bytes);
+  if (kind === 'png') return decodePng(bytes, file.name);
+  if (kind === 'jpeg') {
+    const bitmap = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    try {
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      return { width: bitmap.width, height: bitmap.height, channels: 4, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    } finally {
+      bitmap.close();
+    }
+  }
+  throw new Error(`${file.name}: not a PNG or JPEG image`);
+}
+
+/** The image side of a MedMNIST .npz, read from its train_images header. */
+function sizeOfNpz(bytes: Uint8Array, name: string): number {
+  const images = readNpz(bytes, name, ['train_images']).get('train_images');
+  if (!images) throw new Error(`${name}: no train_images array; is this a MedMNIST file?`);
+  return images.shape[1]!;
+}
+
+function fromMedMNIST(data: ReturnType<typeof openMedMNIST>, label: string, notes: string[]): Dataset {
+  if (data.info.dimensions !== 2) throw new Error(`${data.info.flag} is 3D; the app trains 2D ResNet18`);
+  const channels = (data.splits.train.imageShape[2] ?? 1) as 1 | 3;
+  return { info: data.info, size: data.size, label, channels, splits: { ...data.splits }, checksum: data.checksum, md5: data.md5, notes };
+}
+
+async function openSource(source: DatasetSource): Promise<Dataset> {
+  switch (source.kind) {
+    case 'demo': {
+      const response = await fetch(source.url);
+      if (!response.ok) throw new Error(`the bundled demo file is missing (${source.url}: HTTP ${response.status})`);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const data = openMedMNIST(bytes, { flag: 'pneumoniamnist', size: 28, source: 'demo subset', expectedMd5: source.md5 });
+      return fromMedMNIST(data, 'PneumoniaMNIST demo subset (bundled, 28 px)', ['A stratified sample of the real PneumoniaMNIST (CC BY 4.0), shipped with the app.']);
+    }
+    case 'catalogue': {
+      const store = await browserStore();
+      const data = await loadMedMNIST(source.flag, { size: source.size as 28, store, onProgress: (p) => emit({ type: 'download', loaded: p.loaded, total: p.total }) });
+      return fromMedMNIST(data, `${data.info.pythonClass} ${data.size} px (official, md5 checked)`, [`Cached in this browser (${store.locate(data.info.flag)}); nothing was uploaded.`]);
+    }
+    case 'npz': {
+      const bytes = await readFileBytes(source.file);
+      const named = recogniseFileName(source.file.name);
+      const flag = source.flag ?? named?.flag;
+      if (!flag) throw new Error(`${source.file.name}: cannot tell which MedMNIST dataset this is; name it like pneumoniamnist.npz or bloodmnist_64.npz, or choose the dataset in "Which dataset is it?"`);
+      // A file the user picked is their explicit choice: an md5 that is not the official one is accepted and reported.
+      const size = named?.flag === flag ? named.size : sizeOfNpz(bytes, source.file.name);
+      try {
+        const data = openMedMNIST(bytes, { flag, size, source: source.file.name });
+        return fromMedMNIST(data, `${source.file.name} (official md5)`, []);
+      } catch (error) {
+        if (!(error instanceof ChecksumMismatchError)) throw error;
+        const data = openMedMNIST(bytes, { flag, size, source: source.file.name, verify: false });
+        return fromMedMNIST(data, `${source.file.name} (unverified copy)`, [`Its md5 ${data.md5} is not the official ${data.officialMd5}: a different copy or order of ${flag}. Used as you provided it.`]);
+      }
+    }
+    case 'folder': {
+      const plan = planFolder(source.files.map((f) => f.path));
+      const byPath = new Map(source.files.map((f) => [f.path, f.file]));
+      const splits = splitsFor(plan, source.seed);
+      const items: DecodedItem[] = [];
+      for (const [k, item] of plan.items.entries()) {
+        if (k % 25 === 0) emit({ type: 'status', text: `decoding images: ${k} / ${plan.items.length}` });
+        const full = await decodeImage(byPath.get(item.path)!);
+        // Keep only the resized copy: a folder of large X-rays would not fit in memory otherwise.
+        items.push({ classIndex: item.classIndex, split: splits[k]!, image: { width: source.size, height: source.size, channels: 3, pixels: resizedPixels(full, 3, source.size) } });
+      }
+      const built = buildFolderDataset(plan.root, plan.classes, items, source.size);
+      const notes = [`${plan.items.length} images in ${plan.classes.length} class folders${plan.hasSplits ? ' (train/val/test folders as given)' : ', split 70/15/15 stratified'}, resized to ${source.size} px${built.channels === 1 ? ', grey' : ', colour'}.`];
+      if (plan.skipped.length) notes.push(`${plan.skipped.length} file(s) skipped, e.g. ${plan.skipped[0]!.path}: ${plan.skipped[0]!.reason}.`);
+      return { info: built.info, size: source.size, label: `your folder ${plan.root || ''}`.trim(), channels: built.channels, splits: built.splits, checksum: 'folder', notes };
+    }
+  }
+}
+
+function summarise(d: Dataset): { summary: DatasetSummary; transfer: Transferable[] } {
+  const grid = montage(d.splits.train, { length: Math.min(8, Math.ceil(Math.sqrt(d.splits.train.count))), seed: 1, gap: 1 });
+  const rgba = toRGBA(grid.pixels, grid.width, grid.height, grid.channels);
+  return {
+    summary: {
+      label: d.label,
+      flag: d.info.flag,
+      task: d.info.task,
+      classNames: [...d.info.labels],
+      size: d.size,
+      channels: d.channels,
+      splits: { train: splitSummary(d.splits.train), val: splitSummary(d.splits.val), test: splitSummary(d.splits.test) },
+      checksum: d.checksum,
+      ...(d.md5 ? { md5: d.md5 } : {}),
+      notes: d.notes,
+      preview: { width: grid.width, height: grid.height, rgba },
+    },
+    transfer: [rgba.buffer],
+  };
+}
+
+async function loadDataset(source: DatasetSource, limits: DatasetLimits) {
+  const full = await openSource(source);
+  const limited: Dataset = {
+    ...full,
+    splits: { train: limitSplit(full.splits.train, limits.train, limits.seed), val: limitSplit(full.splits.val, limits.eval, limits.seed + 1), test: limitSplit(full.splits.test, limits.eval, limits.seed + 2) },
+  };
+  if (limited.splits.train.count < full.splits.train.count || limited.splits.val.count < full.splits.val.count) {
+    limited.notes.push(`Using a stratified subset: ${limited.splits.train.count} of ${full.splits.train.count} training images, ${limited.splits.val.count}/${limited.splits.test.count} of ${full.splits.val.count}/${full.splits.test.count} val/test images.`);
+  }
+  dataset = limited;
+  return summarise(limited);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training and evaluation
+
+function planOf(c: TrainConfig): Plan {
+  return c.preset === 'notebook'
+    ? notebookPlan({ epochsHead: c.epochsHead, lrHead: c.lrHead, epochsFull: c.epochsFull, lrFull: c.lrFull, batchSize: c.batchSize, seed: c.seed })
+    : fineTunePlan({ freezeEpochs: c.freezeEpochs, epochs: c.epochs, baseLr: c.baseLr, batchSize: c.batchSize, seed: c.seed });
+}
+
+function disposeModel() {
+  current?.model.dispose();
+  current = undefined;
+}
+
+async function doTrain(config: TrainConfig): Promise<TrainResult> {
+  const d = dataset;
+  if (!d) throw new Error('load a dataset first');
+  if (!(config.resize >= 28)) throw new Error(`resize must be at least 28 px (ResNet18's smallest input), got ${config.resize}`);
+  const plan = planOf(config);
+  const classes = d.info.labels.length;
+  const grey = d.channels === 1;
+  // Grey images go in as one channel in [0, 1]: the notebook's grey→RGB + ImageNet normalisation is folded into conv1 exactly (as the CLI).
+  const transform: ImageTransform = grey ? { size: config.resize, channels: 1 } : { size: config.resize, channels: 3, normalization: IMAGENET_NORMALIZATION };
+  disposeModel();
+  const model = new ResNet18({ numClasses: classes, input: grey ? 'grey' : 'rgb', normalization: IMAGENET_NORMALIZATION, seed: config.seed });
+  let weightsSource = `none (random init, seed ${config.seed})`;
+  if (config.init === 'imported') {
+    if (!imported) throw new Error('import a .pth file first (or start from random weights)');
+    const report = loadStateDict(model, imported.state, { strict: false });
+    const problems = [...report.missing.filter((k) => !k.startsWith('fc.')), ...report.misshaped.map((m) => m.name)];
+    if (problems.length) {
+      model.dispose();
+      throw new Error(`${imported.source}: not a torchvision ResNet18 checkpoint (${problems.slice(0, 4).join(', ')} missing or mis-shaped)`);
+    }
+    if (report.headDropped || report.missing.includes('fc.weight')) model.replaceHead(classes, config.seed);
+    weightsSource = imported.source;
+  }
+  const tensorsBefore = tf.memory().numTensors;
+  control.paused = false;
+  control.stop = false;
+  const started = performance.now();
+  let stopped = false;
+  let history: TrainResult['history'] = [];
+  let epochKept = 0;
+  try {
+    const result = await train({
+      model,
+      plan,
+      train: d.splits.train,
+      val: d.splits.val,
+      transform,
+      callbacks: [
+        { onPhaseStart: (phase, index) => emit({ type: 'phase', name: phase.name, index }) },
+        {
+          onBatchEnd: async (progress) => {
+            emit({ type: 'batch', progress });
+            await yieldToEvents();
+            while (control.paused && !control.stop) await new Promise<void>((resolve) => (control.wake = resolve));
+            if (control.stop) throw new Stopped();
+          },
+          onEpochEnd: (record) => {
+            history = [...history, record];
+            emit({ type: 'epoch', record, numTensors: tf.memory().numTensors });
+          },
+        },
+      ],
+    });
+    history = result.history;
+    epochKept = result.epochKept;
+  } catch (error) {
+    if (!(error instanceof Stopped)) {
+      model.dispose();
+      throw error;
+    }
+    stopped = true;
+    epochKept = history.length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const info: ModelInfo = {
+    classNames: [...d.info.labels],
+    inputSize: config.resize,
+    input: model.input,
+    task: d.info.task,
+    dataset: d.info.flag === 'folder' ? `folder:${d.label}` : `${d.info.flag}@${d.size}`,
+    weightsSource,
+    origin: stopped ? `trained here, stopped early (${history.length} epoch(s) finished)` : `trained here (${plan.name}, ${history.length} epochs)`,
+  };
+  current = { model, transform, normalization: IMAGENET_NORMALIZATION, info };
+  return { history, seconds, epochKept, stopped, tensorsBefore, tensorsAfter: tf.memory().numTensors, model: info };
+}
+
+function metricsOf(labels: Uint8Array, positive: Float64Array, seed: number): SplitEvaluation['metrics'] {
+  const report = binaryReport(labels, positive, { bootstrap: { samples: 1000, seed } });
+  return BINARY_SCALAR_METRICS.map((name) => ({ name, value: report[name], ...(report.ci ? { ci: report.ci[name] as ConfidenceInterval } : {}) }));
+}
+
+function evaluateSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform): SplitEvaluation {
+  const probs = predictSplit(model, split, transform);
+  const classes = model.numClasses;
+  const classNames = [...split.info.labels];
+  const task = split.info.task;
+  const name = split.split as 'val' | 'test';
+  if (classes === 2 && task === 'binary-class') {
+    const positive = Float64Array.from({ length: split.count }, (_, i) => probs[i * classes + 1]!);
+    const report = binaryReport(split.labels, positive);
+    const roc = rocCurve(split.labels, positive);
+    const pr = precisionRecallCurve(split.labels, positive);
+    const prevalence = split.labels.reduce((a, b) => a + b, 0) / split.count;
+    const c = report.confusion;
+    return {
+      split: name,
+      count: split.count,
+      task,
+      classNames,
+      acc: report.accuracy,
+      auc: report.rocAuc,
+      metrics: metricsOf(split.labels, positive, 42),
+      roc: { x: roc.fpr, y: roc.tpr, auc: report.rocAuc },
+      pr: { x: pr.recall, y: pr.precision, ap: report.averagePrecision, prevalence },
+      reliability: reliabilityDiagram(split.labels, positive),
+      confusion: [
+        [c.tn, c.fp],
+        [c.fn, c.tp],
+      ],
+    };
+  }
+  const ev = evaluateTask(task as 'multi-class', split.labels, { data: probs, columns: classes });
+  return {
+    split: name,
+    count: split.count,
+    task,
+    classNames,
+    acc: ev.acc,
+    auc: ev.auc,
+    confusion: 'confusionMatrix' in ev ? ev.confusionMatrix : [],
+    ...('perClassAuc' in ev ? { perClassAuc: ev.perClassAuc } : {}),
+  };
+}
+
+function doEvaluate(): EvaluationResult {
+  if (!current) throw new Error('train or load a model first');
+  if (!dataset) throw new Error('load a dataset first');
+  if (current.model.numClasses !== dataset.info.labels.length) {
+    throw new Error(`the model has ${current.model.numClasses} classes but the dataset has ${dataset.info.labels.length}`);
+  }
+  const started = performance.now();
+  const val = evaluateSplit(current.model, dataset.splits.val, current.transform);
+  const test = evaluateSplit(current.model, dataset.splits.test, current.transform);
+  return { val, test, seconds: (performance.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prediction, export, import
+
+const DISPLAY = 224;
+
+async function doPredict(file: File): Promise<{ value: Prediction; transfer: Transferable[] }> {
+  if (!current) throw new Error('train or load a model first');
+  const image = await decodeImage(file);
+  const { model, transform, info } = current;
+  const input = rasterToInput(image, { ...transform, size: transform.size! });
+  const x = tf.tensor4d(input.data, input.shape);
+  let cam;
+  try {
+    cam = gradCam(model, x);
+  } finally {
+    x.dispose();
+  }
+  const channels = transform.channels ?? 1;
+  const shown = resizedPixels(image, channels, DISPLAY);
+  const heat = upsampleHeatmap(cam.heatmap, cam.height, cam.width, DISPLAY, DISPLAY);
+  const overlay = overlayHeatmap(shown, DISPLAY, DISPLAY, channels, heat);
+  const probabilities = [...cam.probabilities];
+  let predicted = 0;
+  for (let c = 1; c < probabilities.length; c++) if (probabilities[c]! > probabilities[predicted]!) predicted = c;
+  const imageRgba = toRGBA(shown, DISPLAY, DISPLAY, channels);
+  const overlayRgba = new Uint8ClampedArray(overlay.buffer, overlay.byteOffset, overlay.byteLength);
+  return {
+    value: { classNames: info.classNames, probabilities, predicted, camClass: cam.classIndex, camCells: cam.height * cam.width, camGrid: `${cam.height}×${cam.width}`, camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { size: DISPLAY, image: imageRgba, overlay: overlayRgba }, fileName: file.name },
+    transfer: [imageRgba.buffer, overlayRgba.buffer],
+  };
+}
+
+async function doExport() {
+  if (!current) throw new Error('train or load a model first');
+  const { model, info, normalization } = current;
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await saveModel(
+    model,
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+    { classNames: info.classNames, inputSize: info.inputSize, normalization, task: info.task, dataset: info.dataset, weightsSource: info.weightsSource },
+  );
+  const name = `medxfer-${info.dataset.replace(/[^a-z0-9@_-]+/gi, '-').replace('@', '-')}px`;
+  const weights = artifacts!.weightData;
+  return { value: { artifacts: artifacts!, name }, transfer: weights instanceof ArrayBuffer ? [weights] : [] };
+}
+
+async function doLoadModel(files: File[]): Promise<ModelInfo> {
+  const json = files.find((f) => f.name.endsWith('.json'));
+  const weights = files.filter((f) => f !== json);
+  if (!json || weights.length === 0) throw new Error('pick the model.json and its weights file (.bin) together');
+  const loaded = await loadModel(tf.io.browserFiles([json, ...weights]));
+  disposeModel();
+  const meta = loaded.metadata;
+  const info: ModelInfo = {
+    classNames: [...meta.classNames],
+    inputSize: meta.inputSize,
+    input: meta.input,
+    task: meta.task,
+    dataset: meta.dataset,
+    weightsSource: meta.weightsSource,
+    origin: `loaded from ${json.name}`,
+  };
+  current = { model: loaded.model, transform: transformFor(meta), normalization: meta.normalization, info };
+  return info;
+}
+
+async function doImportWeights(file: File): Promise<ReplyTypes['import-weights']> {
+  const bytes = await readFileBytes(file);
+  const sha = await sha256Hex(bytes);
+  const state = readCheckpoint(bytes, file.name);
+  if (!state.has('conv1.weight') || !state.has('layer4.1.bn2.running_var')) {
+    throw new Error(`${file.name}: not a ResNet18 state dict (no conv1.weight / layer4.1.bn2.running_var)`);
+  }
+  const imagenet = sha.startsWith(IMAGENET_RESNET18.sha256Prefix);
+  const source = imagenet ? `imagenet:${IMAGENET_RESNET18.fileName.replace(/\.pth$/, '')}` : `file:${file.name} (sha256 ${sha.slice(0, 12)}…)`;
+  imported = { state, source };
+  const fc = state.get('fc.weight');
+  const note = `${state.size} tensors${imagenet ? ', torchvision ImageNet weights' : ''}; ${fc ? `its fc has ${fc.shape[0]} outputs and is replaced by a new head when the class count differs` : 'no fc: a new head is created'}.`;
+  return { source, tensors: state.size, note };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+
+async function handle(request: Request): Promise<{ value: unknown; transfer?: Transferable[] }> {
+  switch (request.type) {
+    case 'environment':
+      return { value: await probeEnvironment() };
+    case 'set-backend':
+      return { value: await activate(request.name) };
+    case 'load-dataset': {
+      const { summary, transfer } = await loadDataset(request.source, request.limits);
+      return { value: summary, transfer };
+    }
+    case 'train':
+      return { value: await doTrain(request.config) };
+    case 'evaluate':
+      return { value: doEvaluate() };
+    case 'predict':
+      return doPredict(request.file);
+    case 'export':
+      return doExport();
+    case 'load-model':
+      return { value: await doLoadModel(request.files) };
+    case 'import-weights':
+      return { value: await doImportWeights(request.file) };
+  }
+}
+
+// Requests run one at a time, in order; pause/resume/stop act at once (between two batches).
+let queue: Promise<void> = Promise.resolve();
+scope.addEventListener('message', (event) => {
+  const message = event.data;
+  if (!('id' in message)) {
+    if (message.type === 'pause') control.paused = true;
+    if (message.type === 'resume') control.paused = false;
+    if (message.type === 'stop') control.stop = true;
+    emit({ type: 'paused', paused: control.paused && !control.stop });
+    control.wake?.();
+    control.wake = undefined;
+    return;
+  }
+  queue = queue.then(async () => {
+    try {
+      const { value, transfer } = await handle(message);
+      scope.postMessage({ kind: 'reply', id: message.id, ok: true, value }, transfer ?? []);
+    } catch (error) {
+      const e = error as Error;
+      scope.postMessage({ kind: 'reply', id: message.id, ok: false, error: e?.message ?? String(error), name: e?.name ?? 'Error' });
+    }
+  });
+});
