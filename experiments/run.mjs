@@ -115,5 +115,7 @@ const lines = [
   best ? `\`${relative(root, best.dir)}\`: ${best.preset}, seed ${best.seed} — test AUC ${best.test.auc.toFixed(4)}, ACC ${best.test.acc.toFixed(4)}. Its full report with training curves, ROC/PR curves, confusion matrix and reliability diagram: [results-best-report.html](results-best-report.html); its most confident test errors: ![worst errors](results-best-worst-errors.png)` : '',
   '',
 ];
+const notes = join(root, 'experiments', 'notes.md');
+if (!quick && existsSync(notes)) lines.push(readFileSync(notes, 'utf8'));
 writeFileSync(outFile, lines.join('\n'));
 console.log(lines.join('\n'));
