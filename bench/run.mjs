@@ -4,7 +4,10 @@
 //            gradients, Adam update;
 //   frozen — head-only step: body features in eval mode without a tape, then head gradients + Adam.
 // Usage: npm run bench -- [--sizes 28,64] [--backends cpu,wasm] [--modes infer,train,frozen] [--batch 32]
-//                          [--steps N] [--warmup N] [--json out.json] [--no-torch]
+//                          [--steps N] [--warmup N] [--json out.json] [--no-torch] [--workers 1,2]
+// --workers: train mode on N threads (data parallel: the main thread and N−1 worker threads each compute
+// 1/N of the batch, gradients summed; @medxfer/train/node's createGradientWorkers). Several values: one
+// record each. Records carry `workers` (1: the plain single-process step).
 // Each (backend, size) runs in its own child process, so peakRssMB is that case's own peak.
 // See bench/README.md.
 import { execFileSync, fork } from 'node:child_process';
@@ -25,6 +28,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
+    workers: { type: 'string', default: '1' },
     case: { type: 'string' }, // internal: run one case in this (child) process
   },
 });
@@ -48,7 +52,7 @@ async function main() {
       // The cpu backend is plain JS (a training step takes seconds even at 28 px): 28 px only, unless
       // --backends is given explicitly.
       if (backend === 'cpu' && size !== 28 && !process.argv.some((a) => a.startsWith('--backends'))) continue;
-      for (const mode of modes) {
+      for (const mode of modes) for (const workers of mode === 'train' ? args.workers.split(',').map(Number) : [1]) {
         const batch = Number(args.batch ?? (backend === 'wasm' && size >= 224 && mode !== 'infer' ? 16 : 32));
         const slow = backend === 'cpu';
         const c = {
@@ -56,8 +60,9 @@ async function main() {
           warmup: Number(args.warmup ?? (slow ? 1 : 2)),
           steps: Number(args.steps ?? (slow ? (mode === 'infer' ? 2 : 1) : mode === 'train' ? 5 : 10)),
           models: args.models,
+          workers,
         };
-        process.stderr.write(`… ${backend} ${size}px ${mode} batch ${batch}\n`);
+        process.stderr.write(`… ${backend} ${size}px ${mode} batch ${batch}${workers > 1 ? ` workers ${workers}` : ''}\n`);
         const record = await new Promise((resolve, reject) => {
           const child = fork(fileURLToPath(import.meta.url), ['--case', JSON.stringify(c)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
           child.on('message', resolve);
@@ -82,8 +87,8 @@ async function main() {
 }
 
 function printTable(records) {
-  const head = ['backend', 'size', 'mode', 'batch', 'threads', 'img/s', 'ms/step', 'peak RSS MB'];
-  const rows = records.map((r) => [r.backend, `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, r.imgPerS.toFixed(1), ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
+  const head = ['backend', 'size', 'mode', 'batch', 'threads', 'workers', 'img/s', 'ms/step', 'peak RSS MB'];
+  const rows = records.map((r) => [r.backend, `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, `${r.workers ?? 1}`, r.imgPerS.toFixed(1), ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
@@ -117,7 +122,7 @@ function printTorch(records, torch) {
     console.log('\nPyTorch on this machine (bench/torch_bench.py, torch.set_num_threads(1)):');
   }
   const goal = { infer: 0.8, train: 0.6 };
-  for (const r of records.filter((x) => x.backend === 'wasm')) {
+  for (const r of records.filter((x) => x.backend === 'wasm' && (x.workers ?? 1) === 1)) {
     const ref = reference.find((t) => t.size === r.size && t.mode === r.mode);
     if (!ref) continue;
     const ratio = r.imgPerS / ref.imgPerS;
@@ -143,9 +148,22 @@ async function runCase(c) {
   const applyGrads = (grads) => optimizer.apply(model.params, new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k), g])), settings);
   const all = [...model.params.values()];
   const head = model.parameterNames(['head']).map((n) => model.params.get(n));
+  const workers = (c.workers ?? 1) > 1 ? (await import('@medxfer/train/node')).createGradientWorkers({ workers: c.workers, backend: c.backend }) : undefined;
+  const xData = workers ? x.dataSync().slice() : undefined;
+  const yData = workers ? y.dataSync().slice() : undefined;
+  const allTrain = { stem: 'train', layer1: 'train', layer2: 'train', layer3: 'train', layer4: 'train', head: 'train' };
   const step = {
     infer: () => tf.tidy(() => void model.predict(x).dataSync()),
-    train: () => {
+    train: workers ? async () => {
+      // The same step on `workers` threads: each computes 1/workers of the batch (BatchNorm per chunk).
+      const { loss, grads } = await workers.batchGradients({
+        model, names: [...model.params.keys()], bn: allTrain, loss: {}, images: xData, shape: [c.batch, c.size, c.size, 1], labels: yData,
+        chunkSize: Math.ceil(c.batch / workers.parallelism),
+      });
+      if (!Number.isFinite(loss)) throw new Error('non-finite loss');
+      optimizer.apply(model.params, grads, settings);
+      tf.dispose([...grads.values()]);
+    } : () => {
       const { value, grads } = tf.variableGrads(() => crossEntropy(model.apply(x, { bn: 'train' }), y), all);
       value.dataSync();
       applyGrads(grads);
@@ -159,13 +177,14 @@ async function runCase(c) {
       tf.dispose([features, value, ...Object.values(grads)]);
     },
   }[c.mode];
-  for (let i = 0; i < c.warmup; i++) step();
+  for (let i = 0; i < c.warmup; i++) await step();
   const t0 = performance.now();
-  for (let i = 0; i < c.steps; i++) step();
+  for (let i = 0; i < c.steps; i++) await step();
   const seconds = (performance.now() - t0) / 1000;
+  await workers?.close();
   const threads = c.backend === 'wasm' ? (tf.backend().wasm?.tfjs?.numThreads?.() ?? 1) : 1;
   const record = {
-    backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads,
+    backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads, workers: c.workers ?? 1,
     imgPerS: (c.batch * c.steps) / seconds,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     steps: c.steps,

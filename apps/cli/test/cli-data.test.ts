@@ -77,6 +77,7 @@ describe('medxfer datasets (the real binary)', () => {
       [['datasets', 'montage', 'pneumoniamnist', '--split', 'dev', '--out', join(dir, 'x.png')], /--split must be one of train, val, test/],
       [['train', '--preset', 'magic', '--out', join(dir, 'run')], /--preset must be one of notebook, fine-tune, scratch/],
       [['train', '--batch-size', '0', '--out', join(dir, 'run')], /--batch-size must be at least 1/],
+      [['train', '--workers', '0', '--out', join(dir, 'run')], /--workers must be at least 1/],
       [['train', '--epochs', '3', '--out', join(dir, 'run')], /--epochs is for the fine-tune and scratch presets/],
       [['train', '--weights', join(dir, 'missing.pth'), '--out', join(dir, 'run')], /--weights .*missing\.pth: no such file/],
       [['metrics', '--labels', join(dir, 'none.csv'), '--scores', join(dir, 'none.csv')], /--labels .*none\.csv: no such file/],

@@ -91,6 +91,19 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     expect(r.stderr).toMatch(/already exists and is not empty; choose another folder, or continue that run with --resume/);
   });
 
+  it('--workers 2 trains on two threads to the same history as --micro-batch 16, and records it', async () => {
+    const args = ['--weights', 'none', '--train-limit', '64', '--eval-limit', '32', '--epochs-head', '1', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '0'];
+    const dir = scratch('workers');
+    const parallel = await runCli(['train', ...args, '--workers', '2', '--out', join(dir, 'w2')]);
+    expect(parallel.code, parallel.stderr).toBe(0);
+    const micro = await runCli(['train', ...args, '--micro-batch', '16', '--out', join(dir, 'm16')]);
+    expect(micro.code, micro.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'w2', 'config.json'), 'utf8')).workers).toBe(2);
+    // Two chunks of 16 either way, summed in the same order: the same numbers.
+    const numbers = (run: string) => readFileSync(join(dir, run, 'history.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 9).join(','));
+    expect(numbers('w2')).toEqual(numbers('m16'));
+  });
+
   it('--weights imagenet offline fails with where to put the file, and writes nothing', async () => {
     const out = join(scratch('imagenet'), 'run');
     const r = await runCli(['train', '--weights', 'imagenet', ...quick, '--out', out]);

@@ -6,6 +6,7 @@ export { crossEntropy, type CrossEntropyOptions } from './loss.js';
 export { lrFactor, type Schedule } from './schedule.js';
 export { groupLr, validatePlan, type LossSpec, type OptimizerSpec, type Phase, type Plan } from './plan.js';
 export { PRESETS, discriminativeLrs, fineTunePlan, notebookPlan, presetPlan, scratchPlan, type FineTuneOptions, type NotebookOptions, type PresetName, type ScratchOptions } from './presets.js';
+export type { BatchGradientRequest, BatchGradients, ParallelGradients } from './parallel.js';
 export { train, validationMetrics, type BatchProgress, type Callback, type EpochRecord, type TrainerControl, type TrainerOptions, type TrainingResult } from './trainer.js';
 export { checkpointEachEpoch, earlyStopping } from './callbacks.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type TrainingState } from './state.js';

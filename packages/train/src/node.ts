@@ -1,1 +1,2 @@
 export * from './index.js';
+export { createGradientWorkers, type GradientWorkers, type GradientWorkersOptions } from './node/parallel.js';

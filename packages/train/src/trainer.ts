@@ -8,6 +8,7 @@ import { Adam, Sgd } from './optim/adam.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { groupLr, validatePlan, type Phase, type Plan } from './plan.js';
 import { featuresOfSplit, meanNll, predictSplit } from './predict.js';
+import type { ParallelGradients } from './parallel.js';
 import { lrFactor } from './schedule.js';
 import { restoreModel, snapshotModel, type TrainingState } from './state.js';
 
@@ -74,6 +75,14 @@ export interface TrainerOptions {
    * e.g. 224 px at batch 32 fits the 4 GiB wasm heap. BatchNorm statistics are then per chunk.
    */
   readonly microBatchSize?: number;
+  /**
+   * Compute each batch's chunks at once (e.g. on worker threads: `createGradientWorkers` from
+   * `@medxfer/train/node`): the batch is cut into chunks of `ceil(batchSize / parallelism)` images (or
+   * `microBatchSize` if smaller) and their size-weighted gradients are summed. Same result as
+   * `microBatchSize` of that chunk size up to float summation order; BatchNorm then uses per-chunk statistics.
+   * Not used for the frozen-body feature cache (the head alone is cheap).
+   */
+  readonly parallel?: ParallelGradients;
 }
 
 export interface TrainingResult {
@@ -176,53 +185,65 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
           const step = phaseEpoch * stepsPerEpoch + b;
           const paramSettings = settings(step);
           lastLr = paramSettings(names[names.length - 1]!).lr;
-          const labels = tf.tensor1d(Int32Array.from(indices, (i) => trainSplit.labels[i]!), 'int32');
-          let input: tf.Tensor;
-          if (cache) {
-            const feats = new Float32Array(indices.length * 512);
-            indices.forEach((i, k) => feats.set(cache.subarray(i * 512, (i + 1) * 512), k * 512));
-            input = tf.tensor2d(feats, [indices.length, 512]);
-          } else {
-            const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
-            input = tf.tensor4d(batch.images, [...batch.shape]);
-          }
-          // Micro-batches: the batch's gradient as the size-weighted sum of its chunks' gradients, so large
-          // inputs fit in memory (BatchNorm then sees each chunk's statistics, like PyTorch's accumulation).
-          const chunk = options.microBatchSize && options.microBatchSize < indices.length ? options.microBatchSize : indices.length;
           let loss = 0;
           let summed: Map<string, tf.Tensor> | undefined;
-          const predicted = new Int32Array(indices.length);
-          for (let from = 0; from < indices.length; from += chunk) {
-            const size = Math.min(chunk, indices.length - from);
-            const weight = size / indices.length;
-            const part = chunk === indices.length ? input : tf.slice(input, from, size);
-            const partLabels = chunk === indices.length ? labels : tf.slice(labels, from, size);
-            let logits: tf.Tensor2D | undefined;
-            const { value, grads } = tf.variableGrads(() => {
-              const out = cache ? model.head(part as tf.Tensor2D) : model.apply(part as tf.Tensor4D, { bn: bnModes });
-              logits = tf.keep(out);
-              return tf.mul(crossEntropy(out, partLabels as tf.Tensor1D, lossOpts), weight) as tf.Scalar;
-            }, variables);
-            loss += value.dataSync()[0]!;
-            predicted.set(tf.tidy(() => tf.argMax(logits!, 1).dataSync() as Int32Array), from);
-            const byName = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
-            if (!summed) summed = byName;
-            else {
-              for (const [name, g] of byName) {
-                const total = tf.add(summed.get(name)!, g);
-                tf.dispose([summed.get(name)!, g]);
-                summed.set(name, total);
-              }
+          let predicted: Int32Array = new Int32Array(indices.length);
+          if (options.parallel && !cache) {
+            // The same chunks as the micro-batch path below, computed at once (see TrainerOptions.parallel).
+            const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
+            const chunkSize = Math.min(options.microBatchSize ?? plan.batchSize, Math.ceil(plan.batchSize / options.parallel.parallelism));
+            const result = await options.parallel.batchGradients({
+              model, names, bn: bnModes, loss: lossOpts, images: batch.images, shape: batch.shape as [number, number, number, number],
+              labels: Int32Array.from(indices, (i) => trainSplit.labels[i]!), chunkSize,
+            });
+            ({ loss, predicted, grads: summed } = result);
+          } else {
+            const labels = tf.tensor1d(Int32Array.from(indices, (i) => trainSplit.labels[i]!), 'int32');
+            let input: tf.Tensor;
+            if (cache) {
+              const feats = new Float32Array(indices.length * 512);
+              indices.forEach((i, k) => feats.set(cache.subarray(i * 512, (i + 1) * 512), k * 512));
+              input = tf.tensor2d(feats, [indices.length, 512]);
+            } else {
+              const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
+              input = tf.tensor4d(batch.images, [...batch.shape]);
             }
-            tf.dispose([value, logits!, ...(part !== input ? [part, partLabels] : [])]);
+            // Micro-batches: the batch's gradient as the size-weighted sum of its chunks' gradients, so large
+            // inputs fit in memory (BatchNorm then sees each chunk's statistics, like PyTorch's accumulation).
+            const chunk = options.microBatchSize && options.microBatchSize < indices.length ? options.microBatchSize : indices.length;
+            for (let from = 0; from < indices.length; from += chunk) {
+              const size = Math.min(chunk, indices.length - from);
+              const weight = size / indices.length;
+              const part = chunk === indices.length ? input : tf.slice(input, from, size);
+              const partLabels = chunk === indices.length ? labels : tf.slice(labels, from, size);
+              let logits: tf.Tensor2D | undefined;
+              const { value, grads } = tf.variableGrads(() => {
+                const out = cache ? model.head(part as tf.Tensor2D) : model.apply(part as tf.Tensor4D, { bn: bnModes });
+                logits = tf.keep(out);
+                return tf.mul(crossEntropy(out, partLabels as tf.Tensor1D, lossOpts), weight) as tf.Scalar;
+              }, variables);
+              loss += value.dataSync()[0]!;
+              predicted.set(tf.tidy(() => tf.argMax(logits!, 1).dataSync() as Int32Array), from);
+              const byName = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
+              if (!summed) summed = byName;
+              else {
+                for (const [name, g] of byName) {
+                  const total = tf.add(summed.get(name)!, g);
+                  tf.dispose([summed.get(name)!, g]);
+                  summed.set(name, total);
+                }
+              }
+              tf.dispose([value, logits!, ...(part !== input ? [part, partLabels] : [])]);
+            }
+            tf.dispose([input, labels]);
           }
           if (!Number.isFinite(loss)) {
-            tf.dispose([input, labels, ...summed!.values()]);
+            tf.dispose([...summed!.values()]);
             throw new NonFiniteLossError(phase.name, epoch - 1, b, loss);
           }
           optimizer.apply(model.params, summed!, paramSettings);
           for (let k = 0; k < indices.length; k++) if (predicted[k] === trainSplit.labels[indices[k]!]) correct++;
-          tf.dispose([input, labels, ...summed!.values()]);
+          tf.dispose([...summed!.values()]);
           lossSum += loss * indices.length;
           seen += indices.length;
           imagesDone += indices.length;

@@ -4,7 +4,9 @@ import { datasetInfo, IMAGENET_NORMALIZATION, subsetSplit, type ImageTransform, 
 import { writeFileAtomic } from '@medxfer/data/node';
 import { loadStateDict, ResNet18 } from '@medxfer/models';
 import { saveModelToDir } from '@medxfer/models/node';
+import * as tf from '@tensorflow/tfjs-core';
 import { checkpointEachEpoch, decodeTrainingState, presetPlan, PRESETS, train, type Plan, type TrainingState } from '@medxfer/train';
+import { createGradientWorkers, type GradientWorkers } from '@medxfer/train/node';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -35,6 +37,7 @@ export const trainSpec: CommandSpec = {
     'batch-size': { type: 'int', value: 'N', description: 'batch size (notebook 32)' },
     seed: { type: 'int', value: 'N', default: 42, description: 'seed of initialisation, order and augmentation' },
     'micro-batch': { type: 'int', value: 'N', description: 'accumulate gradients over chunks of N images (default on wasm at ≥ 160 px: 16, to fit its 4 GiB heap)' },
+    workers: { type: 'int', value: 'N', description: 'train on N threads (default 1; wasm/cpu, which use one core per process in Node): each batch is split into N chunks computed at once and their gradients summed. BatchNorm then uses per-chunk statistics (with 2: per half batch), as with --micro-batch' },
     'train-limit': { type: 'int', value: 'N', description: 'use only the first N training images (quick trials)' },
     'eval-limit': { type: 'int', value: 'N', description: 'use only the first N val/test images' },
     bootstrap: { type: 'int', value: 'N', default: 1000, description: 'bootstrap resamples for the metrics CIs (0: none)' },
@@ -66,6 +69,8 @@ export interface RunConfig {
   readonly backend: string;
   readonly bootstrap: number;
   readonly microBatch?: number;
+  /** Threads computing each batch's chunks (1: the single-process path). Absent in runs made before --workers. */
+  readonly workers?: number;
   readonly versions: Record<string, string>;
 }
 
@@ -74,6 +79,12 @@ class Interrupted extends Error {}
 /** wasm's heap is capped at 4 GiB: ResNet18 at 224 px and batch 32 aborts, so large inputs accumulate over chunks of 16. */
 function microBatchFor(requested: number | undefined, backend: string, resize: number): number | undefined {
   return requested ?? (backend === 'wasm' && resize >= 160 ? 16 : undefined);
+}
+
+/** --workers runs wasm/cpu replicas on worker threads; the native backends thread by themselves. */
+function checkWorkers(workers: number | undefined, backend: string): void {
+  if (workers !== undefined && !(workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${workers}`);
+  if ((workers ?? 1) > 1 && backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--workers is for the wasm and cpu backends (${backend} runs its own threads); use --workers 1`);
 }
 
 function positive(args: ParsedArgs, name: string, min = 1): void {
@@ -127,12 +138,13 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
     });
     resumeState = decodeTrainingState(new Uint8Array(bytes), runPath(dir, RUN_FILES.checkpoint));
     const backend = await activateBackend(args.flags.backend as string);
+    checkWorkers((args.flags.workers as number | undefined) ?? config.workers, backend.name);
     out.note(`resuming ${dir} at epoch ${resumeState.history.length + 1} on ${backend.name}`);
     data = await openFromArgs({ ...args, flags: { ...args.flags, size: config.dataset.size, root: config.dataset.checksum === 'known-copy' ? undefined : config.dataset.source.replace(/[/\\][^/\\]+$/, ''), verify: config.dataset.checksum !== 'unverified' } }, out, config.dataset.flag);
     if (data.md5 !== config.dataset.md5) throw new UsageError(`--resume: the dataset file changed since the run started (md5 ${data.md5}, was ${config.dataset.md5})`);
   } else {
     for (const name of ['epochs-head', 'epochs-full', 'epochs']) positive(args, name, 0);
-    for (const name of ['batch-size', 'train-limit', 'eval-limit', 'micro-batch']) positive(args, name);
+    for (const name of ['batch-size', 'train-limit', 'eval-limit', 'micro-batch', 'workers']) positive(args, name);
     for (const name of ['lr-head', 'lr-full', 'lr']) if (args.flags[name] !== undefined && !((args.flags[name] as number) > 0)) throw new UsageError(`--${name} must be a positive number`);
     if (args.flags.resize !== undefined && (args.flags.resize as number) < 28) throw new UsageError(`--resize must be at least 28 (ResNet18's smallest input), got ${args.flags.resize}`);
     const info = datasetInfo(args.flags.dataset as string);
@@ -143,6 +155,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
     await ensureEmptyFolder(dir);
     checkWeightsArg(args.flags.weights as string);
     const backend = await activateBackend(args.flags.backend as string);
+    checkWorkers(args.flags.workers as number | undefined, backend.name);
     out.note(`backend: ${backend.name}${backend.tried.length ? ` (skipped ${backend.tried.join('; ')})` : ''}`);
     data = await openFromArgs({ ...args, flags: { ...args.flags } }, out, info.flag);
     weights = await chooseWeights(args.flags.weights as string, args.flags.seed as number, out);
@@ -168,6 +181,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
       backend: backend.name,
       bootstrap: args.flags.bootstrap as number,
       ...(microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize) ? { microBatch: microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize)! } : {}),
+      workers: (args.flags.workers as number | undefined) ?? 1,
       versions: await versions(),
     };
     await writeJson(runPath(dir, RUN_FILES.config), config);
@@ -186,6 +200,13 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
   out.note(`dataset: ${data.info.flag} ${data.size}px (${data.checksum === 'official' ? 'official md5' : data.checksum === 'known-copy' ? 'bundled copy' : 'unverified copy'}), train ${trainSplit.count} / val ${val.count} / test ${test.count}, input ${config.resize}px ${config.input}`);
   out.note(`weights: ${config.weights.source}; preset ${config.preset}: ${config.plan.phases.map((p) => `${p.name} ${p.epochs} epoch(s)`).join(', ')}; batch ${config.plan.batchSize}`);
 
+  const workerCount = (args.flags.workers as number | undefined) ?? config.workers ?? 1;
+  let workers: GradientWorkers | undefined;
+  if (workerCount > 1) {
+    workers = createGradientWorkers({ workers: workerCount, backend: tf.getBackend() as 'wasm' | 'cpu' });
+    out.note(`workers: ${workerCount} threads, each batch in ${workerCount} chunks (BatchNorm statistics per chunk)`);
+  }
+
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -199,6 +220,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
     result = await train({
       model, plan: config.plan, train: trainSplit, val, transform: config.transform, ...(resumeState ? { resume: resumeState } : {}),
       ...(config.microBatch ? { microBatchSize: config.microBatch } : {}),
+      ...(workers ? { parallel: workers } : {}),
       callbacks: [
         trainingProgress(out),
         checkpointEachEpoch(async (bytes, state) => {
@@ -217,6 +239,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
+    await workers?.close();
   }
   const trainSeconds = (performance.now() - started) / 1000;
 

@@ -1,0 +1,46 @@
+// Messages between createGradientWorkers and its worker threads.
+import type { BatchNormMode, ParamGroup } from '@medxfer/models';
+import type { Normalization } from '@medxfer/data';
+import type { CrossEntropyOptions } from '../loss.js';
+
+/** The model's variables (parameters, then running stats) laid out in one SharedArrayBuffer. */
+export interface LayoutMessage {
+  readonly type: 'layout';
+  readonly numClasses: number;
+  readonly input: 'rgb' | 'grey' | 'single';
+  readonly normalization?: Normalization;
+  readonly buffer: SharedArrayBuffer;
+  /** This worker's gradients, at the same offsets as the variables in `buffer`. */
+  readonly grads: SharedArrayBuffer;
+  readonly vars: readonly { name: string; shape: number[]; offset: number; size: number }[];
+}
+
+export interface ComputeMessage {
+  readonly type: 'compute';
+  readonly id: number;
+  /** Indices into the layout's `vars` whose values changed since the last request. */
+  readonly changed: readonly number[];
+  readonly names: readonly string[];
+  readonly bn: Readonly<Record<ParamGroup, BatchNormMode>>;
+  readonly loss: CrossEntropyOptions;
+  readonly chunks: readonly { images: Float32Array; shape: [number, number, number, number]; labels: Int32Array; weight: number }[];
+}
+
+/** The worker's gradients, summed over its chunks, are in its `grads` buffer when this arrives. */
+export interface ComputeReply {
+  readonly type: 'result';
+  readonly id: number;
+  /** Per chunk, in order. */
+  readonly losses: number[];
+  readonly predicted: Int32Array[];
+  /** Per chunk: running-stat name → momentum·(the chunk's batch statistic), for train-mode BatchNorms. */
+  readonly stats: Record<string, Float32Array>[];
+  /** num_batches_tracked increments over the worker's chunks. */
+  readonly tracked: Record<string, number>;
+  readonly numTensors: number;
+}
+
+export type WorkerReply =
+  | ComputeReply
+  | { readonly type: 'memory'; readonly id: number; readonly numTensors: number }
+  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly stack: string };
