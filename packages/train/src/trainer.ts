@@ -142,8 +142,6 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
     startPhase = options.resume.phaseIndex;
     startEpoch = options.resume.phaseEpoch;
   }
-  const started = performance.now();
-  let imagesDone = 0;
   let imagesLeft = (totalEpochs - history.length) * trainSplit.count;
 
   for (let phaseIndex = startPhase; phaseIndex < plan.phases.length && !stopReason; phaseIndex++) {
@@ -246,13 +244,12 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
           tf.dispose([...summed!.values()]);
           lossSum += loss * indices.length;
           seen += indices.length;
-          imagesDone += indices.length;
           imagesLeft -= indices.length;
-          const elapsed = (performance.now() - started) / 1000;
           const imgPerS = seen / ((performance.now() - epochStart) / 1000);
           const progress: BatchProgress = {
             phase: phase.name, phaseIndex, epoch, totalEpochs, batch: b + 1, batches: batches.length, loss, imgPerS,
-            etaSeconds: imagesDone > 0 ? (elapsed / imagesDone) * imagesLeft : 0,
+            // At the current epoch's speed: phases differ (a frozen body is much faster), so a whole-run average misleads.
+            etaSeconds: imagesLeft / imgPerS,
           };
           for (const c of callbacks) await c.onBatchEnd?.(progress);
           // A macrotask turn per batch: lets signals (Ctrl-C), messages and timers in while training runs.
