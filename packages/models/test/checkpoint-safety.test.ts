@@ -16,21 +16,12 @@ import {
 import { unpickle } from '../src/checkpoint/pickle.js';
 import { PickleWriter, f32Bytes, stateDictPickle, torchLegacy, torchZip } from './fixtures-gen/torch-pickle.js';
 import type { TensorSpec } from './fixtures-gen/torch-pickle.js';
+import { thrown } from './helpers.js';
 
 const fixture = (...parts: string[]) => {
   const buf = readFileSync(sharedPath('fixtures', 'torch', ...parts));
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 };
-
-/** Runs `fn`, expecting it to throw; returns the error. */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
 
 /** A zip checkpoint whose data.pkl is `pkl`. */
 const zipWith = (pkl: Uint8Array) => torchZip(pkl, {});

@@ -19,15 +19,7 @@ import {
 import type { CheckpointTensor, SafetensorsInput } from '../src/checkpoint/index.js';
 import { f32Bytes, stateDictPickle, torchLegacy, torchZip } from './fixtures-gen/torch-pickle.js';
 import type { StorageClass, TensorSpec } from './fixtures-gen/torch-pickle.js';
-
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected an error');
-}
+import { thrown } from './helpers.js';
 
 /** Reference gather: element [i0, i1, …] = storage[offset + Σ i_d·stride_d], in C order. */
 function gather<T>(storage: readonly T[], offset: number, shape: number[], stride: number[]): T[] {

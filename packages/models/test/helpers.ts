@@ -24,3 +24,13 @@ export const argmaxRows = (data: ArrayLike<number>, cols: number) =>
     for (let c = 1; c < cols; c++) if (data[r * cols + c]! > data[r * cols + best]!) best = c;
     return best;
   });
+
+/** Runs `fn`, expecting it to throw; returns the error. */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
