@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_KERNEL, adamKernelAvailable, type AdamKernelAttrs } from './kernels/adam-wasm.js';
 import { Optimizer, type ParamSettings } from './optimizer.js';
 
 export interface AdamOptions {
@@ -27,17 +28,30 @@ export class Adam extends Optimizer {
   }
 
   protected update(name: string, p: tf.Variable, grad: tf.Tensor, step: number, { lr, weightDecay }: ParamSettings): void {
+    const m = this.slot(name, 'exp_avg', p);
+    const v = this.slot(name, 'exp_avg_sq', p);
+    const bias1 = 1 - this.beta1 ** step;
+    const bias2 = 1 - this.beta2 ** step;
+    if (adamKernelAvailable()) {
+      // One fused pass on the wasm backend: the same float ops as below, in the same order.
+      const attrs: AdamKernelAttrs = {
+        b1: this.beta1, c1: 1 - this.beta1, b2: this.beta2, c2: 1 - this.beta2, sqrtBias2: Math.sqrt(bias2), eps: this.eps, stepSize: lr / bias1,
+        decay: this.decoupled && weightDecay !== 0 ? 1 - lr * weightDecay : 1,
+        l2: !this.decoupled ? weightDecay : 0,
+      };
+      const [p1, m1, v1] = tf.engine().runKernel(ADAM_KERNEL, { p, g: grad, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      p.assign(p1!);
+      m.assign(m1!);
+      v.assign(v1!);
+      return;
+    }
     let g = grad;
     if (weightDecay !== 0) {
       if (this.decoupled) p.assign(tf.mul(p, 1 - lr * weightDecay));
       else g = tf.add(g, tf.mul(p, weightDecay));
     }
-    const m = this.slot(name, 'exp_avg', p);
-    const v = this.slot(name, 'exp_avg_sq', p);
     m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
     v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
-    const bias1 = 1 - this.beta1 ** step;
-    const bias2 = 1 - this.beta2 ** step;
     const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bias2)), this.eps);
     p.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bias1)));
   }
