@@ -2,7 +2,7 @@ import { encodePng, montage, type DatasetSplit } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
 import { binaryReport, evaluate, type BinaryReport, type Evaluation } from '@medxfer/metrics';
 import type { ResNet18 } from '@medxfer/models';
-import { predictSplit, type EpochRecord } from '@medxfer/train';
+import { predictSplit, type EpochRecord, type TestTimeAugmentation } from '@medxfer/train';
 import type { RunConfig } from './commands/train.js';
 import type { Output } from './output.js';
 import { predictionsCsv, RUN_FILES, runPath, writeJson } from './run-folder.js';
@@ -25,8 +25,8 @@ export interface RunEvaluation {
 }
 
 /** Scores a split: probabilities → MedMNIST's ACC/AUC and, for binary tasks, every clinical metric with CIs. */
-export function scoreSplit(model: ResNet18, split: DatasetSplit, config: Pick<RunConfig, 'transform' | 'bootstrap' | 'seed'>): SplitResult {
-  const probs = predictSplit(model, split, config.transform);
+export function scoreSplit(model: ResNet18, split: DatasetSplit, config: Pick<RunConfig, 'transform' | 'bootstrap' | 'seed'> & { tta?: TestTimeAugmentation }): SplitResult {
+  const probs = predictSplit(model, split, config.transform, config.tta ? { tta: config.tta } : {});
   const classes = model.numClasses;
   const task = split.info.task;
   if (task === 'binary-class') {
@@ -65,7 +65,8 @@ export interface EvaluateRunInput {
 export async function evaluateRun(input: EvaluateRunInput): Promise<RunEvaluation> {
   const { dir, model, config, splits } = input;
   const classes = model.numClasses;
-  const results = { val: scoreSplit(model, splits.val, config), test: scoreSplit(model, splits.test, config) };
+  const scoring = { ...config, ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
+  const results = { val: scoreSplit(model, splits.val, scoring), test: scoreSplit(model, splits.test, scoring) };
   for (const r of Object.values(results)) await writeFileAtomic(runPath(dir, RUN_FILES.predictions(r.split)), predictionsCsv(r.labels, r.probs, classes));
   const worst = worstErrors(results.test, classes);
   const worstPng = worst.length ? encodePng(montage(splits.test, { length: Math.ceil(Math.sqrt(worst.length)), indices: worst, gap: 1 })) : undefined;

@@ -10,6 +10,6 @@ export type { BatchGradientRequest, BatchGradients, ParallelGradients } from './
 export { train, validationMetrics, type BatchProgress, type Callback, type EpochRecord, type TrainerControl, type TrainerOptions, type TrainingResult } from './trainer.js';
 export { checkpointEachEpoch, earlyStopping } from './callbacks.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type TrainingState } from './state.js';
-export { featuresOfSplit, meanNll, predictSplit } from './predict.js';
+export { featuresOfSplit, meanNll, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';
 export { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';

@@ -2,6 +2,7 @@ import { PARAM_GROUPS, type ParamGroup } from '@medxfer/models';
 import type { Augmentation } from '@medxfer/data';
 import { PlanError } from './errors.js';
 import type { Schedule } from './schedule.js';
+import type { TestTimeAugmentation } from './predict.js';
 
 export type OptimizerSpec =
   | { kind: 'adam' | 'adamw'; betas?: readonly [number, number]; eps?: number }
@@ -40,9 +41,17 @@ export interface Plan {
   readonly name: string;
   readonly phases: readonly Phase[];
   readonly batchSize: number;
+  /**
+   * Compute each batch in chunks of this many images and sum their gradients ("ghost batch norm": BatchNorm
+   * uses each chunk's statistics). Part of the recipe, so the result does not depend on how many threads
+   * compute the chunks (`TrainerOptions.parallel`). Default: the whole batch.
+   */
+  readonly chunkSize?: number;
   readonly seed: number;
   readonly loss?: LossSpec;
   readonly augmentation?: Augmentation;
+  /** Test-time augmentation of validation and of the final evaluation (default none). */
+  readonly tta?: TestTimeAugmentation;
   /** Keep the weights of the epoch with the best value of this validation metric (restored at the end). */
   readonly keepBest?: { metric: 'auc' | 'acc' | 'loss' };
 }
@@ -61,6 +70,10 @@ export function validatePlan(plan: Plan): void {
     throw new PlanError(`plan "${plan.name}": ${msg}`);
   };
   if (!Number.isInteger(plan.batchSize) || plan.batchSize < 1) bad(`batch size must be a positive integer, got ${plan.batchSize}`);
+  if (plan.chunkSize !== undefined && !(Number.isInteger(plan.chunkSize) && plan.chunkSize >= 1 && plan.chunkSize <= plan.batchSize)) {
+    bad(`chunk size must be a whole number from 1 to the batch size (${plan.batchSize}), got ${plan.chunkSize}`);
+  }
+  if (plan.tta !== undefined && plan.tta !== 'none' && plan.tta !== 'flip') bad(`tta must be "none" or "flip", got ${JSON.stringify(plan.tta)}`);
   if (plan.phases.length === 0) bad('it has no phases');
   for (const phase of plan.phases) {
     if (!Number.isInteger(phase.epochs) || phase.epochs < 0) bad(`phase "${phase.name}" epochs must be a whole number ≥ 0, got ${phase.epochs}`);

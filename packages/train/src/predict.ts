@@ -2,14 +2,27 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
 import type { ResNet18 } from '@medxfer/models';
 
+/** Test-time augmentation: `flip` averages the softmax of each image and of its left–right mirror. */
+export type TestTimeAugmentation = 'none' | 'flip';
+
+export interface PredictOptions {
+  /** Images per forward pass (default 64). */
+  readonly batchSize?: number;
+  readonly tta?: TestTimeAugmentation;
+}
+
 /** Softmax probabilities `[count × classes]` of a whole split in eval mode, batch by batch. */
-export function predictSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = 64): Float32Array {
+export function predictSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, options: PredictOptions = {}): Float32Array {
   const classes = model.numClasses;
   const out = new Float32Array(split.count * classes);
   let at = 0;
-  for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
+  for (const indices of batchIndices(split.count, { batchSize: options.batchSize ?? 64, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
-    const probs = tf.tidy(() => tf.softmax(model.apply(tf.tensor4d(batch.images, [...batch.shape]))).dataSync() as Float32Array);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(batch.images, [...batch.shape]);
+      const p = tf.softmax(model.apply(x));
+      return (options.tta === 'flip' ? tf.mul(tf.add(p, tf.softmax(model.apply(tf.reverse(x, 2)))), 0.5) : p).dataSync() as Float32Array;
+    });
     out.set(probs, at);
     at += probs.length;
   }

@@ -71,14 +71,15 @@ export interface TrainerOptions {
   readonly featureCache?: boolean;
   readonly evalBatchSize?: number;
   /**
-   * Split each batch into chunks of this many images and sum their gradients (gradient accumulation), so
-   * e.g. 224 px at batch 32 fits the 4 GiB wasm heap. BatchNorm statistics are then per chunk.
+   * Split each batch into chunks of at most this many images and sum their gradients (gradient accumulation),
+   * so e.g. 224 px at batch 32 fits the 4 GiB wasm heap. BatchNorm statistics are then per chunk. Smaller
+   * than the plan's `chunkSize`, it changes the math; see {@link Plan.chunkSize}.
    */
   readonly microBatchSize?: number;
   /**
    * Compute each batch's chunks at once (e.g. on worker threads: `createGradientWorkers` from
-   * `@medxfer/train/node`): the batch is cut into chunks of `ceil(batchSize / parallelism)` images (or
-   * `microBatchSize` if smaller) and their size-weighted gradients are summed. Same result as
+   * `@medxfer/train/node`): the batch is cut into chunks of the plan's `chunkSize` (else `ceil(batchSize /
+   * parallelism)` images), or `microBatchSize` if smaller, and their size-weighted gradients are summed. Same result as
    * `microBatchSize` of that chunk size up to float summation order; BatchNorm then uses per-chunk statistics.
    * Not used for the frozen-body feature cache (the head alone is cheap).
    */
@@ -189,7 +190,8 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
           if (options.parallel && !cache) {
             // The same chunks as the micro-batch path below, computed at once (see TrainerOptions.parallel).
             const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
-            const chunkSize = Math.min(options.microBatchSize ?? plan.batchSize, Math.ceil(plan.batchSize / options.parallel.parallelism));
+            // A plan's own chunks are part of its math: the threads compute them, however many there are.
+            const chunkSize = Math.min(options.microBatchSize ?? plan.batchSize, plan.chunkSize ?? Math.ceil(plan.batchSize / options.parallel.parallelism));
             const result = await options.parallel.batchGradients({
               model, names, bn: bnModes, loss: lossOpts, images: batch.images, shape: batch.shape as [number, number, number, number],
               labels: Int32Array.from(indices, (i) => trainSplit.labels[i]!), chunkSize,
@@ -208,7 +210,7 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
             }
             // Micro-batches: the batch's gradient as the size-weighted sum of its chunks' gradients, so large
             // inputs fit in memory (BatchNorm then sees each chunk's statistics, like PyTorch's accumulation).
-            const chunk = options.microBatchSize && options.microBatchSize < indices.length ? options.microBatchSize : indices.length;
+            const chunk = Math.min(options.microBatchSize ?? indices.length, (!cache && plan.chunkSize) || indices.length, indices.length);
             for (let from = 0; from < indices.length; from += chunk) {
               const size = Math.min(chunk, indices.length - from);
               const weight = size / indices.length;
@@ -257,7 +259,7 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
         }
         const seconds = (performance.now() - epochStart) / 1000;
         let valStats: { loss: number; acc: number; auc: number } | undefined;
-        if (val) valStats = validationMetrics(val, predictSplit(model, val, options.transform, options.evalBatchSize), model.numClasses);
+        if (val) valStats = validationMetrics(val, predictSplit(model, val, options.transform, { ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}) }), model.numClasses);
         const record: EpochRecord = {
           phase: phase.name, epoch, phaseEpoch: phaseEpoch + 1, lr: lastLr, trainLoss: lossSum / seen, trainAcc: correct / seen,
           ...(valStats ? { valLoss: valStats.loss, valAcc: valStats.acc, valAuc: valStats.auc } : {}),

@@ -98,6 +98,29 @@ describe('data-parallel gradients on worker threads (wasm, 28 px, real Pneumonia
     expect(worst).toBeLessThan(2e-5);
   });
 
+  it("a plan's chunkSize is part of its math: the threads compute its chunks, not batch/threads", async () => {
+    const full: Plan = { ...plan, phases: [{ ...plan.phases[2]!, epochs: 1, lr: 1e-2, optimizer: { kind: 'sgd', momentum: 0.9 } }] };
+    const run = async (options: { chunkSize?: number; microBatchSize?: number; parallel?: boolean }) => {
+      const model = new ResNet18({ numClasses: 2, input: 'single', seed: 5 });
+      const result = await train({
+        model, plan: { ...full, ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) }, train: data().train, transform,
+        ...(options.microBatchSize ? { microBatchSize: options.microBatchSize } : {}), ...(options.parallel ? { parallel: workers! } : {}),
+      });
+      const values = [...model.allVariables().values()].map((v) => v.dataSync().slice() as Float32Array);
+      model.dispose();
+      return { loss: result.history[0]!.trainLoss, values };
+    };
+    const micro8 = await run({ microBatchSize: 8 });
+    const plan8 = await run({ chunkSize: 8 });
+    expect(plan8.loss, 'plan chunks = micro-batches on one thread, bit for bit').toBe(micro8.loss);
+    plan8.values.forEach((a, k) => expect(Array.from(a)).toEqual(Array.from(micro8.values[k]!)));
+    const threaded = await run({ chunkSize: 8, parallel: true });
+    const halves = await run({ microBatchSize: 16 });
+    expect(Math.abs(threaded.loss - micro8.loss)).toBeLessThan(1e-5);
+    // BatchNorm over 8 images, not over the 16 that two threads would otherwise each take.
+    expect(Math.abs(halves.loss - micro8.loss)).toBeGreaterThan(1e-3);
+  });
+
   it('rejects requests after close(), so no thread is left running', async () => {
     const w = createGradientWorkers({ workers: 2 });
     await w.close();

@@ -1,5 +1,6 @@
 import { SPLITS, subsetSplit, type Split } from '@medxfer/data';
 import type { BinaryReport } from '@medxfer/metrics';
+import type { TestTimeAugmentation } from '@medxfer/train';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -20,6 +21,7 @@ export const evaluateSpec: CommandSpec = {
     limit: { type: 'int', value: 'N', description: 'score only the first N images of the split' },
     bootstrap: { type: 'int', value: 'N', default: 1000, description: 'bootstrap resamples (0: none)' },
     seed: { type: 'int', value: 'N', default: 0, description: 'bootstrap seed' },
+    tta: { type: 'string', value: 'T', choices: ['none', 'flip'], default: 'none', description: "test-time augmentation: flip averages each image's and its mirror's probabilities" },
     backend: { type: 'string', value: 'NAME', choices: BACKEND_CHOICES, default: 'auto', description: 'tfjs backend' },
   },
 };
@@ -35,11 +37,11 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const limit = args.flags.limit as number | undefined;
   if (limit !== undefined && limit < 1) throw new UsageError(`--limit must be at least 1, got ${limit}`);
   const split = limit && limit < whole.count ? subsetSplit(whole, Array.from({ length: limit }, (_, i) => i)) : whole;
-  const result = scoreSplit(loaded.model, split, { transform: transformFor(loaded), bootstrap: args.flags.bootstrap as number, seed: args.flags.seed as number });
+  const result = scoreSplit(loaded.model, split, { transform: transformFor(loaded), bootstrap: args.flags.bootstrap as number, seed: args.flags.seed as number, tta: args.flags.tta as TestTimeAugmentation });
   loaded.model.dispose();
-  const head = `${flag}@${size} ${split.split} (${split.count} images, ${backend.name}): ACC ${result.acc.toFixed(4)}  AUC ${result.auc.toFixed(4)}`;
+  const head = `${flag}@${size} ${split.split} (${split.count} images, ${backend.name}${args.flags.tta === 'flip' ? ', flip TTA' : ''}): ACC ${result.acc.toFixed(4)}  AUC ${result.auc.toFixed(4)}`;
   out.result(
-    { model: loaded.dir, dataset: flag, size, split: split.split, n: split.count, backend: backend.name, acc: result.acc, auc: result.auc, report: result.report },
+    { model: loaded.dir, dataset: flag, size, split: split.split, n: split.count, backend: backend.name, tta: args.flags.tta, acc: result.acc, auc: result.auc, report: result.report },
     split.info.task === 'binary-class' ? `${head}\n\n${binaryTable(result.report as BinaryReport)}` : head,
   );
 }

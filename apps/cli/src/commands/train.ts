@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { datasetInfo, IMAGENET_NORMALIZATION, subsetSplit, type ImageTransform, type MedMNIST } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
@@ -37,7 +38,7 @@ export const trainSpec: CommandSpec = {
     'batch-size': { type: 'int', value: 'N', description: 'batch size (notebook 32)' },
     seed: { type: 'int', value: 'N', default: 42, description: 'seed of initialisation, order and augmentation' },
     'micro-batch': { type: 'int', value: 'N', description: 'accumulate gradients over chunks of N images (default on wasm at ≥ 160 px: 16, to fit its 4 GiB heap)' },
-    workers: { type: 'int', value: 'N', description: 'train on N threads (default 1; wasm/cpu, which use one core per process in Node): each batch is split into N chunks computed at once and their gradients summed. BatchNorm then uses per-chunk statistics (with 2: per half batch), as with --micro-batch' },
+    workers: { type: 'int', value: 'N', description: "train on N threads (wasm/cpu, which use one core per process in Node). Presets with chunked batches (scratch: 128 in chunks of 64) default to one thread per chunk up to the core count, with the same result for any N; otherwise default 1, and N > 1 splits each batch into N chunks computed at once (BatchNorm statistics per chunk, as with --micro-batch)" },
     'train-limit': { type: 'int', value: 'N', description: 'use only the first N training images (quick trials)' },
     'eval-limit': { type: 'int', value: 'N', description: 'use only the first N val/test images' },
     bootstrap: { type: 'int', value: 'N', default: 1000, description: 'bootstrap resamples for the metrics CIs (0: none)' },
@@ -79,6 +80,12 @@ class Interrupted extends Error {}
 /** wasm's heap is capped at 4 GiB: ResNet18 at 224 px and batch 32 aborts, so large inputs accumulate over chunks of 16. */
 function microBatchFor(requested: number | undefined, backend: string, resize: number): number | undefined {
   return requested ?? (backend === 'wasm' && resize >= 160 ? 16 : undefined);
+}
+
+/** Threads when --workers is not given: one per chunk of a chunked plan (up to the cores) on wasm/cpu, else 1. */
+function defaultWorkers(plan: Plan, backend: string): number {
+  if (!plan.chunkSize || (backend !== 'wasm' && backend !== 'cpu')) return 1;
+  return Math.max(1, Math.min(availableParallelism(), Math.ceil(plan.batchSize / plan.chunkSize)));
 }
 
 /** --workers runs wasm/cpu replicas on worker threads; the native backends thread by themselves. */
@@ -181,7 +188,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
       backend: backend.name,
       bootstrap: args.flags.bootstrap as number,
       ...(microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize) ? { microBatch: microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize)! } : {}),
-      workers: (args.flags.workers as number | undefined) ?? 1,
+      workers: (args.flags.workers as number | undefined) ?? defaultWorkers(plan, backend.name),
       versions: await versions(),
     };
     await writeJson(runPath(dir, RUN_FILES.config), config);
@@ -204,7 +211,8 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
   let workers: GradientWorkers | undefined;
   if (workerCount > 1) {
     workers = createGradientWorkers({ workers: workerCount, backend: tf.getBackend() as 'wasm' | 'cpu' });
-    out.note(`workers: ${workerCount} threads, each batch in ${workerCount} chunks (BatchNorm statistics per chunk)`);
+    const chunk = config.plan.chunkSize ?? Math.ceil(config.plan.batchSize / workerCount);
+    out.note(`workers: ${workerCount} threads computing each batch in chunks of ${chunk} images (BatchNorm statistics per chunk)`);
   }
 
   let interrupted = false;
