@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
     workers: { type: 'string', default: '1' },
+    'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
     case: { type: 'string' }, // internal: run one case in this (child) process
   },
 });
@@ -63,17 +64,16 @@ async function main() {
           workers,
         };
         process.stderr.write(`… ${backend} ${size}px ${mode} batch ${batch}${workers > 1 ? ` workers ${workers}` : ''}\n`);
-        const record = await new Promise((resolve, reject) => {
-          const child = fork(fileURLToPath(import.meta.url), ['--case', JSON.stringify(c)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-          child.on('message', resolve);
-          child.on('exit', (code) => (code ? reject(new Error(`case ${JSON.stringify(c)} exited with ${code}`)) : undefined));
-        });
-        records.push(record);
+        records.push(await runInChild(c));
+        if (workers === 1 && !args['no-plain']) {
+          process.stderr.write(`… plain tfjs (tf.layers + fit): ${backend} ${size}px ${mode} batch ${batch}\n`);
+          records.push(await runInChild({ ...c, impl: 'plain-tfjs', ...(slow && mode !== 'infer' ? { warmup: 1, steps: 1 } : {}) }));
+        }
       }
     }
   }
   printTable(records);
-  console.log('\nPlain tfjs (tfjs-layers) for comparison: not available — medxfer does not depend on @tensorflow/tfjs-layers; skipped.');
+  printPlain(records);
   const torch = args['no-torch'] ? undefined : runTorch([...new Set(records.map((r) => r.size))], Number(args.batch ?? 32));
   printTorch(records, torch);
   const out = join(here, 'out');
@@ -86,13 +86,33 @@ async function main() {
   console.log(`\nrecords: ${join('bench/out', `bench-${stamp}.json`)}${args.json ? ` and ${args.json}` : ''}`);
 }
 
+function runInChild(c) {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--case', JSON.stringify(c)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    child.on('message', resolve);
+    child.on('exit', (code) => (code ? reject(new Error(`case ${JSON.stringify(c)} exited with ${code}`)) : undefined));
+  });
+}
+
 function printTable(records) {
-  const head = ['backend', 'size', 'mode', 'batch', 'threads', 'workers', 'img/s', 'ms/step', 'peak RSS MB'];
-  const rows = records.map((r) => [r.backend, `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, `${r.workers ?? 1}`, r.imgPerS.toFixed(1), ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
+  const head = ['impl', 'backend', 'size', 'mode', 'batch', 'threads', 'workers', 'img/s', 'ms/step', 'peak RSS MB'];
+  const rows = records.map((r) => [r.impl, r.backend, `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, `${r.workers ?? 1}`, r.imgPerS === null ? 'fails' : r.imgPerS.toFixed(1), r.imgPerS === null ? '' : ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const r of rows) console.log(line(r));
+}
+
+function printPlain(records) {
+  const plain = records.filter((r) => r.impl === 'plain-tfjs');
+  if (!plain.length) return;
+  console.log('\nmedxfer against plain tfjs (a tf.layers ResNet18 trained with model.fit, same backend and batch):');
+  for (const p of plain) {
+    const m = records.find((r) => r.impl === 'medxfer' && (r.workers ?? 1) === 1 && r.backend === p.backend && r.size === p.size && r.mode === p.mode);
+    const what = `  ${p.backend.padEnd(4)} ${String(p.size).padStart(3)}px ${p.mode.padEnd(6)}`;
+    if (p.imgPerS === null) console.log(`${what} plain tfjs cannot run it: ${p.error}`);
+    else if (m) console.log(`${what} medxfer ${m.imgPerS.toFixed(1).padStart(7)} img/s  plain ${p.imgPerS.toFixed(1).padStart(7)}  ×${(m.imgPerS / p.imgPerS).toFixed(1)}`);
+  }
 }
 
 function runTorch(sizes, batch) {
@@ -122,7 +142,7 @@ function printTorch(records, torch) {
     console.log('\nPyTorch on this machine (bench/torch_bench.py, torch.set_num_threads(1)):');
   }
   const goal = { infer: 0.8, train: 0.6 };
-  for (const r of records.filter((x) => x.backend === 'wasm' && (x.workers ?? 1) === 1)) {
+  for (const r of records.filter((x) => x.impl === 'medxfer' && x.backend === 'wasm' && (x.workers ?? 1) === 1)) {
     const ref = reference.find((t) => t.size === r.size && t.mode === r.mode);
     if (!ref) continue;
     const ratio = r.imgPerS / ref.imgPerS;
@@ -139,6 +159,19 @@ async function runCase(c) {
   setWasmPaths(join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist', '/'));
   if (!(await tf.setBackend(c.backend))) throw new Error(`backend ${c.backend} failed to initialise`);
   await tf.ready();
+  if (c.impl === 'plain-tfjs') {
+    const { timePlain } = await import('./plain-tfjs.mjs');
+    const x = tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 7);
+    const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');
+    const { seconds, error } = await timePlain(c, x, y);
+    const record = {
+      impl: 'plain-tfjs', backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads: c.backend === 'wasm' ? (tf.backend().wasm?.tfjs?.numThreads?.() ?? 1) : 1, workers: 1,
+      imgPerS: error ? null : (c.batch * c.steps) / seconds, ...(error ? { error } : {}),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), steps: c.steps,
+    };
+    process.send(record, () => process.exit(0));
+    return;
+  }
   const model = new ResNet18({ numClasses: 2, input: 'grey', seed: 1 });
   const x = tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 7);
   const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');
@@ -184,6 +217,7 @@ async function runCase(c) {
   await workers?.close();
   const threads = c.backend === 'wasm' ? (tf.backend().wasm?.tfjs?.numThreads?.() ?? 1) : 1;
   const record = {
+    impl: 'medxfer',
     backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads, workers: c.workers ?? 1,
     imgPerS: (c.batch * c.steps) / seconds,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
