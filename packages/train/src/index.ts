@@ -9,6 +9,7 @@ export { PRESETS, discriminativeLrs, fineTunePlan, notebookPlan, presetPlan, scr
 export type { BatchGradientRequest, BatchGradients, ParallelGradients } from './parallel.js';
 export { train, validationMetrics, type BatchProgress, type Callback, type EpochRecord, type TrainerControl, type TrainerOptions, type TrainingResult } from './trainer.js';
 export { checkpointEachEpoch, earlyStopping } from './callbacks.js';
+export { WeightAverage } from './ema.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type TrainingState } from './state.js';
 export { featuresOfSplit, meanNll, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';

@@ -50,6 +50,12 @@ export interface Plan {
   readonly seed: number;
   readonly loss?: LossSpec;
   readonly augmentation?: Augmentation;
+  /**
+   * Exponential moving average of the weights and running stats, updated after every step
+   * (w̄ ← decay·w̄ + (1 − decay)·w, from the initial weights). Validation, keep-best and the final model
+   * use the average.
+   */
+  readonly ema?: { readonly decay: number };
   /** Test-time augmentation of validation and of the final evaluation (default none). */
   readonly tta?: TestTimeAugmentation;
   /** Keep the weights of the epoch with the best value of this validation metric (restored at the end). */
@@ -74,6 +80,7 @@ export function validatePlan(plan: Plan): void {
     bad(`chunk size must be a whole number from 1 to the batch size (${plan.batchSize}), got ${plan.chunkSize}`);
   }
   if (plan.tta !== undefined && plan.tta !== 'none' && plan.tta !== 'flip') bad(`tta must be "none" or "flip", got ${JSON.stringify(plan.tta)}`);
+  if (plan.ema && !(plan.ema.decay > 0 && plan.ema.decay < 1)) bad(`ema decay must be between 0 and 1, got ${plan.ema.decay}`);
   if (plan.phases.length === 0) bad('it has no phases');
   for (const phase of plan.phases) {
     if (!Number.isInteger(phase.epochs) || phase.epochs < 0) bad(`phase "${phase.name}" epochs must be a whole number ≥ 0, got ${phase.epochs}`);

@@ -15,6 +15,8 @@ export interface TrainingState {
   readonly batchesTracked: Readonly<Record<string, number>>;
   readonly optimizer?: OptimizerState;
   readonly best?: { value: number; epoch: number; model: ReadonlyMap<string, { shape: number[]; data: Float32Array }> };
+  /** The plan's weight average (`Plan.ema`), if it has one. */
+  readonly ema?: ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
 }
 
 /** Copies the model's variables (parameters and running stats) to plain arrays. */
@@ -36,6 +38,7 @@ export function encodeTrainingState(state: TrainingState): Uint8Array {
   const tensors = new Map<string, { dtype: 'float32'; shape: number[]; data: Float32Array }>();
   for (const [name, t] of state.model) tensors.set(`model/${name}`, { dtype: 'float32', ...t });
   for (const [name, t] of state.best?.model ?? []) tensors.set(`best/${name}`, { dtype: 'float32', ...t });
+  for (const [name, t] of state.ema ?? []) tensors.set(`ema/${name}`, { dtype: 'float32', ...t });
   const optimizerParams: Record<string, { step: number; slots: string[] }> = {};
   for (const [name, p] of Object.entries(state.optimizer?.params ?? {})) {
     optimizerParams[name] = { step: p.step, slots: Object.keys(p.slots) };
@@ -76,9 +79,11 @@ export function decodeTrainingState(bytes: Uint8Array, file = '<checkpoint>'): T
   };
   const model = new Map<string, { shape: number[]; data: Float32Array }>();
   const best = new Map<string, { shape: number[]; data: Float32Array }>();
+  const ema = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const name of tensors.keys()) {
     if (name.startsWith('model/')) model.set(name.slice(6), f32(name));
     if (name.startsWith('best/')) best.set(name.slice(5), f32(name));
+    if (name.startsWith('ema/')) ema.set(name.slice(4), f32(name));
   }
   const optimizer: OptimizerState | undefined = meta.optimizer && {
     kind: meta.optimizer.kind,
@@ -95,5 +100,6 @@ export function decodeTrainingState(bytes: Uint8Array, file = '<checkpoint>'): T
     model,
     ...(optimizer ? { optimizer } : {}),
     ...(meta.best ? { best: { ...meta.best, model: best } } : {}),
+    ...(ema.size ? { ema } : {}),
   };
 }

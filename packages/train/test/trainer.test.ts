@@ -87,6 +87,43 @@ describe('the training loop (wasm, 28 px, real PneumoniaMNIST images)', () => {
     for (const m of [straightModel, again, resumedModel]) m.dispose();
   });
 
+  it('ema: the final model is the average of the weights after each step (hand-computed), and resumes exactly', async () => {
+    // 48 images at batch 16: 3 steps per epoch, 2 epochs; the head and layer4 learn, BatchNorm in train mode moves running stats.
+    const plan: Plan = {
+      name: 'ema-check', batchSize: 16, seed: 4, ema: { decay: 0.6 },
+      phases: [{ name: 'top', epochs: 2, train: ['layer4', 'head'], lr: 1e-2, optimizer: { kind: 'adam' }, frozenBn: 'train' }],
+    };
+    const small = { train: firstN(pneumonia().splits.train, 48), val: firstN(pneumonia().splits.val, 32) };
+    const watched = ['fc.weight', 'layer4.1.conv2.weight', 'layer4.1.bn2.running_mean'];
+    const values = (model: ResNet18) => watched.map((n) => Float64Array.from((model.params.get(n) ?? model.buffers.get(n))!.dataSync()));
+    const model = new ResNet18({ numClasses: 2, input: 'single', seed: 5 });
+    let expected = values(model);
+    let live = expected;
+    const states: Uint8Array[] = [];
+    const before = tf.memory().numTensors;
+    await train({
+      model, plan, ...small, transform,
+      callbacks: [
+        { onBatchEnd: () => { live = values(model); expected = live.map((w, k) => expected[k]!.map((e, i) => 0.6 * e + 0.4 * w[i]!)); } },
+        checkpointEachEpoch(async (bytes) => void states.push(bytes)),
+      ],
+    });
+    expect(tf.memory().numTensors, 'the average is disposed').toBe(before);
+    const final = values(model);
+    watched.forEach((name, k) => {
+      let worst = 0;
+      for (let i = 0; i < final[k]!.length; i++) worst = Math.max(worst, Math.abs(final[k]![i]! - expected[k]![i]!));
+      expect(worst, name).toBeLessThan(1e-6);
+    });
+    expect(Math.max(...final[0]!.map((w, i) => Math.abs(w - live[0]![i]!))), 'the model holds the average, not the last weights').toBeGreaterThan(1e-4);
+    const state = decodeTrainingState(states[0]!, 'epoch-1.safetensors');
+    expect(state.ema?.size, 'the checkpoint carries the average').toBe(102);
+    const resumedModel = new ResNet18({ numClasses: 2, input: 'single', seed: 99 });
+    await train({ model: resumedModel, plan, ...small, transform, resume: state });
+    expect(values(resumedModel).map((a) => Array.from(a))).toEqual(final.map((a) => Array.from(a)));
+    for (const m of [model, resumedModel]) m.dispose();
+  });
+
   it('stops on a NaN loss before the step changes any weight', async () => {
     const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
     // A head whose weights have already blown up: logits are ±Inf, log-softmax gives NaN.
