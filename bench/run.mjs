@@ -115,14 +115,24 @@ function printPlain(records) {
   }
 }
 
-function runTorch(sizes, batch) {
-  try {
-    execFileSync('python3', ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
-  } catch {
-    return undefined;
+/** The first Python with torch and torchvision: $MEDXFER_PYTHON, python3 on the PATH, then Debian's own (where apt installs python3-torch). */
+function torchPython() {
+  for (const python of [process.env.MEDXFER_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    try {
+      execFileSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
+      return python;
+    } catch {
+      // next candidate
+    }
   }
+  return undefined;
+}
+
+function runTorch(sizes, batch) {
+  const python = torchPython();
+  if (!python) return undefined;
   try {
-    const out = execFileSync('python3', [join(here, 'torch_bench.py'), '--sizes', sizes.join(','), '--batch', String(batch)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(python, [join(here, 'torch_bench.py'), '--sizes', sizes.join(','), '--batch', String(batch)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop());
   } catch (error) {
     console.log(`PyTorch bench failed: ${error.message}`);
@@ -139,7 +149,7 @@ function printTorch(records, torch) {
     console.log('Ratios below use PyTorch (measured earlier on this machine kind): 1.13 CPU, 1 thread, batch 32.');
     reference = Object.entries(TORCH_REFERENCE).flatMap(([size, m]) => Object.entries(m).map(([mode, imgPerS]) => ({ size: Number(size), mode, threads: 1, imgPerS })));
   } else {
-    console.log('\nPyTorch on this machine (bench/torch_bench.py, torch.set_num_threads(1)):');
+    console.log(`\nPyTorch ${torch[0]?.torch ?? ''} on this machine (bench/torch_bench.py, torch.set_num_threads(1)):`);
   }
   const goal = { infer: 0.8, train: 0.6 };
   for (const r of records.filter((x) => x.impl === 'medxfer' && x.backend === 'wasm' && (x.workers ?? 1) === 1)) {

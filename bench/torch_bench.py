@@ -48,5 +48,5 @@ for size in [int(s) for s in a.sizes.split(',')]:
         for _ in range(steps):
             step()
         dt = time.perf_counter() - t
-        records.append({'backend': 'pytorch', 'size': size, 'mode': mode, 'batch': batch, 'threads': a.threads, 'imgPerS': batch * steps / dt})
+        records.append({'backend': 'pytorch', 'torch': torch.__version__, 'size': size, 'mode': mode, 'batch': batch, 'threads': a.threads, 'imgPerS': batch * steps / dt})
 print(json.dumps(records))

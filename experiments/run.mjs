@@ -2,11 +2,12 @@
 // and writes docs/results.md (mean ± sd, wall time, backend, machine) plus the best run's plots.
 // Finished runs (a folder with metrics.json) are reused, so an interrupted sweep continues where it stopped.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { youdenThreshold } from '@medxfer/metrics';
+import { presetPlan } from '@medxfer/train';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
@@ -26,9 +27,20 @@ const presetFlags = {
   'fine-tune': ['--preset', 'fine-tune'],
 };
 
+/** A finished run is reused only if it ran the preset's current recipe; an older one is moved aside. */
+function finished(dir, preset, seed) {
+  if (!existsSync(join(dir, 'metrics.json'))) return false;
+  const { plan } = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  if (quick || JSON.stringify(plan) === JSON.stringify(presetPlan(preset, { seed }))) return true;
+  const aside = `${dir}-before-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`;
+  console.error(`[experiments] ${relative(root, dir)} ran an older ${preset} recipe: moved to ${relative(root, aside)}`);
+  renameSync(dir, aside);
+  return false;
+}
+
 function train(preset, seed) {
   const dir = join(runsDir, `${preset}-${size}px-seed${seed}${quick ? '-quick' : ''}`);
-  if (existsSync(join(dir, 'metrics.json'))) return Promise.resolve(load(dir, preset, seed));
+  if (finished(dir, preset, seed)) return Promise.resolve(load(dir, preset, seed));
   const cli = [join(root, 'apps/cli/bin/medxfer.js'), 'train', ...presetFlags[preset], '--weights', 'none', '--seed', String(seed), '--size', String(size), '--backend', backend, '--out', dir, '--json'];
   if (quick) cli.push('--train-limit', '128', '--eval-limit', '64', '--bootstrap', '100', ...(preset === 'notebook' ? ['--epochs-head', '1', '--epochs-full', '1'] : ['--epochs', '1']));
   console.error(`[experiments] ${preset} seed ${seed}: node ${cli.map((a) => relative(root, a) || a).join(' ')}`);
@@ -59,7 +71,7 @@ function load(dir, preset, seed) {
   const test = readPredictions(join(dir, 'predictions-test.csv'));
   const { threshold } = youdenThreshold(val.labels, val.scores);
   const tunedAcc = test.labels.filter((y, i) => (test.scores[i] >= threshold ? 1 : 0) === y).length / test.labels.length;
-  return { dir, preset, seed, backend: config.backend, wall, epochs: config.plan.phases.reduce((n, p) => n + p.epochs, 0), epochKept: metrics.epochKept, val: metrics.val, test: metrics.test, threshold, tunedAcc };
+  return { dir, preset, seed, backend: config.backend, workers: config.workers ?? 1, wall, epochs: config.plan.phases.reduce((n, p) => n + p.epochs, 0), epochKept: metrics.epochKept, val: metrics.val, test: metrics.test, threshold, tunedAcc };
 }
 
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
@@ -83,7 +95,7 @@ const lines = [
   '# Results on PneumoniaMNIST, from random initialisation',
   '',
   `Produced by \`npm run experiments${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}.`,
-  `Machine: ${machine}. Backend: ${[...new Set(results.map((r) => r.backend))].join(', ')} (one thread). Data: the shared PneumoniaMNIST (the official splits), ${size} px.`,
+  `Machine: ${machine}. Backend: ${[...new Set(results.map((r) => r.backend))].join(', ')}; threads (the CLI's default): ${byPreset.map(({ preset, runs }) => `${preset} ${[...new Set(runs.map((r) => r.workers))].join('/')}`).join(', ')}. Data: the shared PneumoniaMNIST (the official splits), ${size} px.`,
   quick ? '\n**QUICK SMOKE RUN (tiny subsets, 1 epoch): these numbers say nothing about the presets.**\n' : '',
   'Test ROC AUC and accuracy at score > 0.5 (MedMNIST\'s rule). Every choice — schedule, epochs, the kept epoch,',
   'any threshold — was made on the validation split only. medxfer rows: mean ± sd over seeds ' + seeds.join(', ') + '.',

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { ImageTransform } from '@medxfer/data';
 import type { LoadedModel } from '@medxfer/models';
+import type { TestTimeAugmentation } from '@medxfer/train';
 import { loadModelFromDir } from '@medxfer/models/node';
 import { UsageError } from './errors.js';
 
@@ -22,4 +23,15 @@ export function transformFor(loaded: LoadedModel): ImageTransform {
     : metadata.input === 'grey'
       ? { size: metadata.inputSize, channels: 1 }
       : { size: metadata.inputSize, channels: 1, normalization: metadata.normalization };
+}
+
+/** The test-time augmentation of the run a model was trained in (its run folder's config.json), if it is in one. */
+export function runTta(modelDir: string): TestTimeAugmentation | undefined {
+  const config = join(dirname(modelDir), 'config.json');
+  if (!existsSync(config)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(config, 'utf8')) as { plan?: { tta?: TestTimeAugmentation } }).plan?.tta;
+  } catch {
+    return undefined;
+  }
 }

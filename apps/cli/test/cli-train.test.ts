@@ -104,6 +104,29 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     expect(numbers('w2')).toEqual(numbers('m16'));
   });
 
+  it('--preset scratch: two threads by default for its two chunks, the same run as one thread; evaluate applies its flip TTA', async () => {
+    const args = ['--preset', 'scratch', '--weights', 'none', '--train-limit', '128', '--eval-limit', '48', '--epochs', '1', '--backend', 'wasm', '--bootstrap', '0'];
+    const dir = scratch('scratch-preset');
+    const auto = await runCli(['train', ...args, '--out', join(dir, 'auto')]);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toMatch(/workers: 2 threads computing each batch in chunks of 64 images/);
+    const one = await runCli(['train', ...args, '--workers', '1', '--out', join(dir, 'one')]);
+    expect(one.code, one.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'auto', 'config.json'), 'utf8'));
+    expect(config.workers).toBe(2);
+    expect(config.plan).toMatchObject({ batchSize: 128, chunkSize: 64, ema: { decay: 0.98 }, tta: 'flip' });
+    // The plan fixes the chunks (BatchNorm over 64 images), so the thread count only changes the speed.
+    const numbers = (run: string) => readFileSync(join(dir, run, 'history.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 9).map((v) => (Number.isNaN(Number(v)) ? v : Number(v).toFixed(5))).join(','));
+    expect(numbers('auto')).toEqual(numbers('one'));
+    const saved = JSON.parse(readFileSync(join(dir, 'auto', 'metrics.json'), 'utf8')).val;
+    const byDefault = JSON.parse((await runCli(['evaluate', '--model', join(dir, 'auto'), '--split', 'val', '--limit', '48', '--backend', 'wasm', '--bootstrap', '0', '--json'])).stdout);
+    expect(byDefault.tta).toBe('flip');
+    expect(Math.abs(byDefault.auc - saved.auc)).toBeLessThan(1e-9);
+    const plain = JSON.parse((await runCli(['evaluate', '--model', join(dir, 'auto'), '--split', 'val', '--limit', '48', '--tta', 'none', '--backend', 'wasm', '--bootstrap', '0', '--json'])).stdout);
+    expect(plain.tta).toBe('none');
+    expect(plain.report.brier).not.toBe(byDefault.report.brier);
+  });
+
   it('--weights imagenet offline fails with where to put the file, and writes nothing', async () => {
     const out = join(scratch('imagenet'), 'run');
     const r = await runCli(['train', '--weights', 'imagenet', ...quick, '--out', out]);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResNet18 } from '@medxfer/models';
+import { EMA_KERNEL, wasmKernelsAvailable, type EmaKernelAttrs } from './optim/kernels/wasm-kernels.js';
 
 type Snapshot = ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
 
@@ -21,10 +22,13 @@ export class WeightAverage {
 
   /** Moves the average towards the model's current values. */
   update(): void {
+    const fused = wasmKernelsAvailable();
+    const attrs: EmaKernelAttrs = { decay: this.decay, oneMinusDecay: 1 - this.decay };
     tf.tidy(() => {
       for (const [name, v] of this.model.allVariables()) {
         const a = this.average.get(name)!;
-        a.assign(tf.add(tf.mul(a, this.decay), tf.mul(v, 1 - this.decay)));
+        // The fused kernel does the same float ops in the same order, in one pass.
+        a.assign(fused ? (tf.engine().runKernel(EMA_KERNEL, { average: a, value: v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor) : tf.add(tf.mul(a, this.decay), tf.mul(v, 1 - this.decay)));
       }
     });
   }

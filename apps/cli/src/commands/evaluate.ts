@@ -5,7 +5,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { scoreSplit } from '../evaluation.js';
-import { loadModelArg, transformFor } from '../model-dir.js';
+import { loadModelArg, runTta, transformFor } from '../model-dir.js';
 import type { Output } from '../output.js';
 import { openFromArgs } from './datasets.js';
 import { binaryTable } from './metrics.js';
@@ -21,7 +21,7 @@ export const evaluateSpec: CommandSpec = {
     limit: { type: 'int', value: 'N', description: 'score only the first N images of the split' },
     bootstrap: { type: 'int', value: 'N', default: 1000, description: 'bootstrap resamples (0: none)' },
     seed: { type: 'int', value: 'N', default: 0, description: 'bootstrap seed' },
-    tta: { type: 'string', value: 'T', choices: ['none', 'flip'], default: 'none', description: "test-time augmentation: flip averages each image's and its mirror's probabilities" },
+    tta: { type: 'string', value: 'T', choices: ['none', 'flip'], description: "test-time augmentation: flip averages each image's and its mirror's probabilities (default: the run's recipe when the model is in a run folder, else none)" },
     backend: { type: 'string', value: 'NAME', choices: BACKEND_CHOICES, default: 'auto', description: 'tfjs backend' },
   },
 };
@@ -37,11 +37,12 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const limit = args.flags.limit as number | undefined;
   if (limit !== undefined && limit < 1) throw new UsageError(`--limit must be at least 1, got ${limit}`);
   const split = limit && limit < whole.count ? subsetSplit(whole, Array.from({ length: limit }, (_, i) => i)) : whole;
-  const result = scoreSplit(loaded.model, split, { transform: transformFor(loaded), bootstrap: args.flags.bootstrap as number, seed: args.flags.seed as number, tta: args.flags.tta as TestTimeAugmentation });
+  const tta = (args.flags.tta as TestTimeAugmentation | undefined) ?? runTta(loaded.dir) ?? 'none';
+  const result = scoreSplit(loaded.model, split, { transform: transformFor(loaded), bootstrap: args.flags.bootstrap as number, seed: args.flags.seed as number, tta });
   loaded.model.dispose();
-  const head = `${flag}@${size} ${split.split} (${split.count} images, ${backend.name}${args.flags.tta === 'flip' ? ', flip TTA' : ''}): ACC ${result.acc.toFixed(4)}  AUC ${result.auc.toFixed(4)}`;
+  const head = `${flag}@${size} ${split.split} (${split.count} images, ${backend.name}${tta === 'flip' ? ', flip TTA' : ''}): ACC ${result.acc.toFixed(4)}  AUC ${result.auc.toFixed(4)}`;
   out.result(
-    { model: loaded.dir, dataset: flag, size, split: split.split, n: split.count, backend: backend.name, tta: args.flags.tta, acc: result.acc, auc: result.auc, report: result.report },
+    { model: loaded.dir, dataset: flag, size, split: split.split, n: split.count, backend: backend.name, tta, acc: result.acc, auc: result.auc, report: result.report },
     split.info.task === 'binary-class' ? `${head}\n\n${binaryTable(result.report as BinaryReport)}` : head,
   );
 }

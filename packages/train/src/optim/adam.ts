@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ADAM_KERNEL, adamKernelAvailable, type AdamKernelAttrs } from './kernels/adam-wasm.js';
+import { ADAM_KERNEL, wasmKernelsAvailable, type AdamKernelAttrs } from './kernels/wasm-kernels.js';
 import { Optimizer, type ParamSettings } from './optimizer.js';
 
 export interface AdamOptions {
@@ -32,7 +32,7 @@ export class Adam extends Optimizer {
     const v = this.slot(name, 'exp_avg_sq', p);
     const bias1 = 1 - this.beta1 ** step;
     const bias2 = 1 - this.beta2 ** step;
-    if (adamKernelAvailable()) {
+    if (wasmKernelsAvailable()) {
       // One fused pass on the wasm backend: the same float ops as below, in the same order.
       const attrs: AdamKernelAttrs = {
         b1: this.beta1, c1: 1 - this.beta1, b2: this.beta2, c2: 1 - this.beta2, sqrtBias2: Math.sqrt(bias2), eps: this.eps, stepSize: lr / bias1,

@@ -1,7 +1,7 @@
-// Fused Adam/AdamW step over float32 arrays in the tfjs wasm backend's own memory (imported), 4 lanes at a
-// time with WebAssembly SIMD. The float ops and their order are those of the tensor-op path in
-// src/optim/adam.ts (torch.optim.Adam/AdamW), so both give the same bits.
-// Built by `npm run build:wasm` (AssemblyScript) into src/optim/kernels/adam-wasm-binary.ts.
+// Fused optimiser kernels (an Adam/AdamW step, a weight-EMA step) over float32 arrays in the tfjs wasm
+// backend's own memory (imported), 4 lanes at a time with WebAssembly SIMD. The float ops and their order are those of the tensor-op paths in
+// src/optim/adam.ts (torch.optim.Adam/AdamW) and src/ema.ts, so both give the same bits.
+// Built by `npm run build:wasm` (AssemblyScript) into src/optim/kernels/optim-wasm-binary.ts.
 
 /**
  * p' = p·decay − stepSize · m' / (sqrt(v') / sqrtBias2 + eps), with g' = g + l2·p (when l2 ≠ 0),
@@ -42,5 +42,23 @@ export function adam(
     store<f32>(outM + at, mi);
     store<f32>(outV + at, vi);
     store<f32>(outP + at, pi - (mi / denom) * stepSize);
+  }
+}
+
+/**
+ * out = a·decay + w·oneMinusDecay over n floats: one step of an exponential moving average (the float ops
+ * of src/ema.ts's tensor path, in its order).
+ */
+export function ema(a: usize, w: usize, out: usize, n: i32, decay: f32, oneMinusDecay: f32): void {
+  const vd = f32x4.splat(decay), vo = f32x4.splat(oneMinusDecay);
+  const vectorEnd = n & ~3;
+  let i = 0;
+  for (; i < vectorEnd; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(out + at, f32x4.add(f32x4.mul(v128.load(a + at), vd), f32x4.mul(v128.load(w + at), vo)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(out + at, load<f32>(a + at) * decay + load<f32>(w + at) * oneMinusDecay);
   }
 }

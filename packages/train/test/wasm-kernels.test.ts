@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { Adam } from '@medxfer/train';
-import { adamKernelAvailable } from '../src/optim/kernels/adam-wasm.js';
+import { ResNet18 } from '@medxfer/models';
+import { Adam, WeightAverage } from '@medxfer/train';
+import { wasmKernelsAvailable } from '../src/optim/kernels/wasm-kernels.js';
 import { useBackend } from '../../../test-support/backend.js';
 
 /** A seeded sequence of floats (xorshift), so both backends see the same values. */
@@ -32,12 +33,12 @@ async function run(backend: 'cpu' | 'wasm', decoupled: boolean, weightDecay: num
   return out;
 }
 
-describe('fused Adam kernel (wasm SIMD)', () => {
+describe('fused optimiser kernels (wasm SIMD)', () => {
   it('is used on the wasm backend', async () => {
     await useBackend('wasm');
-    expect(adamKernelAvailable()).toBe(true);
+    expect(wasmKernelsAvailable()).toBe(true);
     await useBackend('cpu');
-    expect(adamKernelAvailable()).toBe(false);
+    expect(wasmKernelsAvailable()).toBe(false);
   });
 
   for (const [decoupled, wd] of [[false, 0], [false, 0.1], [true, 0.05]] as const) {
@@ -49,12 +50,33 @@ describe('fused Adam kernel (wasm SIMD)', () => {
     });
   }
 
+  it('the EMA kernel gives the op path\'s bits', async () => {
+    const run = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      const model = new ResNet18({ numClasses: 2, input: 'single', seed: 8 });
+      const average = new WeightAverage(model, 0.97);
+      for (let step = 0; step < 3; step++) {
+        // Move every variable so the average has something to follow.
+        for (const v of model.allVariables().values()) tf.tidy(() => v.assign(tf.add(tf.mul(v, 0.9), 0.01 * (step + 1))));
+        average.update();
+      }
+      const out = [...average.snapshot().values()].map((s) => s.data);
+      average.dispose();
+      model.dispose();
+      return out;
+    };
+    const fused = await run('wasm');
+    const ops = await run('cpu');
+    expect(fused).toHaveLength(102);
+    fused.forEach((a, k) => expect(Array.from(a), `variable ${k}`).toEqual(Array.from(ops[k]!)));
+  });
+
   it('names the problem when shapes disagree', async () => {
     await useBackend('wasm');
-    adamKernelAvailable();
+    wasmKernelsAvailable();
     const p = tf.zeros([4]);
     const g = tf.zeros([5]);
-    expect(() => tf.engine().runKernel('MedxferAdam', { p, g, m: p, v: p }, {})).toThrow(/one shape/);
+    expect(() => tf.engine().runKernel('MedxferAdam', { p, g, m: p, v: p }, {})).toThrow(/of one shape/);
     tf.dispose([p, g]);
   });
 });
