@@ -10,6 +10,7 @@ export type { BatchGradientRequest, BatchGradients, ParallelGradients } from './
 export { train, validationMetrics, type BatchProgress, type Callback, type EpochRecord, type TrainerControl, type TrainerOptions, type TrainingResult } from './trainer.js';
 export { checkpointEachEpoch, earlyStopping } from './callbacks.js';
 export { WeightAverage } from './ema.js';
+export { recomputeBatchNormStats } from './bn-stats.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type TrainingState } from './state.js';
 export { featuresOfSplit, meanNll, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';

@@ -56,6 +56,12 @@ export interface Plan {
    * use the average.
    */
   readonly ema?: { readonly decay: number };
+  /**
+   * After the last epoch, recompute the BatchNorm running statistics on the un-augmented training images
+   * (`recomputeBatchNormStats`, in chunks of `chunkSize` or `batchSize`). Per-epoch validation is
+   * before it; the final model and its evaluation after. Default false.
+   */
+  readonly recomputeBnStats?: boolean;
   /** Test-time augmentation of validation and of the final evaluation (default none). */
   readonly tta?: TestTimeAugmentation;
   /** Keep the weights of the epoch with the best value of this validation metric (restored at the end). */

@@ -10,6 +10,7 @@ import { groupLr, validatePlan, type Phase, type Plan } from './plan.js';
 import { featuresOfSplit, meanNll, predictSplit } from './predict.js';
 import type { ParallelGradients } from './parallel.js';
 import { lrFactor } from './schedule.js';
+import { recomputeBatchNormStats } from './bn-stats.js';
 import { WeightAverage } from './ema.js';
 import { restoreModel, snapshotModel, type TrainingState } from './state.js';
 
@@ -305,6 +306,7 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
     } else if (ema) {
       ema.assignTo(model);
     }
+    if (plan.recomputeBnStats) recomputeBatchNormStats(model, trainSplit, options.transform, plan.chunkSize ?? plan.batchSize);
   } finally {
     ema?.dispose();
   }

@@ -12,28 +12,28 @@ export interface BatchNormParams {
   readonly runningVar: tf.Variable;
 }
 
-function updateRunningStats(p: BatchNormParams, mean: tf.Tensor1D, variance: tf.Tensor1D, count: number): void {
+function updateRunningStats(p: BatchNormParams, mean: tf.Tensor1D, variance: tf.Tensor1D, count: number, momentum: number): void {
   tf.tidy(() => {
     const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
-    p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM)));
-    p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM)));
+    p.runningMean.assign(tf.add(tf.mul(p.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+    p.runningVar.assign(tf.add(tf.mul(p.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
   });
 }
 
 /**
  * BatchNorm over NHWC. `train`: normalise with the batch mean and biased variance, and (when
- * `updateStats`) move the running stats by momentum 0.1 with the unbiased variance, as torch does.
+ * `updateStats`) move the running stats by `momentum` (torch's default 0.1) with the unbiased variance, as torch does.
  * `frozen`: normalise with the running stats and change nothing.
  * The training form has a closed-form backward pass (tfjs's generic one tiles and re-reduces).
  */
-export function batchNorm(x: tf.Tensor4D, p: BatchNormParams, mode: 'train' | 'frozen', updateStats: boolean): tf.Tensor4D {
+export function batchNorm(x: tf.Tensor4D, p: BatchNormParams, mode: 'train' | 'frozen', updateStats: boolean, momentum = BN_MOMENTUM): tf.Tensor4D {
   if (mode === 'frozen') return tf.batchNorm(x, p.runningMean, p.runningVar, p.beta, p.gamma, BN_EPSILON) as tf.Tensor4D;
   const [n, h, w] = x.shape;
   const count = n * h * w;
   const run = tf.customGrad((xi, gamma, beta, save) => {
     const x4 = xi as tf.Tensor4D;
     const { mean, variance } = tf.moments(x4, [0, 1, 2]);
-    if (updateStats) updateRunningStats(p, mean as tf.Tensor1D, variance as tf.Tensor1D, count);
+    if (updateStats) updateRunningStats(p, mean as tf.Tensor1D, variance as tf.Tensor1D, count, momentum);
     const invStd = tf.rsqrt(tf.add(variance, BN_EPSILON));
     const xhat = tf.mul(tf.sub(x4, mean), invStd);
     (save as tf.GradSaveFunc)([xhat, invStd, gamma as tf.Tensor]);

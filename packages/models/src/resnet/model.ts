@@ -15,6 +15,8 @@ export interface ForwardOptions {
   bn?: BatchNormMode | Partial<Record<ParamGroup, BatchNormMode>>;
   /** Move the running stats of BatchNorms in `train` mode (default: true when any BN trains). */
   updateStats?: boolean;
+  /** Momentum of those moves: r ← (1 − m)·r + m·(batch statistic). Default 0.1, torch's. */
+  bnMomentum?: number;
   /** Collect intermediate activations (torchvision module names) into this map; for parity checks. */
   capture?: Map<string, tf.Tensor>;
 }
@@ -145,7 +147,7 @@ export class ResNet18 {
     const bn = (prefix: string, t: tf.Tensor4D, group: ParamGroup) => {
       const mode = modeOf(group);
       if (mode === 'train' && updateStats) this.batchesTracked.set(prefix, this.batchesTracked.get(prefix)! + 1);
-      return batchNorm(t, this.bnParams(prefix), mode, updateStats);
+      return batchNorm(t, this.bnParams(prefix), mode, updateStats, options.bnMomentum);
     };
     const convOf = (spec: { name: string; stride: number; pad: number }, t: tf.Tensor4D, inputGrad = true) =>
       conv2d(t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, { stride: spec.stride, pad: spec.pad, inputGrad });

@@ -1,0 +1,21 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
+import type { ResNet18 } from '@medxfer/models';
+
+/**
+ * Recomputes every BatchNorm's running mean and variance as the average, over chunks of `batchSize`
+ * images of `split` in order and without augmentation, of the chunks' mean and unbiased variance —
+ * torch.optim.swa_utils.update_bn (momentum None). Training with augmentation leaves the statistics of
+ * augmented images, which shift eval-mode outputs on real ones; an averaged model (EMA/SWA) has none of
+ * its own. Weights are unchanged; `batchesTracked` counts the chunks, as after torch's reset.
+ */
+export function recomputeBatchNormStats(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = 64): void {
+  for (const v of model.buffers.values()) tf.tidy(() => v.assign(tf.zerosLike(v)));
+  for (const prefix of model.batchesTracked.keys()) model.batchesTracked.set(prefix, 0);
+  let k = 0;
+  for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
+    const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
+    k++;
+    tf.tidy(() => void model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'train', bnMomentum: 1 / k }));
+  }
+}
