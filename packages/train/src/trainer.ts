@@ -306,7 +306,7 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
     } else if (ema) {
       ema.assignTo(model);
     }
-    if (plan.recomputeBnStats) recomputeBatchNormStats(model, trainSplit, options.transform, plan.chunkSize ?? plan.batchSize);
+    if (plan.recomputeBnStats) recomputeBatchNormStats(model, trainSplit, options.transform, plan.chunkSize ?? plan.batchSize, plan.seed);
   } finally {
     ema?.dispose();
   }
