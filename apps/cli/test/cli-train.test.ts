@@ -114,7 +114,7 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     expect(one.code, one.stderr).toBe(0);
     const config = JSON.parse(readFileSync(join(dir, 'auto', 'config.json'), 'utf8'));
     expect(config.workers).toBe(2);
-    expect(config.plan).toMatchObject({ batchSize: 128, chunkSize: 64, ema: { decay: 0.98 }, tta: 'flip' });
+    expect(config.plan).toMatchObject({ batchSize: 128, chunkSize: 64, ema: { decay: 0.98 }, recomputeBnStats: true, tta: 'flip' });
     // The plan fixes the chunks (BatchNorm over 64 images), so the thread count only changes the speed.
     const numbers = (run: string) => readFileSync(join(dir, run, 'history.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 9).map((v) => (Number.isNaN(Number(v)) ? v : Number(v).toFixed(5))).join(','));
     expect(numbers('auto')).toEqual(numbers('one'));

@@ -81,7 +81,8 @@ export interface ScratchOptions {
  * Training from random weights (no ImageNet): one phase, all groups, AdamW one-cycle with weight decay,
  * x-ray augmentation and label smoothing; batches of 128 computed in two chunks of 64 (BatchNorm per
  * chunk; the CLI computes them on two threads); an exponential moving average of the weights (decay 0.98
- * per step) is the model validated and kept; evaluation averages each image with its mirror image.
+ * per step) is the model validated and kept, with its BatchNorm statistics recomputed on the un-augmented
+ * training images at the end; evaluation averages each image with its mirror image.
  */
 export function scratchPlan(o: ScratchOptions = {}): Plan {
   const batchSize = o.batchSize ?? 128;
@@ -93,6 +94,7 @@ export function scratchPlan(o: ScratchOptions = {}): Plan {
     augmentation: XRAY_AUGMENTATION,
     loss: { labelSmoothing: 0.05 },
     ema: { decay: 0.98 },
+    recomputeBnStats: true,
     tta: 'flip',
     phases: [{ name: 'all', epochs: o.epochs ?? 24, train: PARAM_GROUPS, lr: o.lr ?? 2e-3, optimizer: { kind: 'adamw' }, weightDecay: 0.05, schedule: { kind: 'one-cycle', pctStart: 0.2, divFactor: 25 } }],
   };
