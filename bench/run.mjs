@@ -213,7 +213,7 @@ async function runCase(c) {
       tf.dispose([value, ...Object.values(grads)]);
     },
     frozen: () => {
-      const features = tf.tidy(() => model.features(x, { bn: 'frozen' }));
+      const features = tf.tidy(() => model.features(x, { bn: 'frozen', foldBatchNorm: true }));
       const { value, grads } = tf.variableGrads(() => crossEntropy(model.head(features), y), head);
       value.dataSync();
       applyGrads(grads);

@@ -72,12 +72,15 @@ describe('grey input equals grey→RGB + ImageNet normalisation (PneumoniaMNIST,
 
   for (const size of [28, 64]) {
     for (const [mode, options] of MODES) {
-      it(`${size} px, ${mode}: logits within 1e-4 (images 0–7)`, () => {
+      it(`${size} px, ${mode}: logits within 1e-4 (images 0–7), BatchNorm folded or not`, () => {
         const { g, x } = batches(size, range(0));
         const ours = tf.tidy(() => grey.apply(g, options).dataSync());
         const ref = tf.tidy(() => rgb.apply(x, options).dataSync());
         expect(maxAbsDiff(ours, ref)).toBeLessThanOrEqual(1e-4);
         expect(maxAbs(ref)).toBeGreaterThan(0.01);
+        // Folding changes only frozen BatchNorms (in train mode there is nothing to fold).
+        const folded = tf.tidy(() => grey.apply(g, { ...options, foldBatchNorm: true }).dataSync());
+        expect(maxAbsDiff(folded, ref)).toBeLessThanOrEqual(1e-4);
         tf.dispose([g, x]);
       });
 

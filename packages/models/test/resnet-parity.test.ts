@@ -17,15 +17,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     const sizes = backend === 'wasm' ? [224, 64, 28, 97] : [64, 28, 97];
     for (const size of sizes) {
-      it(`logits at ${size} px within 1e-4 + 1e-4·|ref|, argmax equal`, () => {
+      it(`logits at ${size} px within 1e-4 + 1e-4·|ref|, argmax equal, BatchNorm folded (predict) or not (apply)`, () => {
         const input = npyFixture(`resnet18-random-seed0.input-${size}.npy`);
         const ref = npyFixture(`resnet18-random-seed0.logits-${size}.npy`).data as Float32Array;
         const x = nchwToNhwc(input.data as Float32Array, input.shape);
-        const logits = model.predict(x);
-        const ours = logits.dataSync();
-        tf.dispose([x, logits]);
-        expect(worstRatio(ours, ref, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
-        expect(argmaxRows(ours, 1000)).toEqual(argmaxRows(ref, 1000));
+        for (const logits of [model.predict(x), tf.tidy(() => model.apply(x))]) {
+          const ours = logits.dataSync();
+          logits.dispose();
+          expect(worstRatio(ours, ref, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
+          expect(argmaxRows(ours, 1000)).toEqual(argmaxRows(ref, 1000));
+        }
+        x.dispose();
       });
     }
 

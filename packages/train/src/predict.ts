@@ -20,8 +20,8 @@ export function predictSplit(model: ResNet18, split: DatasetSplit, transform: Im
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(batch.images, [...batch.shape]);
-      const p = tf.softmax(model.apply(x));
-      return (options.tta === 'flip' ? tf.mul(tf.add(p, tf.softmax(model.apply(tf.reverse(x, 2)))), 0.5) : p).dataSync() as Float32Array;
+      const p = tf.softmax(model.apply(x, { foldBatchNorm: true }));
+      return (options.tta === 'flip' ? tf.mul(tf.add(p, tf.softmax(model.apply(tf.reverse(x, 2), { foldBatchNorm: true }))), 0.5) : p).dataSync() as Float32Array;
     });
     out.set(probs, at);
     at += probs.length;
@@ -35,7 +35,7 @@ export function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform:
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
-    const features = tf.tidy(() => model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'frozen' }).dataSync() as Float32Array);
+    const features = tf.tidy(() => model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'frozen', foldBatchNorm: true }).dataSync() as Float32Array);
     out.set(features, at);
     at += features.length;
   }

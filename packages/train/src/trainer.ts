@@ -150,7 +150,6 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
   const ema = plan.ema ? new WeightAverage(model, plan.ema.decay, options.resume?.ema) : undefined;
   let epochKept = 0;
   try {
-
     for (let phaseIndex = startPhase; phaseIndex < plan.phases.length && !stopReason; phaseIndex++) {
       const phase = plan.phases[phaseIndex]!;
       const firstEpoch = phaseIndex === startPhase ? startEpoch : 0;

@@ -161,26 +161,40 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape
   });
 }
 
+/** The GEMM operands of a convolution whose every output has a single position, or undefined if it has several. */
+export function singlePositionOperands(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Pick<Conv2dSpec, 'stride' | 'pad'>): { columns: tf.Tensor2D; taps: tf.Tensor2D } | undefined {
+  const [n, h, w, ci] = x.shape;
+  const [kh, kw, , co] = filter.shape;
+  if (!(outSizeOf(h, kh, spec.stride, spec.pad) === 1 && outSizeOf(w, kw, spec.stride, spec.pad) === 1 && spec.pad < kh && spec.pad < kw)) return undefined;
+  const { ti, ni, tj, nj, r0, c0 } = singlePositionTaps(x, filter, spec);
+  const k = ni * nj * ci;
+  const window = ni === h && nj === w ? x : tf.slice(x, [0, r0, c0, 0], [n, ni, nj, ci]);
+  // stridedSlice, not slice: tfjs-wasm's Slice copies its whole input to JS first (readSync); StridedSlice runs in wasm.
+  const taps = ni === kh && nj === kw ? tf.reshape(filter, [k, co]) : tf.reshape(tf.stridedSlice(filter, [ti, tj, 0, 0], [ti + ni, tj + nj, ci, co], [1, 1, 1, 1]), [k, co]);
+  return { columns: tf.reshape(window, [n, k]), taps: taps as tf.Tensor2D };
+}
+
+/** The taps of the filter that see real input when the output is a single position: rows ti…ti+ni−1 reading input rows r0…, columns alike. */
+function singlePositionTaps(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Pick<Conv2dSpec, 'stride' | 'pad'>) {
+  const [, h, w] = x.shape;
+  const [kh, kw] = filter.shape;
+  const [ti, ni] = liveTaps(kh, spec.stride, spec.pad, h, 1);
+  const [tj, nj] = liveTaps(kw, spec.stride, spec.pad, w, 1);
+  // Tap t reads input row t − pad.
+  return { ti, ni, tj, nj, r0: ti - spec.pad, c0: tj - spec.pad };
+}
+
 /**
  * A convolution whose every output has a single position (deep layers on small images): a GEMM of the input
  * window it reads (the taps that see real input) with those taps of the filter. Forward and backward are matMuls.
  */
 function conv2dSinglePosition(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): tf.Tensor4D {
-  const [n, h, w, ci] = x.shape;
+  const [n, h, w] = x.shape;
   const [kh, kw, , co] = filter.shape;
-  const [ti, ni] = liveTaps(kh, spec.stride, spec.pad, h, 1);
-  const [tj, nj] = liveTaps(kw, spec.stride, spec.pad, w, 1);
-  // Tap t reads input row t − pad.
-  const r0 = ti - spec.pad;
-  const c0 = tj - spec.pad;
-  const k = ni * nj * ci;
+  const { ti, ni, tj, nj, r0, c0 } = singlePositionTaps(x, filter, spec);
   const run = tf.customGrad((input, weights, save) => {
     const xi = input as tf.Tensor4D;
-    const wi = weights as tf.Tensor4D;
-    const window = ni === h && nj === w ? xi : tf.slice(xi, [0, r0, c0, 0], [n, ni, nj, ci]);
-    const columns = tf.reshape(window, [n, k]);
-    // stridedSlice, not slice: tfjs-wasm's Slice copies its whole input to JS first (readSync); StridedSlice runs in wasm.
-    const taps = ni === kh && nj === kw ? tf.reshape(wi, [k, co]) : tf.reshape(tf.stridedSlice(wi, [ti, tj, 0, 0], [ti + ni, tj + nj, ci, co], [1, 1, 1, 1]), [k, co]);
+    const { columns, taps } = singlePositionOperands(xi, weights as tf.Tensor4D, spec)!;
     (save as tf.GradSaveFunc)([columns, taps]);
     return {
       value: tf.reshape(tf.matMul(columns, taps), [n, 1, 1, co]),
@@ -188,11 +202,11 @@ function conv2dSinglePosition(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dS
         const [cols, tapW] = saved as [tf.Tensor2D, tf.Tensor2D];
         const dy2 = tf.reshape(dy, [n, co]);
         // dW (live taps) = colsᵀ·dy: n is the batch, so transposing the columns [n, k] is cheap.
-        const dwLive = tf.reshape(tf.matMul(tf.transpose(cols), dy2), [ni, nj, ci, co]);
+        const dwLive = tf.reshape(tf.matMul(tf.transpose(cols), dy2), [ni, nj, xi.shape[3], co]);
         const dw = ni === kh && nj === kw ? dwLive : tf.pad(dwLive, [[ti, kh - ti - ni], [tj, kw - tj - nj], [0, 0], [0, 0]]);
         let dx: tf.Tensor = tf.zerosLike(xi);
         if (spec.inputGrad) {
-          const dWindow = tf.reshape(tf.matMul(dy2, tf.transpose(tapW)), [n, ni, nj, ci]);
+          const dWindow = tf.reshape(tf.matMul(dy2, tf.transpose(tapW)), [n, ni, nj, xi.shape[3]]);
           dx = ni === h && nj === w ? dWindow : tf.pad(dWindow, [[0, 0], [r0, h - r0 - ni], [c0, w - c0 - nj], [0, 0]]);
         }
         return [dx, dw];

@@ -3,6 +3,7 @@ import { mixSeed, seededRandom, type Normalization } from '@medxfer/data';
 import { InputShapeError } from '../errors.js';
 import { batchNorm, type BatchNormParams } from '../ops/batchnorm.js';
 import { conv2d } from '../ops/conv2d.js';
+import { convBatchNormFolded, foldedBatchNorm } from '../ops/folded.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, type ConvSpec, type ParamGroup } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
 import { greyStemConv } from './grey-stem.js';
@@ -17,6 +18,11 @@ export interface ForwardOptions {
   updateStats?: boolean;
   /** Momentum of those moves: r ← (1 − m)·r + m·(batch statistic). Default 0.1, torch's. */
   bnMomentum?: number;
+  /**
+   * Fold each frozen BatchNorm into its convolution (one fused conv + bias + ReLU kernel): the same outputs
+   * up to float rounding, faster. Inference only — no gradient flows through folded layers. Ignored with `capture`.
+   */
+  foldBatchNorm?: boolean;
   /** Collect intermediate activations (torchvision module names) into this map; for parity checks. */
   capture?: Map<string, tf.Tensor>;
 }
@@ -152,19 +158,35 @@ export class ResNet18 {
     const convOf = (spec: { name: string; stride: number; pad: number }, t: tf.Tensor4D, inputGrad = true) =>
       conv2d(t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, { stride: spec.stride, pad: spec.pad, inputGrad });
 
+    const fold = (group: ParamGroup) => options.foldBatchNorm === true && !options.capture && modeOf(group) === 'frozen';
+    // conv → BatchNorm (→ ReLU), folded into one kernel where allowed.
+    const convBn = (spec: ConvSpec, t: tf.Tensor4D, group: ParamGroup, relu: boolean): tf.Tensor4D => {
+      if (fold(group)) return convBatchNormFolded(t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, this.bnParams(bnAfter(spec.name)), spec, relu);
+      const y = bn(bnAfter(spec.name), convOf(spec, t), group);
+      return relu ? tf.relu(y) : y;
+    };
+
     const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
-    let h: tf.Tensor4D = this.input === 'grey' ? greyStemConv(x, conv1Weight, this.normalization!) : conv2d(x, conv1Weight, { stride: 2, pad: 3, inputGrad: false });
-    capture('conv1', h);
-    h = bn('bn1', h, 'stem');
-    capture('bn1', h);
-    h = tf.relu(h);
-    capture('relu', h);
+    let h: tf.Tensor4D;
+    if (fold('stem') && this.input === 'grey') {
+      // The grey stem is linear in its weight: fold the BatchNorm scale into the weight, add the shift.
+      const { scale, shift } = foldedBatchNorm(this.bnParams('bn1'));
+      h = tf.relu(tf.add(greyStemConv(x, tf.mul(conv1Weight, scale) as tf.Tensor4D, this.normalization!), shift)) as tf.Tensor4D;
+    } else if (fold('stem')) {
+      h = convBatchNormFolded(x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, true);
+    } else {
+      h = this.input === 'grey' ? greyStemConv(x, conv1Weight, this.normalization!) : conv2d(x, conv1Weight, { stride: 2, pad: 3, inputGrad: false });
+      capture('conv1', h);
+      h = bn('bn1', h, 'stem');
+      capture('bn1', h);
+      h = tf.relu(h);
+      capture('relu', h);
+    }
     h = tf.maxPool(h, 3, 2, 1);
     capture('maxpool', h);
     for (const block of BLOCKS) {
-      let out = tf.relu(bn(bnAfter(block.conv1.name), convOf(block.conv1, h), block.group));
-      out = bn(bnAfter(block.conv2.name), convOf(block.conv2, out), block.group);
-      const identity = block.downsample ? bn(bnAfter(block.downsample.name), convOf(block.downsample, h), block.group) : h;
+      const out = convBn(block.conv2, convBn(block.conv1, h, block.group, true), block.group, false);
+      const identity = block.downsample ? convBn(block.downsample, h, block.group, false) : h;
       h = tf.relu(tf.add(out, identity)) as tf.Tensor4D;
       if (block.prefix.endsWith('.1')) capture(block.prefix.slice(0, -2), h);
     }
@@ -183,9 +205,9 @@ export class ResNet18 {
     return logits;
   }
 
-  /** Inference in eval mode, inside `tf.tidy`. */
+  /** Inference in eval mode with the BatchNorms folded into the convolutions, inside `tf.tidy`. */
   predict(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.apply(x));
+    return tf.tidy(() => this.apply(x, { foldBatchNorm: true }));
   }
 
   /** Every variable (parameters and running stats), for optimisers, checkpoints and disposal. */
