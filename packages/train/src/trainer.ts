@@ -166,6 +166,7 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
       const bodyFrozen = PARAM_GROUPS.every((g) => g === 'head' || bnModes[g] === 'frozen');
       const useCache = (options.featureCache ?? true) && headOnly && bodyFrozen && !augmentation;
       const cache = useCache ? featuresOfSplit(model, trainSplit, options.transform, options.evalBatchSize) : undefined;
+      model.releaseFoldedWeights();
       const settings = (step: number) => {
         const factor = lrFactor(phase.schedule ?? { kind: 'constant' }, step, phase.epochs * stepsPerEpoch, stepsPerEpoch);
         return (name: string) => {
@@ -267,6 +268,8 @@ export async function train(options: TrainerOptions): Promise<TrainingResult> {
           let valStats: { loss: number; acc: number; auc: number } | undefined;
           const validate = () => validationMetrics(val!, predictSplit(model, val!, options.transform, { ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}) }), model.numClasses);
           if (val) valStats = ema ? ema.withAverage(validate) : validate();
+          // The weights change at the next step: their folded inference copies would only take memory.
+          model.releaseFoldedWeights();
           const record: EpochRecord = {
             phase: phase.name, epoch, phaseEpoch: phaseEpoch + 1, lr: lastLr, trainLoss: lossSum / seen, trainAcc: correct / seen,
             ...(valStats ? { valLoss: valStats.loss, valAcc: valStats.acc, valAuc: valStats.auc } : {}),

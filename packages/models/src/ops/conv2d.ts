@@ -161,23 +161,31 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape
   });
 }
 
-/** The GEMM operands of a convolution whose every output has a single position, or undefined if it has several. */
-export function singlePositionOperands(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Pick<Conv2dSpec, 'stride' | 'pad'>): { columns: tf.Tensor2D; taps: tf.Tensor2D } | undefined {
+/** The input columns `[N, live taps · C]` of a convolution whose every output has a single position, or undefined if it has several. */
+export function singlePositionColumns(x: tf.Tensor4D, filterShape: readonly number[], spec: Pick<Conv2dSpec, 'stride' | 'pad'>): tf.Tensor2D | undefined {
   const [n, h, w, ci] = x.shape;
-  const [kh, kw, , co] = filter.shape;
+  const [kh, kw] = filterShape as [number, number];
   if (!(outSizeOf(h, kh, spec.stride, spec.pad) === 1 && outSizeOf(w, kw, spec.stride, spec.pad) === 1 && spec.pad < kh && spec.pad < kw)) return undefined;
-  const { ti, ni, tj, nj, r0, c0 } = singlePositionTaps(x, filter, spec);
-  const k = ni * nj * ci;
+  const { ni, nj, r0, c0 } = singlePositionTaps(h, w, kh, kw, spec);
   const window = ni === h && nj === w ? x : tf.slice(x, [0, r0, c0, 0], [n, ni, nj, ci]);
+  return tf.reshape(window, [n, ni * nj * ci]);
+}
+
+/** The GEMM operands (input columns, live filter taps) of a convolution whose every output has a single position, or undefined if it has several. */
+export function singlePositionOperands(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Pick<Conv2dSpec, 'stride' | 'pad'>): { columns: tf.Tensor2D; taps: tf.Tensor2D } | undefined {
+  const columns = singlePositionColumns(x, filter.shape, spec);
+  if (!columns) return undefined;
+  const [, h, w, ci] = x.shape;
+  const [kh, kw, , co] = filter.shape;
+  const { ti, ni, tj, nj } = singlePositionTaps(h, w, kh, kw, spec);
+  const k = ni * nj * ci;
   // stridedSlice, not slice: tfjs-wasm's Slice copies its whole input to JS first (readSync); StridedSlice runs in wasm.
   const taps = ni === kh && nj === kw ? tf.reshape(filter, [k, co]) : tf.reshape(tf.stridedSlice(filter, [ti, tj, 0, 0], [ti + ni, tj + nj, ci, co], [1, 1, 1, 1]), [k, co]);
-  return { columns: tf.reshape(window, [n, k]), taps: taps as tf.Tensor2D };
+  return { columns, taps: taps as tf.Tensor2D };
 }
 
 /** The taps of the filter that see real input when the output is a single position: rows ti…ti+ni−1 reading input rows r0…, columns alike. */
-function singlePositionTaps(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Pick<Conv2dSpec, 'stride' | 'pad'>) {
-  const [, h, w] = x.shape;
-  const [kh, kw] = filter.shape;
+function singlePositionTaps(h: number, w: number, kh: number, kw: number, spec: Pick<Conv2dSpec, 'stride' | 'pad'>) {
   const [ti, ni] = liveTaps(kh, spec.stride, spec.pad, h, 1);
   const [tj, nj] = liveTaps(kw, spec.stride, spec.pad, w, 1);
   // Tap t reads input row t − pad.
@@ -191,7 +199,7 @@ function singlePositionTaps(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Pick<Conv
 function conv2dSinglePosition(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): tf.Tensor4D {
   const [n, h, w] = x.shape;
   const [kh, kw, , co] = filter.shape;
-  const { ti, ni, tj, nj, r0, c0 } = singlePositionTaps(x, filter, spec);
+  const { ti, ni, tj, nj, r0, c0 } = singlePositionTaps(h, w, kh, kw, spec);
   const run = tf.customGrad((input, weights, save) => {
     const xi = input as tf.Tensor4D;
     const { columns, taps } = singlePositionOperands(xi, weights as tf.Tensor4D, spec)!;

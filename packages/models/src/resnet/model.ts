@@ -3,7 +3,7 @@ import { mixSeed, seededRandom, type Normalization } from '@medxfer/data';
 import { InputShapeError } from '../errors.js';
 import { batchNorm, type BatchNormParams } from '../ops/batchnorm.js';
 import { conv2d } from '../ops/conv2d.js';
-import { convBatchNormFolded, foldedBatchNorm } from '../ops/folded.js';
+import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, type ConvSpec, type ParamGroup } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
 import { greyStemConv } from './grey-stem.js';
@@ -67,6 +67,8 @@ export class ResNet18 {
   /** `num_batches_tracked` per BatchNorm prefix. */
   readonly batchesTracked = new Map<string, number>();
   private disposed = false;
+  /** Inference's folded conv → BatchNorm weights (`foldBatchNorm`), rebuilt when a source tensor changes. */
+  private readonly folded = new FoldedConvCache();
 
   constructor(options: ResNet18Options = {}) {
     this.numClasses = options.numClasses ?? 1000;
@@ -161,7 +163,7 @@ export class ResNet18 {
     const fold = (group: ParamGroup) => options.foldBatchNorm === true && !options.capture && modeOf(group) === 'frozen';
     // conv → BatchNorm (→ ReLU), folded into one kernel where allowed.
     const convBn = (spec: ConvSpec, t: tf.Tensor4D, group: ParamGroup, relu: boolean): tf.Tensor4D => {
-      if (fold(group)) return convBatchNormFolded(t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, this.bnParams(bnAfter(spec.name)), spec, relu);
+      if (fold(group)) return this.folded.convBatchNorm(spec.name, t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, this.bnParams(bnAfter(spec.name)), spec, relu);
       const y = bn(bnAfter(spec.name), convOf(spec, t), group);
       return relu ? tf.relu(y) : y;
     };
@@ -173,7 +175,7 @@ export class ResNet18 {
       const { scale, shift } = foldedBatchNorm(this.bnParams('bn1'));
       h = tf.relu(tf.add(greyStemConv(x, tf.mul(conv1Weight, scale) as tf.Tensor4D, this.normalization!), shift)) as tf.Tensor4D;
     } else if (fold('stem')) {
-      h = convBatchNormFolded(x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, true);
+      h = this.folded.convBatchNorm('conv1', x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, true);
     } else {
       h = this.input === 'grey' ? greyStemConv(x, conv1Weight, this.normalization!) : conv2d(x, conv1Weight, { stride: 2, pad: 3, inputGrad: false });
       capture('conv1', h);
@@ -210,12 +212,21 @@ export class ResNet18 {
     return tf.tidy(() => this.apply(x, { foldBatchNorm: true }));
   }
 
+  /**
+   * Frees the folded weight copies that `foldBatchNorm` inference keeps between calls (they are rebuilt on
+   * the next folded call, and whenever a weight or running statistic changes anyway).
+   */
+  releaseFoldedWeights(): void {
+    this.folded.dispose();
+  }
+
   /** Every variable (parameters and running stats), for optimisers, checkpoints and disposal. */
   allVariables(): Map<string, tf.Variable> {
     return new Map([...this.params, ...this.buffers]);
   }
 
   dispose(): void {
+    this.folded.dispose();
     for (const v of this.allVariables().values()) v.dispose();
     this.params.clear();
     this.buffers.clear();
