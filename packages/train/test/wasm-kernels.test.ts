@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { ResNet18 } from '@medxfer/models';
 import { Adam, WeightAverage } from '@medxfer/train';
-import { wasmKernelsAvailable } from '../src/optim/kernels/wasm-kernels.js';
+import { kernelsOn, wasmKernelsAvailable } from '../src/optim/kernels/wasm-kernels.js';
 import { useBackend } from '../../../test-support/backend.js';
 
 /** A seeded sequence of floats (xorshift), so both backends see the same values. */
@@ -69,6 +69,25 @@ describe('fused optimiser kernels (wasm SIMD)', () => {
     const ops = await run('cpu');
     expect(fused).toHaveLength(102);
     fused.forEach((a, k) => expect(Array.from(a), `variable ${k}`).toEqual(Array.from(ops[k]!)));
+  });
+
+  it("the shared-memory build (tfjs-wasm's threaded build, in cross-origin isolated pages) computes the same bits", () => {
+    const n = 1003;
+    const run = (memory: WebAssembly.Memory) => {
+      const kernels = kernelsOn(memory)!;
+      expect(kernels, 'instantiated').not.toBeNull();
+      const heap = new Float32Array(memory.buffer);
+      // p, g, m, v, then outputs p', m', v', then the EMA output: 8 arrays of n floats from byte 1024.
+      const at = (k: number) => 1024 + k * n * 4;
+      [values(n, 1, 2), values(n, 2, 0.5), values(n, 3, 0.1), values(n, 4, 0.01).map(Math.abs)].forEach((a, k) => heap.set(a, at(k) / 4));
+      kernels.adam(at(0), at(1), at(2), at(3), at(4), at(5), at(6), n, 0.9, 0.1, 0.999, 0.001, 0.05, 1e-8, 0.011, 0.9995, 0);
+      kernels.ema(at(0), at(4), at(7), n, 0.98, 0.02);
+      return Array.from(new Float32Array(memory.buffer, at(4), 4 * n));
+    };
+    const plain = run(new WebAssembly.Memory({ initial: 2 }));
+    const shared = run(new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true }));
+    expect(shared).toEqual(plain);
+    expect(plain.some((v, i) => v !== 0 && i >= 3 * n), 'the EMA output was written').toBe(true);
   });
 
   it('names the problem when shapes disagree', async () => {

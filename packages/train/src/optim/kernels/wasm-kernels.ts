@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { OPTIM_WASM_BASE64 } from './optim-wasm-binary.js';
+import { OPTIM_SHARED_WASM_BASE64, OPTIM_WASM_BASE64 } from './optim-wasm-binary.js';
 
 /** Name of the fused Adam kernel: inputs `{ p, g, m, v }`, outputs `[p', m', v']`, attributes {@link AdamKernelAttrs}. */
 export const ADAM_KERNEL = 'MedxferAdam';
@@ -33,7 +33,8 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
 
-interface OptimExports {
+/** The functions of wasm/optim.ts (pointers are byte offsets into the memory). */
+export interface OptimExports {
   adam(p: number, g: number, m: number, v: number, outP: number, outM: number, outV: number, n: number, ...scalars: number[]): void;
   ema(a: number, w: number, out: number, n: number, decay: number, oneMinusDecay: number): void;
 }
@@ -47,20 +48,26 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The kernels instantiated on the backend's memory, or null where they cannot be (no SIMD, the shared memory of the threaded build). */
-function kernelsFor(backend: WasmBackend): OptimExports | null {
-  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-  if (!(memory instanceof WebAssembly.Memory)) return null;
+/** The kernels instantiated on a wasm memory (tfjs's heap), shared or not, or null where they cannot be (no SIMD). */
+export function kernelsOn(memory: WebAssembly.Memory): OptimExports | null {
   let kernels = instances.get(memory);
   if (kernels === undefined) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     try {
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(OPTIM_WASM_BASE64)), { env: { memory } }).exports as unknown as OptimExports;
+      const bytes = decodeBase64(shared ? OPTIM_SHARED_WASM_BASE64 : OPTIM_WASM_BASE64);
+      kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as OptimExports;
     } catch {
       kernels = null;
     }
     instances.set(memory, kernels);
   }
   return kernels;
+}
+
+/** The kernels on the backend's heap: the plain/SIMD build exports its memory, the threaded build keeps its shared one on the module. */
+function kernelsFor(backend: WasmBackend): OptimExports | null {
+  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? kernelsOn(memory) : null;
 }
 
 function checkSameShape(kernel: string, inputs: readonly tf.TensorInfo[]): void {
@@ -74,7 +81,7 @@ function checkSameShape(kernel: string, inputs: readonly tf.TensorInfo[]): void 
 
 function usableKernels(kernel: string, backend: WasmBackend): OptimExports {
   const kernels = kernelsFor(backend);
-  if (!kernels) throw new Error(`${kernel}: this wasm backend cannot run it (needs WebAssembly SIMD and an unshared memory)`);
+  if (!kernels) throw new Error(`${kernel}: this wasm backend cannot run it (needs WebAssembly SIMD)`);
   return kernels;
 }
 
