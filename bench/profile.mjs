@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 const tf = await import('@tensorflow/tfjs-core');
 await import('@tensorflow/tfjs-backend-cpu');
 const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-const { ResNet18 } = await import(process.env.MODELS ?? '@medxfer/models');
+const { ResNet18, installWasmKernels } = await import(process.env.MODELS ?? '@medxfer/models');
 const { Adam, crossEntropy } = await import('@medxfer/train');
 
 const { values: args } = parseArgs({ options: { size: { type: 'string', default: '28' }, backend: { type: 'string', default: 'wasm' }, mode: { type: 'string', default: 'train' }, steps: { type: 'string', default: '3' }, top: { type: 'string', default: '30' }, batch: { type: 'string', default: '32' } } });
@@ -17,6 +17,8 @@ const require = createRequire(import.meta.url);
 setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
 await tf.setBackend(args.backend);
 await tf.ready();
+// medxfer's own kernels replace some of the backend's: install them first so the timers wrap them.
+console.log(`medxfer wasm kernels: ${installWasmKernels() ? 'installed' : 'not available'}`);
 
 const stats = new Map();
 let on = false;

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients.js';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '../wasm/batchnorm-kernels.js';
+import { installWasmKernels } from '../wasm/install.js';
 
 /** PyTorch's BatchNorm2d defaults: eps 1e-5, momentum 0.1 (new = 0.9·old + 0.1·batch). */
 export const BN_EPSILON = 1e-5;
@@ -28,8 +30,9 @@ function updateRunningStats(p: BatchNormParams, mean: tf.Tensor1D, variance: tf.
  */
 export function batchNorm(x: tf.Tensor4D, p: BatchNormParams, mode: 'train' | 'frozen', updateStats: boolean, momentum = BN_MOMENTUM): tf.Tensor4D {
   if (mode === 'frozen') return tf.batchNorm(x, p.runningMean, p.runningVar, p.beta, p.gamma, BN_EPSILON) as tf.Tensor4D;
-  const [n, h, w] = x.shape;
+  const [n, h, w, c] = x.shape;
   const count = n * h * w;
+  if (c % 4 === 0 && installWasmKernels()) return batchNormTrainWasm(x, p, updateStats, momentum, count);
   const run = tf.customGrad((xi, gamma, beta, save) => {
     const x4 = xi as tf.Tensor4D;
     const { mean, variance } = tf.moments(x4, [0, 1, 2]);
@@ -45,6 +48,23 @@ export function batchNorm(x: tf.Tensor4D, p: BatchNormParams, mode: 'train' | 'f
         const dGamma = tf.sum(tf.mul(dy as tf.Tensor, xh), [0, 1, 2]);
         const dx = tf.mul(tf.mul(g, inv), tf.sub(tf.sub(dy as tf.Tensor, tf.div(dBeta, count)), tf.mul(xh, tf.div(dGamma, count))));
         return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  return run(x, p.gamma, p.beta) as tf.Tensor4D;
+}
+
+/** The training form on tfjs-wasm: one fused kernel each way (wasm/layers.ts), the same function up to float rounding. */
+function batchNormTrainWasm(x: tf.Tensor4D, p: BatchNormParams, updateStats: boolean, momentum: number, count: number): tf.Tensor4D {
+  const run = tf.customGrad((xi, gamma, beta, save) => {
+    const [y, mean, variance, invStd] = tf.engine().runKernel(BATCH_NORM_TRAIN_KERNEL, { x: xi as tf.Tensor, gamma: gamma as tf.Tensor, beta: beta as tf.Tensor }, { epsilon: BN_EPSILON }) as tf.Tensor[];
+    if (updateStats) updateRunningStats(p, mean as tf.Tensor1D, variance as tf.Tensor1D, count, momentum);
+    (save as tf.GradSaveFunc)([xi as tf.Tensor, mean!, invStd!, gamma as tf.Tensor]);
+    return {
+      value: y!,
+      gradFunc: (dy, saved) => {
+        const [xs, m, inv, g] = saved;
+        return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: xs!, mean: m!, invStd: inv!, gamma: g! }, {}) as tf.Tensor[];
       },
     };
   });

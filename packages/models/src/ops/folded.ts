@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BN_EPSILON, type BatchNormParams } from './batchnorm.js';
 import { singlePositionColumns, singlePositionOperands } from './conv2d.js';
+import { dataIdOf } from '../wasm/heap.js';
 
 /** BatchNorm with running statistics as y = x·scale + shift, per channel. */
 export function foldedBatchNorm(p: BatchNormParams): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
@@ -17,7 +18,6 @@ interface Folded {
   readonly shift: tf.Tensor1D;
 }
 
-const dataIdOf = (t: tf.Tensor) => (t as unknown as { dataId: object }).dataId;
 
 /**
  * Folded copies of conv → BatchNorm pairs, kept between calls while their source tensors are unchanged:

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { BN_MOMENTUM, type ResNet18 } from '@medxfer/models';
+import { BN_MOMENTUM, dataIdOf, type ResNet18 } from '@medxfer/models';
 import type { BatchGradientRequest, BatchGradients, ParallelGradients } from '../parallel.js';
-import { chunkGradients, copyOut, dataIdOf } from './chunk.js';
+import { chunkGradients, copyOut } from './chunk.js';
 import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
 
 export interface GradientWorkersOptions {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { heapModuleFor, heapOffset, instantiateOnHeap, type HeapModuleSource, type WasmBackendInternals as WasmBackend } from '@medxfer/models';
 import { OPTIM_SHARED_WASM_BASE64, OPTIM_WASM_BASE64 } from './optim-wasm-binary.js';
 
 /** Name of the fused Adam kernel: inputs `{ p, g, m, v }`, outputs `[p', m', v']`, attributes {@link AdamKernelAttrs}. */
@@ -26,49 +27,16 @@ export interface EmaKernelAttrs {
   oneMinusDecay: number;
 }
 
-/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
-interface WasmBackend {
-  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
 /** The functions of wasm/optim.ts (pointers are byte offsets into the memory). */
 export interface OptimExports {
   adam(p: number, g: number, m: number, v: number, outP: number, outM: number, outV: number, n: number, ...scalars: number[]): void;
   ema(a: number, w: number, out: number, n: number, decay: number, oneMinusDecay: number): void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, OptimExports | null>();
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
+const OPTIM: HeapModuleSource = { plain: OPTIM_WASM_BASE64, shared: OPTIM_SHARED_WASM_BASE64 };
 
 /** The kernels instantiated on a wasm memory (tfjs's heap), shared or not, or null where they cannot be (no SIMD). */
-export function kernelsOn(memory: WebAssembly.Memory): OptimExports | null {
-  let kernels = instances.get(memory);
-  if (kernels === undefined) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    try {
-      const bytes = decodeBase64(shared ? OPTIM_SHARED_WASM_BASE64 : OPTIM_WASM_BASE64);
-      kernels = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as unknown as OptimExports;
-    } catch {
-      kernels = null;
-    }
-    instances.set(memory, kernels);
-  }
-  return kernels;
-}
-
-/** The kernels on the backend's heap: the plain/SIMD build exports its memory, the threaded build keeps its shared one on the module. */
-function kernelsFor(backend: WasmBackend): OptimExports | null {
-  const memory = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
-  return memory instanceof WebAssembly.Memory ? kernelsOn(memory) : null;
-}
+export const kernelsOn = (memory: WebAssembly.Memory) => instantiateOnHeap<OptimExports>(OPTIM, memory);
 
 function checkSameShape(kernel: string, inputs: readonly tf.TensorInfo[]): void {
   const [first] = inputs;
@@ -80,12 +48,11 @@ function checkSameShape(kernel: string, inputs: readonly tf.TensorInfo[]): void 
 }
 
 function usableKernels(kernel: string, backend: WasmBackend): OptimExports {
-  const kernels = kernelsFor(backend);
+  const kernels = heapModuleFor<OptimExports>(OPTIM, backend);
   if (!kernels) throw new Error(`${kernel}: this wasm backend cannot run it (needs WebAssembly SIMD)`);
   return kernels;
 }
 
-const offsetOf = (backend: WasmBackend, t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
 const sizeOf = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
 
 function adamKernelFunc({ inputs, backend, attrs }: { inputs: Record<'p' | 'g' | 'm' | 'v', tf.TensorInfo>; backend: WasmBackend; attrs: AdamKernelAttrs }): tf.TensorInfo[] {
@@ -93,7 +60,7 @@ function adamKernelFunc({ inputs, backend, attrs }: { inputs: Record<'p' | 'g' |
   checkSameShape(ADAM_KERNEL, [p, g, m, v]);
   const kernels = usableKernels(ADAM_KERNEL, backend);
   const outs = [p, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
-  const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   const a = attrs;
   kernels.adam(at(p), at(g), at(m), at(v), at(outs[0]!), at(outs[1]!), at(outs[2]!), sizeOf(p), a.b1, a.c1, a.b2, a.c2, a.sqrtBias2, a.eps, a.stepSize, a.decay, a.l2);
   return outs;
@@ -104,7 +71,7 @@ function emaKernelFunc({ inputs, backend, attrs }: { inputs: Record<'average' | 
   checkSameShape(EMA_KERNEL, [average, value]);
   const kernels = usableKernels(EMA_KERNEL, backend);
   const out = backend.makeOutput([...average.shape], 'float32');
-  kernels.ema(offsetOf(backend, average), offsetOf(backend, value), offsetOf(backend, out), sizeOf(average), attrs.decay, attrs.oneMinusDecay);
+  kernels.ema(heapOffset(backend, average), heapOffset(backend, value), heapOffset(backend, out), sizeOf(average), attrs.decay, attrs.oneMinusDecay);
   return out;
 }
 
@@ -118,5 +85,5 @@ export function wasmKernelsAvailable(): boolean {
   for (const [kernelName, kernelFunc] of [[ADAM_KERNEL, adamKernelFunc], [EMA_KERNEL, emaKernelFunc]] as const) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  return kernelsFor(tf.backend() as unknown as WasmBackend) !== null;
+  return heapModuleFor<OptimExports>(OPTIM, tf.backend() as unknown as WasmBackend) !== null;
 }

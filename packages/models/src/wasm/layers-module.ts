@@ -1,0 +1,17 @@
+import { LAYERS_SHARED_WASM_BASE64, LAYERS_WASM_BASE64 } from './layers-wasm-binary.js';
+import { heapModuleFor, type HeapModuleSource, type WasmBackendInternals } from './heap.js';
+
+/** The functions of wasm/layers.ts (pointers are byte offsets into tfjs-wasm's memory; see that file). */
+export interface LayerExports {
+  gather4(src: number, dst: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number, s3: number): void;
+  gather4Tiled(src: number, dst: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number, s3: number, k: number): void;
+  bnMoments(x: number, rows: number, c: number, mean: number, variance: number, invStd: number, eps: number, scratch: number): void;
+  bnApply(x: number, y: number, rows: number, c: number, mean: number, invStd: number, gamma: number, beta: number): void;
+  bnGrad(x: number, dy: number, rows: number, c: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, scratch: number): void;
+  maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
+}
+
+const LAYERS: HeapModuleSource = { plain: LAYERS_WASM_BASE64, shared: LAYERS_SHARED_WASM_BASE64 };
+
+/** The layer kernels on the backend's heap, or null where they cannot run (no WebAssembly SIMD). */
+export const layerKernelsFor = (backend: WasmBackendInternals) => heapModuleFor<LayerExports>(LAYERS, backend);

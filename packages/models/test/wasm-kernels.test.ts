@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { batchNorm, installWasmKernels, type BatchNormParams } from '@medxfer/models';
+import { useBackend } from '../../../test-support/backend.js';
+
+// medxfer's WebAssembly kernels on tfjs-wasm (src/wasm) against tfjs-cpu's own kernels: data movement and
+// max-pool's gradient must give the same bits, BatchNorm the same values to float32 rounding.
+
+/** Runs `f` on the cpu backend and on wasm with medxfer's kernels installed; returns both results' data. */
+async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: tf.TypedArray[]; wasm: tf.TypedArray[] }> {
+  const run = () => {
+    const out = tf.tidy(f);
+    const list = Array.isArray(out) ? out : [out];
+    const data = list.map((t) => t.dataSync().slice());
+    tf.dispose(list);
+    return data;
+  };
+  await useBackend('cpu');
+  const cpu = run();
+  await useBackend('wasm');
+  expect(installWasmKernels()).toBe(true);
+  const wasm = run();
+  return { cpu, wasm };
+}
+
+const sequence = (shape: number[], dtype: 'float32' | 'int32' = 'float32') =>
+  tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (dtype === 'int32' ? i - 7 : Math.sin(i) * 3)), shape, dtype);
+
+describe('wasm layout kernels (Slice, StridedSlice, Transpose, Reverse) give tfjs-cpu\'s bits', () => {
+  beforeAll(() => useBackend('wasm'));
+  afterAll(() => useBackend('cpu'));
+
+  it('reports that it is not installed on other backends', async () => {
+    await useBackend('cpu');
+    expect(installWasmKernels()).toBe(false);
+  });
+
+  const cases: [string, () => tf.Tensor][] = [
+    ['slice inner window', () => tf.slice(sequence([3, 6, 5, 4]), [1, 2, 1, 0], [2, 3, 3, 4])],
+    ['slice inner channels', () => tf.slice(sequence([2, 4, 4, 8]), [0, 1, 0, 3], [2, 2, 4, 5])],
+    ['slice int32', () => tf.slice(sequence([5, 7], 'int32'), [1, 2], [3, 4])],
+    ['strided slice stride 2 (stem taps)', () => tf.stridedSlice(sequence([1, 3, 17, 17]), [0, 0, 2, 1], [1, 3, 15, 16], [1, 1, 2, 2])],
+    ['strided slice negative stride', () => tf.stridedSlice(sequence([4, 6, 3]), [3, 5, 0], [0, 0, 3], [-1, -2, 1])],
+    ['strided slice masks and shrink', () => tf.stridedSlice(sequence([4, 6, 5, 2]), [1, 0, 2, 1], [3, 0, 5, 0], [1, 1, 2, 1], 2, 2, 0, 0, 8)],
+    ['strided slice of a filter centre', () => tf.stridedSlice(sequence([3, 3, 8, 12]), [1, 1, 0, 0], [2, 2, 8, 12], [1, 1, 1, 1])],
+    ['transpose 0,1,3,2 (filter in/out swap)', () => tf.transpose(sequence([3, 3, 5, 7]), [0, 1, 3, 2])],
+    ['transpose 3,1,2,0 (batch to channels)', () => tf.transpose(sequence([4, 5, 5, 6]), [3, 1, 2, 0])],
+    ['transpose 1,2,0,3', () => tf.transpose(sequence([5, 3, 3, 6]), [1, 2, 0, 3])],
+    ['transpose 0,1,3,2 in 4×4 tiles', () => tf.transpose(sequence([3, 3, 8, 12]), [0, 1, 3, 2])],
+    ['transpose 3,1,2,0 in 4×4 tiles', () => tf.transpose(sequence([8, 4, 4, 16]), [3, 1, 2, 0])],
+    ['transpose 3,2,1,0 in 4×4 tiles (outermost axis contiguous)', () => tf.transpose(sequence([4, 2, 3, 8]), [3, 2, 1, 0])],
+    ['transpose 2-D in 4×4 tiles', () => tf.transpose(sequence([12, 8], 'int32'))],
+    ['transpose 2-D', () => tf.transpose(sequence([9, 13]))],
+    ['transpose 5-D that merges to 4', () => tf.transpose(sequence([2, 3, 4, 5, 6]), [0, 1, 4, 2, 3])],
+    ['transpose 6-D (falls back to tfjs)', () => tf.transpose(sequence([2, 2, 3, 2, 3, 2]), [5, 3, 1, 4, 2, 0])],
+    ['reverse spatial', () => tf.reverse(sequence([2, 4, 5, 3]), [1, 2])],
+    ['reverse filter taps', () => tf.reverse(sequence([3, 3, 4, 6]), [0, 1])],
+    ['reverse every axis, int32', () => tf.reverse(sequence([3, 4, 5], 'int32'))],
+  ];
+  for (const [name, f] of cases) {
+    it(name, async () => {
+      const { cpu, wasm } = await onBoth(f);
+      expect(Array.from(wasm[0]!)).toEqual(Array.from(cpu[0]!));
+    });
+  }
+});
+
+describe('wasm MaxPoolGrad', () => {
+  afterAll(() => useBackend('cpu'));
+  for (const [name, shape, size, stride, pad] of [
+    ['ResNet stem pool (3×3, stride 2, pad 1) with ties', [2, 9, 9, 8], 3, 2, 'same'],
+    ['2×2 valid, odd size', [1, 7, 5, 3], 2, 2, 'valid'],
+    ['ResNet pool at 28 px, explicit pad', [2, 14, 14, 4], 3, 2, 1],
+  ] as const) {
+    it(name, async () => {
+      // Small integers: many windows hold several equal maxima, so the tie rule is exercised.
+      const x = () => tf.round(tf.mul(sequence([...shape]), 0.7));
+      const { cpu, wasm } = await onBoth(() => {
+        const probe = tf.randomNormal(tf.maxPool(x() as tf.Tensor4D, size, stride, pad).shape, 0, 1, 'float32', 5);
+        return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), probe)))(x());
+      });
+      // The same input receives each gradient (same zeros); where overlapping windows pick one input, the
+      // sum's order may differ from tfjs-cpu's, so values agree to float32 rounding.
+      const ours = Array.from(wasm[0]!);
+      const ref = Array.from(cpu[0]!);
+      expect(ours.map((v) => v === 0)).toEqual(ref.map((v) => v === 0));
+      ref.forEach((r, i) => expect(Math.abs(ours[i]! - r)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(r))));
+    });
+  }
+});
+
+describe('wasm BatchNorm training kernels', () => {
+  afterAll(() => useBackend('cpu'));
+  it('match the tensor-op path in output, gradients and running statistics', async () => {
+    const shape = [3, 6, 5, 16];
+    const results: Record<string, tf.TypedArray[]> = {};
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const x = tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), 3), 40) as tf.Tensor4D;
+      const p: BatchNormParams = {
+        gamma: tf.randomNormal([16], 1, 0.3, 'float32', 2) as tf.Tensor1D,
+        beta: tf.randomNormal([16], 0, 0.3, 'float32', 3) as tf.Tensor1D,
+        runningMean: tf.variable(tf.zeros([16])),
+        runningVar: tf.variable(tf.ones([16])),
+      };
+      const probe = tf.randomNormal(shape, 0, 1, 'float32', 4);
+      const y = batchNorm(x, p, 'train', true);
+      const [dx, dGamma, dBeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(batchNorm(a as tf.Tensor4D, { ...p, gamma: g as tf.Tensor1D, beta: b as tf.Tensor1D }, 'train', false), probe)),
+      )([x, p.gamma, p.beta]);
+      results[backend] = [y, dx!, dGamma!, dBeta!, p.runningMean, p.runningVar].map((t) => t.dataSync().slice());
+      tf.dispose([x, p.gamma, p.beta, p.runningMean, p.runningVar, probe, y, dx!, dGamma!, dBeta!]);
+    }
+    const names = ['y', 'dx', 'dGamma', 'dBeta', 'runningMean', 'runningVar'];
+    results.cpu!.forEach((ref, k) => {
+      const ours = results.wasm![k]!;
+      const scale = Math.max(...Array.from(ref, Math.abs));
+      const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - ours[i]!)));
+      expect(worst / scale, names[k]).toBeLessThan(2e-5);
+    });
+  });
+});

@@ -1,0 +1,207 @@
+// Layer kernels over float32 arrays in the tfjs wasm backend's own memory (imported): strided copies (slice,
+// strided slice, transpose, reverse), BatchNorm's training forward and backward, and max-pool's gradient.
+// tfjs-wasm runs these as per-element index arithmetic (≈ 20–80 ns an element) or as several tensor ops;
+// here each is one or two passes over memory, 4 lanes at a time where the layout allows.
+// Built by `npm run build:wasm` (AssemblyScript) into src/wasm/layers-wasm-binary.ts.
+
+/**
+ * dst[a,b,c,d] = src[a·s0 + b·s1 + c·s2 + d·s3] for the output shape [n0,n1,n2,n3] (row-major), the strides
+ * counted in 4-byte elements and possibly negative (a reversed axis); `src` is the address of element 0.
+ */
+export function gather4(src: usize, dst: usize, n0: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32): void {
+  const rowBytes = <usize>n3 << 2;
+  let out = dst;
+  for (let a = 0; a < n0; a++) {
+    for (let b = 0; b < n1; b++) {
+      for (let c = 0; c < n2; c++) {
+        const base = <isize>src + (<isize>(a * s0 + b * s1 + c * s2) << 2);
+        if (s3 == 1) {
+          memory.copy(out, <usize>base, rowBytes);
+        } else {
+          for (let d = 0; d < n3; d++) store<f32>(out + (<usize>d << 2), load<f32>(<usize>(base + (<isize>(d * s3) << 2))));
+        }
+        out += rowBytes;
+      }
+    }
+  }
+}
+
+/**
+ * gather4 where the output's innermost axis is strided in the input but axis k (0–2) is contiguous there
+ * (a transpose): 4×4 tiles are loaded along axis k, transposed in registers and stored along the output's
+ * innermost axis, so both sides move 16 bytes at a time. n_k and n3 must be multiples of 4, s_k must be 1.
+ */
+export function gather4Tiled(src: usize, dst: usize, n0: i32, n1: i32, n2: i32, n3: i32, s0: i32, s1: i32, s2: i32, s3: i32, k: i32): void {
+  const o2 = n3, o1 = n2 * n3, o0 = n1 * o1;
+  const ok = <usize>(k == 0 ? o0 : k == 1 ? o1 : o2) << 2;
+  const step0 = k == 0 ? 4 : 1, step1 = k == 1 ? 4 : 1, step2 = k == 2 ? 4 : 1;
+  const rowStep = <isize>s3 << 2;
+  for (let a = 0; a < n0; a += step0) {
+    for (let b = 0; b < n1; b += step1) {
+      for (let c = 0; c < n2; c += step2) {
+        let from = <isize>src + (<isize>(a * s0 + b * s1 + c * s2) << 2);
+        let to = dst + (<usize>(a * o0 + b * o1 + c * o2) << 2);
+        for (let d = 0; d < n3; d += 4) {
+          const r0 = v128.load(<usize>from), r1 = v128.load(<usize>(from + rowStep));
+          const r2 = v128.load(<usize>(from + 2 * rowStep)), r3 = v128.load(<usize>(from + 3 * rowStep));
+          const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+          v128.store(to, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+          v128.store(to + ok, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+          v128.store(to + 2 * ok, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+          v128.store(to + 3 * ok, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+          from += 4 * rowStep;
+          to += 16;
+        }
+      }
+    }
+  }
+}
+
+// Rows summed in float32 before each partial sum joins a float64 total: the vector loop stays float32
+// (4 lanes) while the rounding error of a sum over n·h·w rows stays that of a 256-row sum.
+const BLOCK_ROWS = 256;
+
+/** Zeroes n floats of 8 bytes at p. */
+function zero64(p: usize, n: i32): void {
+  memory.fill(p, 0, <usize>n << 3);
+}
+
+/** Adds the float32 partial sums [c] at `partial` to the float64 totals [c] at `total`, and zeroes the partials. */
+function flush(partial: usize, total: usize, c: i32): void {
+  for (let k = 0; k < c; k++) {
+    const at = total + (<usize>k << 3);
+    store<f64>(at, load<f64>(at) + <f64>load<f32>(partial + (<usize>k << 2)));
+  }
+  memory.fill(partial, 0, <usize>c << 2);
+}
+
+/**
+ * Per-channel mean, biased variance and 1/sqrt(variance + eps) of x [rows, c] (NHWC flattened), two passes
+ * (the variance of the centred values, not E[x²] − E[x]²). `scratch` holds 3·c floats of 8 bytes. c must be a
+ * multiple of 4.
+ */
+export function bnMoments(x: usize, rows: i32, c: i32, mean: usize, variance: usize, invStd: usize, eps: f32, scratch: usize): void {
+  const partial = scratch;
+  const total = scratch + (<usize>c << 3);
+  const rowBytes = <usize>c << 2;
+  for (let pass = 0; pass < 2; pass++) {
+    zero64(scratch, c * 3);
+    for (let r = 0; r < rows; r++) {
+      const row = x + <usize>r * rowBytes;
+      if (pass == 0) {
+        for (let k: usize = 0; k < rowBytes; k += 16) v128.store(partial + k, f32x4.add(v128.load(partial + k), v128.load(row + k)));
+      } else {
+        for (let k: usize = 0; k < rowBytes; k += 16) {
+          const d = f32x4.sub(v128.load(row + k), v128.load(mean + k));
+          v128.store(partial + k, f32x4.add(v128.load(partial + k), f32x4.mul(d, d)));
+        }
+      }
+      if ((r + 1) % BLOCK_ROWS == 0 || r + 1 == rows) flush(partial, total, c);
+    }
+    const out = pass == 0 ? mean : variance;
+    for (let k = 0; k < c; k++) store<f32>(out + (<usize>k << 2), <f32>(load<f64>(total + (<usize>k << 3)) / <f64>rows));
+  }
+  for (let k = 0; k < c; k++) store<f32>(invStd + (<usize>k << 2), <f32>1 / Mathf.sqrt(load<f32>(variance + (<usize>k << 2)) + eps));
+}
+
+/** y = (x − mean)·invStd·gamma + beta over x [rows, c], in the tensor-op path's order. c must be a multiple of 4. */
+export function bnApply(x: usize, y: usize, rows: i32, c: i32, mean: usize, invStd: usize, gamma: usize, beta: usize): void {
+  const rowBytes = <usize>c << 2;
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>r * rowBytes;
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      const xhat = f32x4.mul(f32x4.sub(v128.load(x + at + k), v128.load(mean + k)), v128.load(invStd + k));
+      v128.store(y + at + k, f32x4.add(f32x4.mul(xhat, v128.load(gamma + k)), v128.load(beta + k)));
+    }
+  }
+}
+
+/**
+ * BatchNorm's training backward over x, dy [rows, c]: dBeta = Σ dy, dGamma = Σ dy·x̂ with x̂ = (x − mean)·invStd,
+ * dx = gamma·invStd·(dy − dBeta/rows − x̂·dGamma/rows). `scratch` holds 3·c floats of 8 bytes. c must be a multiple of 4.
+ */
+export function bnGrad(x: usize, dy: usize, rows: i32, c: i32, mean: usize, invStd: usize, gamma: usize, dx: usize, dGamma: usize, dBeta: usize, scratch: usize): void {
+  const partialBeta = scratch;
+  const partialGamma = scratch + (<usize>c << 2);
+  const totalBeta = scratch + (<usize>c << 3);
+  const totalGamma = scratch + (<usize>c << 4);
+  zero64(scratch, c * 3);
+  const rowBytes = <usize>c << 2;
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>r * rowBytes;
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      const g = v128.load(dy + at + k);
+      const xhat = f32x4.mul(f32x4.sub(v128.load(x + at + k), v128.load(mean + k)), v128.load(invStd + k));
+      v128.store(partialBeta + k, f32x4.add(v128.load(partialBeta + k), g));
+      v128.store(partialGamma + k, f32x4.add(v128.load(partialGamma + k), f32x4.mul(g, xhat)));
+    }
+    if ((r + 1) % BLOCK_ROWS == 0 || r + 1 == rows) {
+      flush(partialBeta, totalBeta, c);
+      flush(partialGamma, totalGamma, c);
+    }
+  }
+  for (let k = 0; k < c; k++) {
+    store<f32>(dBeta + (<usize>k << 2), <f32>load<f64>(totalBeta + (<usize>k << 3)));
+    store<f32>(dGamma + (<usize>k << 2), <f32>load<f64>(totalGamma + (<usize>k << 3)));
+  }
+  const count = <f32>rows;
+  // Per-channel constants, reusing the float32 partial rows: gamma·invStd, dBeta/rows, dGamma/rows.
+  const scale = partialBeta;
+  const shiftBeta = partialGamma;
+  const shiftGamma = totalBeta;
+  for (let k = 0; k < c; k++) {
+    const o = <usize>k << 2;
+    store<f32>(scale + o, load<f32>(gamma + o) * load<f32>(invStd + o));
+    store<f32>(shiftBeta + o, load<f32>(dBeta + o) / count);
+    store<f32>(shiftGamma + o, load<f32>(dGamma + o) / count);
+  }
+  for (let r = 0; r < rows; r++) {
+    const at = <usize>r * rowBytes;
+    for (let k: usize = 0; k < rowBytes; k += 16) {
+      const xhat = f32x4.mul(f32x4.sub(v128.load(x + at + k), v128.load(mean + k)), v128.load(invStd + k));
+      const inner = f32x4.sub(f32x4.sub(v128.load(dy + at + k), v128.load(shiftBeta + k)), f32x4.mul(xhat, v128.load(shiftGamma + k)));
+      v128.store(dx + at + k, f32x4.mul(v128.load(scale + k), inner));
+    }
+  }
+}
+
+/**
+ * Max-pool's input gradient, NHWC: each dy[b,oy,ox,ch] goes to the first maximal input of its window (row-major
+ * order, padding never chosen), as tfjs's cpu backend and torch pick it. dx [n,h,w,c] is overwritten.
+ */
+export function maxPoolGrad(
+  x: usize, dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+): void {
+  memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const y0 = oy * strideH - padTop;
+      const ya = max(y0, 0), yb = min(y0 + kh, h);
+      for (let ox = 0; ox < ow; ox++) {
+        const x0 = ox * strideW - padLeft;
+        const xa = max(x0, 0), xb = min(x0 + kw, w);
+        const gradRow = dy + (<usize>(((b * oh + oy) * ow + ox) * c) << 2);
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let y = ya; y < yb; y++) {
+            for (let xx = xa; xx < xb; xx++) {
+              const i = ((b * h + y) * w + xx) * c + ch;
+              const v = load<f32>(x + (<usize>i << 2));
+              if (v > best || at < 0) {
+                best = v;
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) {
+            const p = dx + (<usize>at << 2);
+            store<f32>(p, load<f32>(p) + load<f32>(gradRow + (<usize>ch << 2)));
+          }
+        }
+      }
+    }
+  }
+}
