@@ -55,7 +55,7 @@ function step() {
   if (args.mode === 'infer') { tf.tidy(() => model.predict(x).dataSync()); return; }
   const { value, grads } = tf.variableGrads(() => crossEntropy(model.apply(x, { bn: 'train' }), y), vars);
   value.dataSync();
-  opt.apply(model.params, new Map(Object.entries(grads).map(([k, g]) => [names.get(k), g])), () => ({ lr: 1e-3, weightDecay: 0 }));
+  if (!process.env.NO_UPDATE) opt.apply(model.params, new Map(Object.entries(grads).map(([k, g]) => [names.get(k), g])), () => ({ lr: 1e-3, weightDecay: 0 }));
   tf.dispose([value, ...Object.values(grads)]);
 }
 step(); step();

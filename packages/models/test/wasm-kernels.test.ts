@@ -120,3 +120,35 @@ describe('wasm BatchNorm training kernels', () => {
     });
   });
 });
+
+describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution kernels", () => {
+  afterAll(() => useBackend('cpu'));
+  // Conv2D and Conv2DBackpropInput are replaced where channels allow (else tfjs-wasm's run), Conv2DBackpropFilter
+  // is added (tfjs-wasm has none; output channels that are not a multiple of 8 are zero-padded).
+  for (const [xs, ws, stride, pad] of [
+    [[2, 9, 9, 3], [3, 3, 3, 10], 1, 'same'],
+    [[2, 8, 8, 16], [3, 3, 16, 24], 2, 'same'],
+    [[3, 7, 7, 8], [1, 1, 8, 16], 2, 'valid'],
+    [[1, 5, 6, 8], [5, 3, 8, 8], 1, 'valid'],
+    [[5, 2, 2, 16], [3, 3, 16, 16], 1, 1],
+    [[2, 3, 3, 8], [3, 3, 8, 16], 2, 1],
+    [[2, 11, 11, 1], [7, 7, 1, 8], 2, 3],
+  ] as const) {
+    it(`x ${xs} w ${ws} stride ${stride} pad ${pad}`, async () => {
+      const { cpu, wasm } = await onBoth(() => {
+        const x = tf.randomNormal([...xs], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const w = tf.randomNormal([...ws], 0, 1, 'float32', 2) as tf.Tensor4D;
+        const y = tf.conv2d(x, w, stride, pad);
+        const probe = tf.randomNormal(y.shape, 0, 1, 'float32', 3);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), probe)))([x, w]);
+        return [y, dx!, dw!];
+      });
+      ['y', 'dx', 'dw'].forEach((name, k) => {
+        const ref = cpu[k]!;
+        const scale = Math.max(...Array.from(ref, Math.abs));
+        const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - wasm[k]![i]!)));
+        expect(worst / scale, name).toBeLessThan(1e-5);
+      });
+    });
+  }
+});

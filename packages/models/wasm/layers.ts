@@ -58,6 +58,156 @@ export function gather4Tiled(src: usize, dst: usize, n0: i32, n1: i32, n2: i32, 
   }
 }
 
+/**
+ * Direct convolution, NHWC input x [n,h,w,ci], filter f → y [n,oh,ow,co], reading only the taps that fall on
+ * real input (padding is skipped, not multiplied). The filter comes in panels of 8 output channels,
+ * [co/8, kh, kw, ci, 8] (the HWIO filter's columns c0…c0+7 made contiguous: one strided copy).
+ * The input may be dilated: its virtual row v is real row v/dilationH when v is a multiple of dilationH, columns
+ * alike (the transposed convolution of a strided one, through the flipped filter). Tiles of 4 images × 8 output channels, 8 accumulators;
+ * co must be a multiple of 8. `taps` is scratch for 2·kh·kw int32.
+ */
+export function convDirect(
+  x: usize, f: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32, taps: usize,
+): void {
+  const imageBytes = <usize>(h * w * ci) << 2;
+  const outImageBytes = <usize>(oh * ow * co) << 2;
+  const panelBytes = <usize>(kh * kw * ci) << 5;
+  // Output channels outermost: one panel (kh·kw·ci rows of 32 bytes) stays in cache while every position
+  // and image uses it.
+  for (let c0 = 0; c0 < co; c0 += 8) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        // The live taps of this output position: filter offset and input offset (bytes).
+        let live = 0;
+        for (let ty = 0; ty < kh; ty++) {
+          const vy = oy * strideH + ty - padTop;
+          if (vy < 0 || vy % dilationH != 0 || vy / dilationH >= h) continue;
+          for (let tx = 0; tx < kw; tx++) {
+            const vx = ox * strideW + tx - padLeft;
+            if (vx < 0 || vx % dilationW != 0 || vx / dilationW >= w) continue;
+            store<i32>(taps + (<usize>live << 3), (ty * kw + tx) * ci * 32);
+            store<i32>(taps + (<usize>live << 3) + 4, ((vy / dilationH) * w + vx / dilationW) * ci * 4);
+            live++;
+          }
+        }
+        const outPixel = y + (<usize>((oy * ow + ox) * co + c0) << 2);
+        const panel = f + <usize>(c0 >> 3) * panelBytes;
+        for (let b0 = 0; b0 < n; b0 += 4) {
+          const i1 = <usize>min(b0 + 1, n - 1), i2 = <usize>min(b0 + 2, n - 1), i3 = <usize>min(b0 + 3, n - 1);
+          const image0 = x + <usize>b0 * imageBytes;
+          const image1 = x + i1 * imageBytes, image2 = x + i2 * imageBytes, image3 = x + i3 * imageBytes;
+          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+          let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+          for (let t = 0; t < live; t++) {
+            let wp = panel + <usize>load<i32>(taps + (<usize>t << 3));
+            const at = <usize>load<i32>(taps + (<usize>t << 3) + 4);
+            let p0 = image0 + at, p1 = image1 + at, p2 = image2 + at, p3 = image3 + at;
+            const end = p0 + (<usize>ci << 2);
+            while (p0 < end) {
+              const w0 = v128.load(wp), w1 = v128.load(wp + 16);
+              const x0 = v128.load32_splat(p0), x1 = v128.load32_splat(p1), x2 = v128.load32_splat(p2), x3 = v128.load32_splat(p3);
+              a00 = f32x4.add(a00, f32x4.mul(x0, w0)); a01 = f32x4.add(a01, f32x4.mul(x0, w1));
+              a10 = f32x4.add(a10, f32x4.mul(x1, w0)); a11 = f32x4.add(a11, f32x4.mul(x1, w1));
+              a20 = f32x4.add(a20, f32x4.mul(x2, w0)); a21 = f32x4.add(a21, f32x4.mul(x2, w1));
+              a30 = f32x4.add(a30, f32x4.mul(x3, w0)); a31 = f32x4.add(a31, f32x4.mul(x3, w1));
+              wp += 32;
+              p0 += 4; p1 += 4; p2 += 4; p3 += 4;
+            }
+          }
+          const o = outPixel + <usize>b0 * outImageBytes;
+          v128.store(o, a00); v128.store(o + 16, a01);
+          if (b0 + 1 < n) { v128.store(o + outImageBytes, a10); v128.store(o + outImageBytes + 16, a11); }
+          if (b0 + 2 < n) { v128.store(o + 2 * outImageBytes, a20); v128.store(o + 2 * outImageBytes + 16, a21); }
+          if (b0 + 3 < n) { v128.store(o + 3 * outImageBytes, a30); v128.store(o + 3 * outImageBytes + 16, a31); }
+        }
+      }
+    }
+  }
+}
+
+// Output pixels per block of the filter gradient: their input rows and gradient rows stay in cache while
+// every tap and channel tile reads them.
+const GRAD_BLOCK = 128;
+
+/**
+ * The filter gradient dW[ty,tx,ci,co] = Σ over output pixels (b,oy,ox) of x[b, oy·sh+ty−pt, ox·sw+tx−pl, ci] ·
+ * dy[b,oy,ox,co], NHWC, over the taps that fall on real input only. dw [kh,kw,ci,co] is overwritten.
+ * Tiles of 4 input × 8 output channels (single input channels for the rest); co must be a multiple of 8.
+ * `pairs` is scratch for 2·128 int32.
+ */
+export function convFilterGrad(
+  x: usize, dy: usize, dw: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, pairs: usize,
+): void {
+  memory.fill(dw, 0, <usize>(kh * kw * ci * co) << 2);
+  const pixels = n * oh * ow;
+  const rowBytes = <usize>co << 2;
+  const ci4 = ci & ~3;
+  for (let p0 = 0; p0 < pixels; p0 += GRAD_BLOCK) {
+    const p1 = min(p0 + GRAD_BLOCK, pixels);
+    for (let ty = 0; ty < kh; ty++) {
+      for (let tx = 0; tx < kw; tx++) {
+        // The block's pixels whose input under this tap is real: (input row offset, gradient row offset) in bytes.
+        let count = 0;
+        for (let p = p0; p < p1; p++) {
+          const ox = p % ow, oy = (p / ow) % oh, b = p / (ow * oh);
+          const iy = oy * strideH + ty - padTop, ix = ox * strideW + tx - padLeft;
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+          store<i32>(pairs + (<usize>count << 3), ((b * h + iy) * w + ix) * ci * 4);
+          store<i32>(pairs + (<usize>count << 3) + 4, p * co * 4);
+          count++;
+        }
+        if (count == 0) continue;
+        const tapOut = dw + (<usize>((ty * kw + tx) * ci * co) << 2);
+        for (let c0 = 0; c0 < ci4; c0 += 4) {
+          for (let o0 = 0; o0 < co; o0 += 8) {
+            const out = tapOut + (<usize>(c0 * co + o0) << 2);
+            let a00 = v128.load(out), a01 = v128.load(out + 16);
+            let a10 = v128.load(out + rowBytes), a11 = v128.load(out + rowBytes + 16);
+            let a20 = v128.load(out + 2 * rowBytes), a21 = v128.load(out + 2 * rowBytes + 16);
+            let a30 = v128.load(out + 3 * rowBytes), a31 = v128.load(out + 3 * rowBytes + 16);
+            const xBase = x + (<usize>c0 << 2), dyBase = dy + (<usize>o0 << 2);
+            for (let k = 0; k < count; k++) {
+              const xp = xBase + <usize>load<i32>(pairs + (<usize>k << 3));
+              const gp = dyBase + <usize>load<i32>(pairs + (<usize>k << 3) + 4);
+              const g0 = v128.load(gp), g1 = v128.load(gp + 16);
+              const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp + 4), x2 = v128.load32_splat(xp + 8), x3 = v128.load32_splat(xp + 12);
+              a00 = f32x4.add(a00, f32x4.mul(x0, g0)); a01 = f32x4.add(a01, f32x4.mul(x0, g1));
+              a10 = f32x4.add(a10, f32x4.mul(x1, g0)); a11 = f32x4.add(a11, f32x4.mul(x1, g1));
+              a20 = f32x4.add(a20, f32x4.mul(x2, g0)); a21 = f32x4.add(a21, f32x4.mul(x2, g1));
+              a30 = f32x4.add(a30, f32x4.mul(x3, g0)); a31 = f32x4.add(a31, f32x4.mul(x3, g1));
+            }
+            v128.store(out, a00); v128.store(out + 16, a01);
+            v128.store(out + rowBytes, a10); v128.store(out + rowBytes + 16, a11);
+            v128.store(out + 2 * rowBytes, a20); v128.store(out + 2 * rowBytes + 16, a21);
+            v128.store(out + 3 * rowBytes, a30); v128.store(out + 3 * rowBytes + 16, a31);
+          }
+        }
+        for (let c = ci4; c < ci; c++) {
+          for (let o0 = 0; o0 < co; o0 += 8) {
+            const out = tapOut + (<usize>(c * co + o0) << 2);
+            let a0 = v128.load(out), a1 = v128.load(out + 16);
+            const xBase = x + (<usize>c << 2), dyBase = dy + (<usize>o0 << 2);
+            for (let k = 0; k < count; k++) {
+              const xv = v128.load32_splat(xBase + <usize>load<i32>(pairs + (<usize>k << 3)));
+              const gp = dyBase + <usize>load<i32>(pairs + (<usize>k << 3) + 4);
+              a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(gp)));
+              a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(gp + 16)));
+            }
+            v128.store(out, a0); v128.store(out + 16, a1);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Zeroes `bytes` bytes at p. */
+export function zero(p: usize, bytes: usize): void {
+  memory.fill(p, 0, bytes);
+}
+
 // Rows summed in float32 before each partial sum joins a float64 total: the vector loop stays float32
 // (4 lanes) while the rounding error of a sum over n·h·w rows stays that of a 256-row sum.
 const BLOCK_ROWS = 256;

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients.js';
+import { installWasmKernels } from '../wasm/install.js';
+import { liveTaps, outSizeOf } from './conv-geometry.js';
 
 /** A 2D convolution as torchvision uses it: NHWC input, HWIO filter, symmetric zero padding, no bias. */
 export interface Conv2dSpec {
@@ -13,25 +15,6 @@ export interface Conv2dSpec {
 // read zero padding are dropped: they are exact zeros), so results differ from it by float32 rounding only.
 // The choices follow what is fast on tfjs-wasm (XNNPACK convolution and matMul; plain-JS concat and
 // slice; slow Reverse, Transpose and Conv2DBackpropInput; matMul's transposeA/transposeB paths are slow).
-
-/** Taps of one axis that read at least one real (non-padding) input element: [first, count] (they are contiguous). */
-function liveTaps(kernel: number, stride: number, pad: number, inSize: number, outSize: number): [number, number] {
-  let first = -1;
-  let last = -1;
-  for (let t = 0; t < kernel; t++) {
-    // Tap t reads input rows t − pad + stride·o for o in [0, outSize).
-    let live = false;
-    for (let o = 0; o < outSize && !live; o++) live = t - pad + stride * o >= 0 && t - pad + stride * o < inSize;
-    if (live) {
-      if (first < 0) first = t;
-      last = t;
-    }
-  }
-  return [first, last - first + 1];
-}
-
-/** Output size of a convolution axis. */
-const outSizeOf = (inSize: number, kernel: number, stride: number, pad: number) => Math.floor((inSize + 2 * pad - kernel) / stride) + 1;
 
 /** Per-tap strided slices of the padded input, each `[n, oh, ow, ci]`, taps in row-major (kh, kw) order. */
 function tapSlices(x: tf.Tensor4D, kh: number, kw: number, oh: number, ow: number, stride: number, pad: number): tf.Tensor4D[] {
@@ -224,10 +207,34 @@ function conv2dSinglePosition(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dS
   return run(x, filter) as tf.Tensor4D;
 }
 
+/**
+ * On tfjs-wasm with medxfer's kernels (src/wasm): tfjs's own Conv2D and its two backprop kernels, which
+ * those kernels replace with direct convolutions (no formulation through other ops needed).
+ */
+function conv2dWasm(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): tf.Tensor4D {
+  const run = tf.customGrad((input, weights, save) => {
+    const xi = input as tf.Tensor4D;
+    const wi = weights as tf.Tensor4D;
+    (save as tf.GradSaveFunc)([xi, wi]);
+    return {
+      value: tf.conv2d(xi, wi, spec.stride, spec.pad),
+      gradFunc: (dy, saved) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const attrs = { strides: spec.stride, pad: spec.pad, dataFormat: 'NHWC' };
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: ws.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+        const dx = spec.inputGrad ? (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: ws }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D) : tf.zerosLike(xs);
+        return [dx, dw];
+      },
+    };
+  });
+  return run(x, filter) as tf.Tensor4D;
+}
+
 /** Convolution with an explicit, backend-independent backward pass. */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): tf.Tensor4D {
   const [, h, w] = x.shape;
-  const [kh, kw] = filter.shape;
+  const [kh, kw, ci, co] = filter.shape;
+  if (co % 8 === 0 && (!spec.inputGrad || ci % 8 === 0) && installWasmKernels()) return conv2dWasm(x, filter, spec);
   if (outSizeOf(h, kh, spec.stride, spec.pad) === 1 && outSizeOf(w, kw, spec.stride, spec.pad) === 1 && spec.pad < kh && spec.pad < kw) {
     return conv2dSinglePosition(x, filter, spec);
   }

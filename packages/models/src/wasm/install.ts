@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activeWasmBackend } from './heap.js';
 import { batchNormKernels } from './batchnorm-kernels.js';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './conv-kernels.js';
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
 import { layerKernelsFor } from './layers-module.js';
 import { maxPoolGradKernel } from './max-pool-grad-kernel.js';
@@ -19,11 +20,28 @@ function replaceKernel(kernelName: string, make: (replaced: tf.KernelFunc) => tf
 }
 
 /**
+ * Identity without a copy: the output shares the input's data (reference-counted, as tfjs-cpu's and
+ * tfjs-wasm's own Reshape do; tensor data is never written in place). tfjs clones every tensor a custom
+ * gradient saves, which tfjs-wasm's Identity copies.
+ */
+function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return replaced(args);
+    (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
+/**
  * Registers medxfer's WebAssembly SIMD kernels on tfjs's wasm backend, once, and says whether the active
  * backend runs them (false on other backends, or without WebAssembly SIMD):
  * - `Slice`, `StridedSlice`, `Transpose`, `Reverse` and `MaxPoolGrad` replace tfjs-wasm's own (several to
  *   tens of times faster; bit-identical results; unsupported cases still go to tfjs's), for every model on
- *   the backend, tf.layers ones included;
+ *   the backend, tf.layers ones included; `Identity` shares its input's data instead of copying it;
+ * - `Conv2D` and `Conv2DBackpropInput` replace tfjs-wasm's with direct convolutions that skip padding and
+ *   need no weight packing, and `Conv2DBackpropFilter`, which tfjs-wasm lacks, is added: tf.layers
+ *   convolutional models can train on wasm;
  * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training.
  * medxfer's layers call it themselves; call it to speed up other tfjs code on the wasm backend.
  */
@@ -33,6 +51,15 @@ export function installWasmKernels(): boolean {
   if (installedOn.has(backend)) return true;
   for (const name of Object.keys(LAYOUT_KERNELS) as (keyof typeof LAYOUT_KERNELS)[]) replaceKernel(name, (replaced) => layoutKernel(name, replaced));
   replaceKernel('MaxPoolGrad', maxPoolGradKernel);
+  replaceKernel('Identity', identityKernel);
+  replaceKernel('Conv2D', conv2dKernel);
+  replaceKernel('Conv2DBackpropInput', conv2dBackpropInputKernel);
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) replaceKernel('Conv2DBackpropFilter', conv2dBackpropFilterKernel);
+  else {
+    const kernelFunc = conv2dBackpropFilterKernel();
+    ours.add(kernelFunc);
+    tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc });
+  }
   for (const { kernelName, kernelFunc } of batchNormKernels) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }

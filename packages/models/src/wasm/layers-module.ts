@@ -5,9 +5,12 @@ import { heapModuleFor, type HeapModuleSource, type WasmBackendInternals } from 
 export interface LayerExports {
   gather4(src: number, dst: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number, s3: number): void;
   gather4Tiled(src: number, dst: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number, s3: number, k: number): void;
+  zero(p: number, bytes: number): void;
   bnMoments(x: number, rows: number, c: number, mean: number, variance: number, invStd: number, eps: number, scratch: number): void;
   bnApply(x: number, y: number, rows: number, c: number, mean: number, invStd: number, gamma: number, beta: number): void;
   bnGrad(x: number, dy: number, rows: number, c: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, scratch: number): void;
+  convDirect(x: number, f: number, y: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number, taps: number): void;
+  convFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, pairs: number): void;
   maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendInternals } from './heap.js';
-import { layerKernelsFor } from './layers-module.js';
+import { layerKernelsFor, type LayerExports } from './layers-module.js';
 
 // Slice, StridedSlice, Transpose and Reverse for tfjs-wasm as one strided copy each (wasm/layers.ts gather4):
 // every output row is a memory.copy when the innermost axis is contiguous in the input, 4×4 register
@@ -9,7 +9,7 @@ import { layerKernelsFor } from './layers-module.js';
 // movement: the results are bit-identical.
 
 /** An output shape and, per output axis, the input stride (elements, negative for a reversed axis) and start. */
-interface StridedView {
+export interface StridedView {
   shape: number[];
   strides: number[];
   start: number;
@@ -40,22 +40,32 @@ function canonical(view: StridedView): StridedView | undefined {
 
 const FOUR_BYTE_DTYPES = new Set<tf.DataType>(['float32', 'int32']);
 
-/** The kernel function: the view's copy in wasm, or the replaced kernel where the view is undefined. */
+/** Whether a strided view reduces to the 4 axes {@link copyStrided} handles. */
+export const fitsFourAxes = (view: StridedView) => canonical(view) !== undefined;
+
+/** Writes the strided view of `src` (a 4-byte dtype) into `out` from element `outOffset` on, row-major. The view must reduce to 4 axes. */
+export function copyStrided(backend: WasmBackendInternals, kernels: LayerExports, src: tf.TensorInfo, planned: StridedView, out: tf.TensorInfo, outOffset = 0): void {
+  const view = canonical(planned);
+  if (!view) throw new Error(`copyStrided: the view [${planned.shape}] / [${planned.strides}] does not reduce to 4 axes`);
+  const [n0, n1, n2, n3] = view.shape as [number, number, number, number];
+  const [s0, s1, s2, s3] = view.strides as [number, number, number, number];
+  const from = heapOffset(backend, src) + 4 * view.start;
+  const tileAxis = s3 === 1 || n3 % 4 !== 0 ? -1 : [0, 1, 2].find((k) => view.strides[k] === 1 && view.shape[k]! % 4 === 0) ?? -1;
+  const to = heapOffset(backend, out) + 4 * outOffset;
+  if (tileAxis >= 0) kernels.gather4Tiled(from, to, n0, n1, n2, n3, s0, s1, s2, s3, tileAxis);
+  else kernels.gather4(from, to, n0, n1, n2, n3, s0, s1, s2, s3);
+}
+
+/** The kernel function: the view's copy in wasm, or the replaced kernel where there is none. */
 function stridedCopyKernel(viewOf: (x: tf.TensorInfo, attrs: tf.NamedAttrMap) => { view: StridedView; outShape: number[] } | undefined, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const x = (args.inputs as { x: tf.TensorInfo }).x;
     const backend = args.backend as unknown as WasmBackendInternals;
     const kernels = layerKernelsFor(backend);
     const planned = kernels && FOUR_BYTE_DTYPES.has(x.dtype) ? viewOf(x, args.attrs ?? {}) : undefined;
-    const view = planned && planned.outShape.every((d) => d > 0) ? canonical(planned.view) : undefined;
-    if (!kernels || !planned || !view) return fallback(args);
+    if (!kernels || !planned || !planned.outShape.every((d) => d > 0) || !canonical(planned.view)) return fallback(args);
     const out = backend.makeOutput(planned.outShape, x.dtype);
-    const [n0, n1, n2, n3] = view.shape as [number, number, number, number];
-    const [s0, s1, s2, s3] = view.strides as [number, number, number, number];
-    const src = heapOffset(backend, x) + 4 * view.start;
-    const tileAxis = s3 === 1 || n3 % 4 !== 0 ? -1 : [0, 1, 2].find((k) => view.strides[k] === 1 && view.shape[k]! % 4 === 0) ?? -1;
-    if (tileAxis >= 0) kernels.gather4Tiled(src, heapOffset(backend, out), n0, n1, n2, n3, s0, s1, s2, s3, tileAxis);
-    else kernels.gather4(src, heapOffset(backend, out), n0, n1, n2, n3, s0, s1, s2, s3);
+    copyStrided(backend, kernels, x, planned.view, out);
     return out;
   };
 }

@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { heapOffset, wasmMemoryOf, type WasmBackendInternals } from './heap.js';
+import { copyStrided, fitsFourAxes } from './layout-kernels.js';
+import { layerKernelsFor, type LayerExports } from './layers-module.js';
+import { liveTaps } from '../ops/conv-geometry.js';
+
+// Conv2D and both of its gradients for tfjs-wasm as direct convolutions in WebAssembly SIMD (wasm/layers.ts
+// convDirect, convFilterGrad). They read only the taps that fall on real input and need no weight packing
+// beyond one strided copy into 8-channel panels: XNNPACK (tfjs-wasm's Conv2D) re-packs a filter it has not
+// seen, which in training is every filter on every step and costs more than the convolution on deep layers.
+// The forward pass gives XNNPACK's bits; the gradients differ from other backends by summation order only.
+// Cases they do not cover (other data formats, dilated filters, channel counts that are not multiples of 8
+// where noted) go to the kernel they replaced.
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+function convInfo(xShape: readonly number[], filterShape: readonly number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo | undefined {
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return undefined;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number],
+    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+  );
+  return info.dilationHeight === 1 && info.dilationWidth === 1 ? info : undefined;
+}
+
+/** Scratch tensors of one kernel call, freed at the end. */
+function withScratch<T>(backend: WasmBackendInternals, run: (scratch: (shape: number[], dtype?: 'float32' | 'int32') => tf.TensorInfo) => T): T {
+  const made: tf.TensorInfo[] = [];
+  try {
+    return run((shape, dtype = 'float32') => {
+      const t = backend.makeOutput(shape, dtype);
+      made.push(t);
+      return t;
+    });
+  } finally {
+    for (const t of made) backend.disposeData(t.dataId);
+  }
+}
+
+function direct(
+  backend: WasmBackendInternals, kernels: LayerExports, x: tf.TensorInfo, panels: tf.TensorInfo, out: tf.TensorInfo, taps: tf.TensorInfo,
+  c: { inH: number; inW: number; inC: number; outH: number; outW: number; outC: number; kh: number; kw: number; sh: number; sw: number; top: number; left: number; dh: number; dw: number },
+): void {
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+  kernels.convDirect(at(x), at(panels), at(out), x.shape[0]!, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.dh, c.dw, at(taps));
+}
+
+/**
+ * The filter rows ty0…ty0+nh−1 and columns tx0…tx0+nw−1 that read real input for some output (a box: taps
+ * outside it only ever read padding, so a small map needs only part of the filter: the centre tap alone when
+ * every output is a single position).
+ */
+function liveBox(info: tf.backend_util.Conv2DInfo) {
+  const [ty0, nh] = liveTaps(info.filterHeight, info.strideHeight, info.padInfo.top, info.inHeight, info.outHeight);
+  const [tx0, nw] = liveTaps(info.filterWidth, info.strideWidth, info.padInfo.left, info.inWidth, info.outWidth);
+  return ty0 < 0 || tx0 < 0 ? { ty0: 0, nh: info.filterHeight, tx0: 0, nw: info.filterWidth } : { ty0, nh, tx0, nw };
+}
+
+/** Conv2D: the live taps of the filter [kh,kw,ci,co] copied into panels [co/8, taps·ci, 8], then the direct convolution. */
+export function conv2dKernel(replaced: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const kernels = layerKernelsFor(backend);
+    const info = kernels && x.dtype === 'float32' ? convInfo(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : undefined;
+    if (!kernels || !info || info.outChannels % 8 !== 0 || info.inChannels !== filter.shape[2]) return replaced(args);
+    const { filterWidth: kw, inChannels: ci, outChannels: co } = info;
+    const { ty0, nh, tx0, nw } = liveBox(info);
+    const out = backend.makeOutput([...info.outShape], 'float32');
+    withScratch(backend, (scratch) => {
+      const panels = scratch([nh * nw * ci * co]);
+      const live = { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co };
+      copyStrided(backend, kernels, filter, live, panels);
+      direct(backend, kernels, x, panels, out, scratch([2 * nh * nw], 'int32'), {
+        inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
+        sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
+      });
+    });
+    return out;
+  };
+}
+
+/**
+ * Conv2DBackpropInput: dx is the stride-1 correlation of dy, dilated by the stride, with the filter flipped
+ * and its in/out channels swapped — its live taps copied straight into panels [ci/8, kh, kw, co, 8] — padded
+ * by k − 1 − pad.
+ */
+export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const kernels = layerKernelsFor(backend);
+    const info = kernels && dy.dtype === 'float32' ? convInfo(attrs.inputShape, filter.shape, attrs) : undefined;
+    if (!kernels || !info || info.inChannels % 8 !== 0) return replaced(args);
+    const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+    const { ty0, nh, tx0, nw } = liveBox(info);
+    const dx = backend.makeOutput([...info.inShape], 'float32');
+    withScratch(backend, (scratch) => {
+      const panels = scratch([nh * nw * ci * co]);
+      // Flipped tap t' = k − 1 − t: the live box's last tap comes first.
+      const last = ((ty0 + nh - 1) * kw + (tx0 + nw - 1)) * ci * co;
+      const whole = { shape: [ci / 8, nh, nw, co, 8], strides: [8 * co, -kw * ci * co, -ci * co, 1, co], start: last };
+      const panel = nh * nw * co * 8;
+      if (fitsFourAxes(whole)) copyStrided(backend, kernels, filter, whole, panels);
+      else for (let c8 = 0; c8 < ci / 8; c8++) {
+        copyStrided(backend, kernels, filter, { shape: [nh, nw, co, 8], strides: [-kw * ci * co, -ci * co, 1, co], start: last + 8 * c8 * co }, panels, c8 * panel);
+      }
+      direct(backend, kernels, dy, panels, dx, scratch([2 * nh * nw], 'int32'), {
+        inH: info.outHeight, inW: info.outWidth, inC: co, outH: info.inHeight, outW: info.inWidth, outC: ci, kh: nh, kw: nw, sh: 1, sw: 1,
+        top: kh - 1 - info.padInfo.top - (kh - ty0 - nh), left: kw - 1 - info.padInfo.left - (kw - tx0 - nw), dh: info.strideHeight, dw: info.strideWidth,
+      });
+    });
+    return dx;
+  };
+}
+
+/**
+ * Conv2DBackpropFilter (tfjs-wasm has none): dW summed over the output pixels in blocks (wasm/layers.ts
+ * convFilterGrad). Output channels that are not a multiple of 8 are zero-padded to one.
+ */
+export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const backend = args.backend as unknown as WasmBackendInternals;
+    const kernels = layerKernelsFor(backend);
+    const info = kernels && x.dtype === 'float32' ? convInfo(x.shape, attrs.filterShape, attrs) : undefined;
+    if (!kernels || !info) {
+      if (replaced) return replaced(args);
+      throw new Error('Conv2DBackpropFilter on wasm: NHWC float32 input, undilated filter and WebAssembly SIMD needed');
+    }
+    const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+    const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
+    const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+    const padded = Math.ceil(co / 8) * 8;
+    withScratch(backend, (scratch) => {
+      let grad = dy;
+      let target = dw;
+      if (padded !== co) {
+        // dy's rows copied into zeroed rows of `padded` channels; the result's first co columns copied out below.
+        const pixels = dy.shape.slice(0, 3).reduce((a, b) => a * b, 1);
+        grad = scratch([pixels * padded]);
+        target = scratch([kh * kw * ci * padded]);
+        kernels.zero(at(grad), pixels * padded * 4);
+        const heap = new Float32Array(wasmMemoryOf(backend)!.buffer);
+        for (let p = 0; p < pixels; p++) heap.copyWithin(at(grad) / 4 + p * padded, at(dy) / 4 + p * co, at(dy) / 4 + (p + 1) * co);
+      }
+      kernels.convFilterGrad(
+        at(x), at(grad), at(target), info.batchSize, info.inHeight, info.inWidth, ci, info.outHeight, info.outWidth, padded,
+        kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, at(scratch([2 * 128], 'int32')),
+      );
+      if (target !== dw) copyStrided(backend, kernels, target, { shape: [kh * kw * ci, co], strides: [padded, 1], start: 0 }, dw);
+    });
+    return dw;
+  };
+}
