@@ -63,12 +63,15 @@ export function gather4Tiled(src: usize, dst: usize, n0: i32, n1: i32, n2: i32, 
  * real input (padding is skipped, not multiplied). The filter comes in panels of 8 output channels,
  * [co/8, kh, kw, ci, 8] (the HWIO filter's columns c0…c0+7 made contiguous: one strided copy).
  * The input may be dilated: its virtual row v is real row v/dilationH when v is a multiple of dilationH, columns
- * alike (the transposed convolution of a strided one, through the flipped filter). Tiles of 4 images × 8 output channels, 8 accumulators;
- * co must be a multiple of 8. `taps` is scratch for 2·kh·kw int32.
+ * alike (the transposed convolution of a strided one, through the flipped filter). With `bias` (an address,
+ * 0 for none) the accumulators start from it, as XNNPACK's do; `relu` clamps the result at 0.
+ * Tiles of 4 images × 8 output channels, 8 accumulators; co must be a multiple of 8. `taps` is scratch for
+ * 2·kh·kw int32.
  */
 export function convDirect(
   x: usize, f: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
   kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32, taps: usize,
+  bias: usize, relu: i32,
 ): void {
   const imageBytes = <usize>(h * w * ci) << 2;
   const outImageBytes = <usize>(oh * ow * co) << 2;
@@ -93,12 +96,13 @@ export function convDirect(
         }
         const outPixel = y + (<usize>((oy * ow + ox) * co + c0) << 2);
         const panel = f + <usize>(c0 >> 3) * panelBytes;
+        const bias0 = bias ? v128.load(bias + (<usize>c0 << 2)) : f32x4.splat(0);
+        const bias1 = bias ? v128.load(bias + (<usize>c0 << 2) + 16) : f32x4.splat(0);
         for (let b0 = 0; b0 < n; b0 += 4) {
           const i1 = <usize>min(b0 + 1, n - 1), i2 = <usize>min(b0 + 2, n - 1), i3 = <usize>min(b0 + 3, n - 1);
           const image0 = x + <usize>b0 * imageBytes;
           const image1 = x + i1 * imageBytes, image2 = x + i2 * imageBytes, image3 = x + i3 * imageBytes;
-          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
-          let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+          let a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
           for (let t = 0; t < live; t++) {
             let wp = panel + <usize>load<i32>(taps + (<usize>t << 3));
             const at = <usize>load<i32>(taps + (<usize>t << 3) + 4);
@@ -114,6 +118,11 @@ export function convDirect(
               wp += 32;
               p0 += 4; p1 += 4; p2 += 4; p3 += 4;
             }
+          }
+          if (relu) {
+            const zero = f32x4.splat(0);
+            a00 = f32x4.max(a00, zero); a01 = f32x4.max(a01, zero); a10 = f32x4.max(a10, zero); a11 = f32x4.max(a11, zero);
+            a20 = f32x4.max(a20, zero); a21 = f32x4.max(a21, zero); a30 = f32x4.max(a30, zero); a31 = f32x4.max(a31, zero);
           }
           const o = outPixel + <usize>b0 * outImageBytes;
           v128.store(o, a00); v128.store(o + 16, a01);

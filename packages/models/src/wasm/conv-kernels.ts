@@ -46,9 +46,11 @@ function withScratch<T>(backend: WasmBackendInternals, run: (scratch: (shape: nu
 function direct(
   backend: WasmBackendInternals, kernels: LayerExports, x: tf.TensorInfo, panels: tf.TensorInfo, out: tf.TensorInfo, taps: tf.TensorInfo,
   c: { inH: number; inW: number; inC: number; outH: number; outW: number; outC: number; kh: number; kw: number; sh: number; sw: number; top: number; left: number; dh: number; dw: number },
+  epilogue: { bias?: tf.TensorInfo; relu?: boolean } = {},
 ): void {
   const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-  kernels.convDirect(at(x), at(panels), at(out), x.shape[0]!, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.dh, c.dw, at(taps));
+  const bias = epilogue.bias ? at(epilogue.bias) : 0;
+  kernels.convDirect(at(x), at(panels), at(out), x.shape[0]!, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.dh, c.dw, at(taps), bias, epilogue.relu ? 1 : 0);
 }
 
 /**
@@ -64,12 +66,24 @@ function liveBox(info: tf.backend_util.Conv2DInfo) {
 
 /** Conv2D: the live taps of the filter [kh,kw,ci,co] copied into panels [co/8, taps·ci, 8], then the direct convolution. */
 export function conv2dKernel(replaced: tf.KernelFunc): tf.KernelFunc {
+  return forwardKernel(replaced, false);
+}
+
+/** FusedConv2D (what tf.fused.conv2d and BatchNorm folding use) with a per-channel bias and/or ReLU; other activations go to tfjs-wasm's. */
+export function fusedConv2dKernel(replaced: tf.KernelFunc): tf.KernelFunc {
+  return forwardKernel(replaced, true);
+}
+
+function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
-    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const { x, filter, bias } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
+    const activation = fused ? (args.attrs as { activation?: string }).activation ?? 'linear' : 'linear';
     const backend = args.backend as unknown as WasmBackendInternals;
     const kernels = layerKernelsFor(backend);
     const info = kernels && x.dtype === 'float32' ? convInfo(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : undefined;
-    if (!kernels || !info || info.outChannels % 8 !== 0 || info.inChannels !== filter.shape[2]) return replaced(args);
+    const supported = info && info.outChannels % 8 === 0 && info.inChannels === filter.shape[2]
+      && (activation === 'linear' || activation === 'relu') && (!bias || (bias.shape.length === 1 && bias.shape[0] === info.outChannels && bias.dtype === 'float32'));
+    if (!kernels || !info || !supported) return replaced(args);
     const { filterWidth: kw, inChannels: ci, outChannels: co } = info;
     const { ty0, nh, tx0, nw } = liveBox(info);
     const out = backend.makeOutput([...info.outShape], 'float32');
@@ -80,7 +94,7 @@ export function conv2dKernel(replaced: tf.KernelFunc): tf.KernelFunc {
       direct(backend, kernels, x, panels, out, scratch([2 * nh * nw], 'int32'), {
         inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
         sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
-      });
+      }, { bias, relu: activation === 'relu' });
     });
     return out;
   };

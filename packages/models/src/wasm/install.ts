@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activeWasmBackend } from './heap.js';
 import { batchNormKernels } from './batchnorm-kernels.js';
-import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './conv-kernels.js';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel } from './conv-kernels.js';
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
 import { layerKernelsFor } from './layers-module.js';
 import { maxPoolGradKernel } from './max-pool-grad-kernel.js';
@@ -39,7 +39,7 @@ function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
  * - `Slice`, `StridedSlice`, `Transpose`, `Reverse` and `MaxPoolGrad` replace tfjs-wasm's own (several to
  *   tens of times faster; bit-identical results; unsupported cases still go to tfjs's), for every model on
  *   the backend, tf.layers ones included; `Identity` shares its input's data instead of copying it;
- * - `Conv2D` and `Conv2DBackpropInput` replace tfjs-wasm's with direct convolutions that skip padding and
+ * - `Conv2D`, `FusedConv2D` (bias, ReLU) and `Conv2DBackpropInput` replace tfjs-wasm's with direct convolutions that skip padding and
  *   need no weight packing, and `Conv2DBackpropFilter`, which tfjs-wasm lacks, is added: tf.layers
  *   convolutional models can train on wasm;
  * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training.
@@ -53,6 +53,7 @@ export function installWasmKernels(): boolean {
   replaceKernel('MaxPoolGrad', maxPoolGradKernel);
   replaceKernel('Identity', identityKernel);
   replaceKernel('Conv2D', conv2dKernel);
+  replaceKernel('FusedConv2D', fusedConv2dKernel);
   replaceKernel('Conv2DBackpropInput', conv2dBackpropInputKernel);
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) replaceKernel('Conv2DBackpropFilter', conv2dBackpropFilterKernel);
   else {
