@@ -68,6 +68,11 @@ async function main() {
         if (workers === 1 && !args['no-plain']) {
           process.stderr.write(`… plain tfjs (tf.layers + fit): ${backend} ${size}px ${mode} batch ${batch}\n`);
           records.push(await runInChild({ ...c, impl: 'plain-tfjs', ...(slow && mode !== 'infer' ? { warmup: 1, steps: 1 } : {}) }));
+          if (backend === 'wasm') {
+            // The same tf.layers model after installWasmKernels(): what medxfer's kernels give any tfjs code.
+            process.stderr.write(`… plain tfjs + medxfer's wasm kernels: ${size}px ${mode} batch ${batch}\n`);
+            records.push(await runInChild({ ...c, impl: 'plain-tfjs+kernels' }));
+          }
         }
       }
     }
@@ -104,12 +109,13 @@ function printTable(records) {
 }
 
 function printPlain(records) {
-  const plain = records.filter((r) => r.impl === 'plain-tfjs');
+  const plain = records.filter((r) => r.impl.startsWith('plain-tfjs'));
   if (!plain.length) return;
   console.log('\nmedxfer against plain tfjs (a tf.layers ResNet18 trained with model.fit, same backend and batch):');
   for (const p of plain) {
     const m = records.find((r) => r.impl === 'medxfer' && (r.workers ?? 1) === 1 && r.backend === p.backend && r.size === p.size && r.mode === p.mode);
-    const what = `  ${p.backend.padEnd(4)} ${String(p.size).padStart(3)}px ${p.mode.padEnd(6)}`;
+    const kernels = p.impl === 'plain-tfjs+kernels';
+    const what = `  ${p.backend.padEnd(4)} ${String(p.size).padStart(3)}px ${p.mode.padEnd(6)}${kernels ? ' (plain + installWasmKernels())' : ''}`;
     if (p.imgPerS === null) console.log(`${what} plain tfjs cannot run it: ${p.error}`);
     else if (m) console.log(`${what} medxfer ${m.imgPerS.toFixed(1).padStart(7)} img/s  plain ${p.imgPerS.toFixed(1).padStart(7)}  ×${(m.imgPerS / p.imgPerS).toFixed(1)}`);
   }
@@ -164,18 +170,19 @@ async function runCase(c) {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-  const { ResNet18 } = await import(c.models ? new URL(c.models, `file://${process.cwd()}/`).href : '@medxfer/models');
+  const { ResNet18, installWasmKernels } = await import(c.models ? new URL(c.models, `file://${process.cwd()}/`).href : '@medxfer/models');
   const { Adam, crossEntropy } = await import('@medxfer/train');
   setWasmPaths(join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist', '/'));
   if (!(await tf.setBackend(c.backend))) throw new Error(`backend ${c.backend} failed to initialise`);
   await tf.ready();
-  if (c.impl === 'plain-tfjs') {
+  if (c.impl === 'plain-tfjs' || c.impl === 'plain-tfjs+kernels') {
+    if (c.impl === 'plain-tfjs+kernels' && !installWasmKernels()) throw new Error('medxfer wasm kernels unavailable');
     const { timePlain } = await import('./plain-tfjs.mjs');
     const x = tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 7);
     const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');
     const { seconds, error } = await timePlain(c, x, y);
     const record = {
-      impl: 'plain-tfjs', backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads: c.backend === 'wasm' ? (tf.backend().wasm?.tfjs?.numThreads?.() ?? 1) : 1, workers: 1,
+      impl: c.impl, backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads: c.backend === 'wasm' ? (tf.backend().wasm?.tfjs?.numThreads?.() ?? 1) : 1, workers: 1,
       imgPerS: error ? null : (c.batch * c.steps) / seconds, ...(error ? { error } : {}),
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), steps: c.steps,
     };

@@ -66,7 +66,7 @@ export function gather4Tiled(src: usize, dst: usize, n0: i32, n1: i32, n2: i32, 
  * alike (the transposed convolution of a strided one, through the flipped filter). With `bias` (an address,
  * 0 for none) the accumulators start from it, as XNNPACK's do; `relu` clamps the result at 0.
  * Tiles of 4 images × 8 output channels, 8 accumulators; co must be a multiple of 8. `taps` is scratch for
- * 2·kh·kw int32.
+ * 3·kh·kw int32.
  */
 export function convDirect(
   x: usize, f: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
@@ -81,16 +81,30 @@ export function convDirect(
   for (let c0 = 0; c0 < co; c0 += 8) {
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
-        // The live taps of this output position: filter offset and input offset (bytes).
+        // The live taps of this output position: filter offset, input offset and length (bytes).
         let live = 0;
         for (let ty = 0; ty < kh; ty++) {
           const vy = oy * strideH + ty - padTop;
           if (vy < 0 || vy % dilationH != 0 || vy / dilationH >= h) continue;
+          if (dilationW == 1) {
+            // The row's live taps read consecutive input columns, and both the input row and the panel are
+            // contiguous over (column, channel): one run of (live taps)·ci values.
+            const txa = max(0, padLeft - ox * strideW), txb = min(kw - 1, w - 1 + padLeft - ox * strideW);
+            if (txa > txb) continue;
+            const entry = taps + <usize>live * 12;
+            store<i32>(entry, (ty * kw + txa) * ci * 32);
+            store<i32>(entry + 4, ((vy / dilationH) * w + ox * strideW + txa - padLeft) * ci * 4);
+            store<i32>(entry + 8, (txb - txa + 1) * ci * 4);
+            live++;
+            continue;
+          }
           for (let tx = 0; tx < kw; tx++) {
             const vx = ox * strideW + tx - padLeft;
             if (vx < 0 || vx % dilationW != 0 || vx / dilationW >= w) continue;
-            store<i32>(taps + (<usize>live << 3), (ty * kw + tx) * ci * 32);
-            store<i32>(taps + (<usize>live << 3) + 4, ((vy / dilationH) * w + vx / dilationW) * ci * 4);
+            const entry = taps + <usize>live * 12;
+            store<i32>(entry, (ty * kw + tx) * ci * 32);
+            store<i32>(entry + 4, ((vy / dilationH) * w + vx / dilationW) * ci * 4);
+            store<i32>(entry + 8, ci * 4);
             live++;
           }
         }
@@ -104,10 +118,11 @@ export function convDirect(
           const image1 = x + i1 * imageBytes, image2 = x + i2 * imageBytes, image3 = x + i3 * imageBytes;
           let a00 = bias0, a01 = bias1, a10 = bias0, a11 = bias1, a20 = bias0, a21 = bias1, a30 = bias0, a31 = bias1;
           for (let t = 0; t < live; t++) {
-            let wp = panel + <usize>load<i32>(taps + (<usize>t << 3));
-            const at = <usize>load<i32>(taps + (<usize>t << 3) + 4);
+            const entry = taps + <usize>t * 12;
+            let wp = panel + <usize>load<i32>(entry);
+            const at = <usize>load<i32>(entry + 4);
             let p0 = image0 + at, p1 = image1 + at, p2 = image2 + at, p3 = image3 + at;
-            const end = p0 + (<usize>ci << 2);
+            const end = p0 + <usize>load<i32>(entry + 8);
             while (p0 < end) {
               const w0 = v128.load(wp), w1 = v128.load(wp + 16);
               const x0 = v128.load32_splat(p0), x1 = v128.load32_splat(p1), x2 = v128.load32_splat(p2), x3 = v128.load32_splat(p3);
@@ -205,6 +220,146 @@ export function convFilterGrad(
               a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(gp + 16)));
             }
             v128.store(out, a0); v128.store(out + 16, a1);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Output pixels per block of convFilterGradRows (whole output rows).
+const ROW_GRAD_BLOCK = 128;
+
+/** The output columns ox whose input column ox·s + t − pad is real for every tap t in [ta, tb]: [first, last] packed as first | last << 16 (first > last: none). */
+function columnsFor(ta: i32, tb: i32, ow: i32, w: i32, stride: i32, pad: i32): i32 {
+  // ox·s + ta − pad ≥ 0 and ox·s + tb − pad ≤ w − 1.
+  const need = pad - ta;
+  const first = need <= 0 ? 0 : (need + stride - 1) / stride;
+  const lastLimit = w - 1 + pad - tb;
+  const last = lastLimit < 0 ? -1 : min(ow - 1, lastLimit / stride);
+  return first > last ? 0x7fff : first | (last << 16);
+}
+
+/** Where a filter-gradient tile reads: the input and gradient tensors and the convolution's geometry. */
+@unmanaged
+class GradGeometry {
+  x: usize = 0;
+  dy: usize = 0;
+  h: i32 = 0;
+  w: i32 = 0;
+  ci: i32 = 0;
+  oh: i32 = 0;
+  ow: i32 = 0;
+  co: i32 = 0;
+  strideH: i32 = 0;
+  strideW: i32 = 0;
+  padTop: i32 = 0;
+  padLeft: i32 = 0;
+}
+
+/** Address of x at output row r (b·oh + oy) under filter row ty, output column ox and position m = tx·ci + c; 0 when the input row is padding. */
+@inline
+function inputAt(g: GradGeometry, r: i32, ty: i32, ox: i32, m: i32): usize {
+  const b = r / g.oh, oy = r % g.oh;
+  const iy = oy * g.strideH + ty - g.padTop;
+  if (iy < 0 || iy >= g.h) return 0;
+  return g.x + (<usize>(((b * g.h + iy) * g.w + ox * g.strideW - g.padLeft) * g.ci + m) << 2);
+}
+
+/**
+ * Adds to 4 consecutive rows (positions m0…m0+3) × 8 columns (o0…o0+7) of dW at `out` the sums over output
+ * rows r0…r1−1 and columns ca…cb of x[m0 + 0…3] · dy[o0 + 0…7], in registers throughout.
+ */
+function gradTile(g: GradGeometry, out: usize, r0: i32, r1: i32, ty: i32, m0: i32, o0: i32, ca: i32, cb: i32): void {
+  const rowBytes = <usize>g.co << 2;
+  const xStep = <usize>(g.strideW * g.ci) << 2;
+  let a00 = v128.load(out), a01 = v128.load(out + 16);
+  let a10 = v128.load(out + rowBytes), a11 = v128.load(out + rowBytes + 16);
+  let a20 = v128.load(out + 2 * rowBytes), a21 = v128.load(out + 2 * rowBytes + 16);
+  let a30 = v128.load(out + 3 * rowBytes), a31 = v128.load(out + 3 * rowBytes + 16);
+  for (let r = r0; r < r1; r++) {
+    let xp = inputAt(g, r, ty, ca, m0);
+    if (xp == 0) continue;
+    let gp = g.dy + (<usize>((r * g.ow + ca) * g.co + o0) << 2);
+    for (let k = ca; k <= cb; k++) {
+      const g0 = v128.load(gp), g1 = v128.load(gp + 16);
+      const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp + 4), x2 = v128.load32_splat(xp + 8), x3 = v128.load32_splat(xp + 12);
+      a00 = f32x4.add(a00, f32x4.mul(x0, g0)); a01 = f32x4.add(a01, f32x4.mul(x0, g1));
+      a10 = f32x4.add(a10, f32x4.mul(x1, g0)); a11 = f32x4.add(a11, f32x4.mul(x1, g1));
+      a20 = f32x4.add(a20, f32x4.mul(x2, g0)); a21 = f32x4.add(a21, f32x4.mul(x2, g1));
+      a30 = f32x4.add(a30, f32x4.mul(x3, g0)); a31 = f32x4.add(a31, f32x4.mul(x3, g1));
+      xp += xStep;
+      gp += rowBytes;
+    }
+  }
+  v128.store(out, a00); v128.store(out + 16, a01);
+  v128.store(out + rowBytes, a10); v128.store(out + rowBytes + 16, a11);
+  v128.store(out + 2 * rowBytes, a20); v128.store(out + 2 * rowBytes + 16, a21);
+  v128.store(out + 3 * rowBytes, a30); v128.store(out + 3 * rowBytes + 16, a31);
+}
+
+/** gradTile for the single position m (one row of dW). */
+function gradRow(g: GradGeometry, out: usize, r0: i32, r1: i32, ty: i32, m: i32, o0: i32, ca: i32, cb: i32): void {
+  const rowBytes = <usize>g.co << 2;
+  const xStep = <usize>(g.strideW * g.ci) << 2;
+  let a0 = v128.load(out), a1 = v128.load(out + 16);
+  for (let r = r0; r < r1; r++) {
+    let xp = inputAt(g, r, ty, ca, m);
+    if (xp == 0) continue;
+    let gp = g.dy + (<usize>((r * g.ow + ca) * g.co + o0) << 2);
+    for (let k = ca; k <= cb; k++) {
+      const xv = v128.load32_splat(xp);
+      a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(gp)));
+      a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(gp + 16)));
+      xp += xStep;
+      gp += rowBytes;
+    }
+  }
+  v128.store(out, a0); v128.store(out + 16, a1);
+}
+
+/**
+ * convFilterGrad for input channels that are not a multiple of 4 (a 1- or 3-channel stem). A filter row's taps and channels, m = tx·ci + c, are contiguous both in dW and in an input row, so tiles
+ * of 4 consecutive m (4 channels, or 4 taps of a 1-channel stem) × 8 output channels run along output rows
+ * with both pointers stepping by a constant. Output columns where only some of a tile's taps are live take
+ * the one-position path. co must be a multiple of 8. `geometry` is scratch for 12 int32. (For ci a multiple of 4
+ * convFilterGrad, which lists each tap's live pixels once per block, runs faster.)
+ */
+export function convFilterGradRows(
+  x: usize, dy: usize, dw: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
+  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, geometry: usize,
+): void {
+  memory.fill(dw, 0, <usize>(kh * kw * ci * co) << 2);
+  const g = changetype<GradGeometry>(geometry);
+  g.x = x; g.dy = dy; g.h = h; g.w = w; g.ci = ci; g.oh = oh; g.ow = ow; g.co = co;
+  g.strideH = strideH; g.strideW = strideW; g.padTop = padTop; g.padLeft = padLeft;
+  const rowBytes = <usize>co << 2;
+  const mCount = kw * ci;
+  const m4 = mCount & ~3;
+  const rowsPerBlock = max(1, ROW_GRAD_BLOCK / ow);
+  const outRows = n * oh;
+  for (let r0 = 0; r0 < outRows; r0 += rowsPerBlock) {
+    const r1 = min(r0 + rowsPerBlock, outRows);
+    for (let ty = 0; ty < kh; ty++) {
+      const filterRow = dw + (<usize>(ty * mCount) * rowBytes);
+      for (let m0 = 0; m0 < mCount; m0 += 4) {
+        const width = m0 < m4 ? 4 : mCount - m0;
+        // Columns live for every tap of the tile (the tile's path), then per position what is left.
+        const both = width == 4 ? columnsFor(m0 / ci, (m0 + 3) / ci, ow, w, strideW, padLeft) : 0x7fff;
+        const ia = both & 0xffff, ib = both >> 16;
+        for (let o0 = 0; o0 < co; o0 += 8) {
+          if (ia <= ib) gradTile(g, filterRow + <usize>m0 * rowBytes + (<usize>o0 << 2), r0, r1, ty, m0, o0, ia, ib);
+          for (let m = m0; m < m0 + width; m++) {
+            const cols = columnsFor(m / ci, m / ci, ow, w, strideW, padLeft);
+            const ca = cols & 0xffff, cb = cols >> 16;
+            if (ca > cb || (ca == ia && cb == ib)) continue;
+            const out = filterRow + <usize>m * rowBytes + (<usize>o0 << 2);
+            if (ia > ib) {
+              gradRow(g, out, r0, r1, ty, m, o0, ca, cb);
+            } else {
+              if (ca < ia) gradRow(g, out, r0, r1, ty, m, o0, ca, ia - 1);
+              if (cb > ib) gradRow(g, out, r0, r1, ty, m, o0, ib + 1, cb);
+            }
           }
         }
       }

@@ -21,10 +21,11 @@ interface Folded {
 
 /**
  * Folded copies of conv → BatchNorm pairs, kept between calls while their source tensors are unchanged:
- * tfjs-wasm's XNNPACK caches a convolution's packed weights by filter tensor, so a filter made anew on
- * every call would be re-packed every call, and slicing the live taps of a single-position convolution
- * costs more than the GEMM itself. An assignment to any source tensor (a training step) gives it a new
- * data identity, which invalidates the entry.
+ * folding costs a pass over every filter, XNNPACK (tfjs-wasm without medxfer's kernels, other fused-conv
+ * backends alike) caches a convolution's packed weights by filter tensor, so a filter made anew on every
+ * call would be re-packed every call, and slicing the live taps of a single-position convolution costs
+ * more than the GEMM itself. An assignment to any source tensor (a training step) gives it a new data
+ * identity, which invalidates the entry.
  */
 export class FoldedConvCache {
   private readonly entries = new Map<string, Folded>();

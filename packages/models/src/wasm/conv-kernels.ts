@@ -91,7 +91,7 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
       const panels = scratch([nh * nw * ci * co]);
       const live = { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co };
       copyStrided(backend, kernels, filter, live, panels);
-      direct(backend, kernels, x, panels, out, scratch([2 * nh * nw], 'int32'), {
+      direct(backend, kernels, x, panels, out, scratch([3 * nh * nw], 'int32'), {
         inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
         sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
       }, { bias, relu: activation === 'relu' });
@@ -126,7 +126,7 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
       else for (let c8 = 0; c8 < ci / 8; c8++) {
         copyStrided(backend, kernels, filter, { shape: [nh, nw, co, 8], strides: [-kw * ci * co, -ci * co, 1, co], start: last + 8 * c8 * co }, panels, c8 * panel);
       }
-      direct(backend, kernels, dy, panels, dx, scratch([2 * nh * nw], 'int32'), {
+      direct(backend, kernels, dy, panels, dx, scratch([3 * nh * nw], 'int32'), {
         inH: info.outHeight, inW: info.outWidth, inC: co, outH: info.inHeight, outW: info.inWidth, outC: ci, kh: nh, kw: nw, sh: 1, sw: 1,
         top: kh - 1 - info.padInfo.top - (kh - ty0 - nh), left: kw - 1 - info.padInfo.left - (kw - tx0 - nw), dh: info.strideHeight, dw: info.strideWidth,
       });
@@ -166,9 +166,12 @@ export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelF
         const heap = new Float32Array(wasmMemoryOf(backend)!.buffer);
         for (let p = 0; p < pixels; p++) heap.copyWithin(at(grad) / 4 + p * padded, at(dy) / 4 + p * co, at(dy) / 4 + (p + 1) * co);
       }
-      kernels.convFilterGrad(
+      // Channels in tiles of 4: each tap's live pixels listed once per block; otherwise (a 1-channel stem)
+      // taps and channels of a filter row as one contiguous run.
+      const byTaps = ci % 4 === 0;
+      (byTaps ? kernels.convFilterGrad : kernels.convFilterGradRows)(
         at(x), at(grad), at(target), info.batchSize, info.inHeight, info.inWidth, ci, info.outHeight, info.outWidth, padded,
-        kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, at(scratch([2 * 128], 'int32')),
+        kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, at(scratch([byTaps ? 2 * 128 : 12], 'int32')),
       );
       if (target !== dw) copyStrided(backend, kernels, target, { shape: [kh * kw * ci, co], strides: [padded, 1], start: 0 }, dw);
     });

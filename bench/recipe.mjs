@@ -1,0 +1,80 @@
+// End-to-end time of the course notebook's recipe with medxfer's CLI: `medxfer train --preset notebook`
+// (phase 1: head only, Adam 1e-3, 3 epochs; phase 2: everything, Adam 1e-5, 5 epochs; validation each
+// epoch; test metrics and the report at the end) on the real PneumoniaMNIST.
+//
+//   node bench/recipe.mjs                         # the notebook at 224 px on a sample, projected to the full data
+//   node bench/recipe.mjs --resize 0 --full       # at the data's 28 px, the whole run measured
+//   node bench/recipe.mjs --train-limit 128 --eval-limit 64 --backend wasm --json out.json
+//
+// On a sample (--train-limit/--eval-limit) every epoch's training throughput and validation time per image
+// are measured, and the full run's time is projected from them (the dataset's 4,708 / 524 / 624 images):
+// a projection, printed as one. Needs the built packages (npm run bench builds them).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const SPLITS = { train: 4708, val: 524, test: 624 };
+
+const { values: args } = parseArgs({
+  options: {
+    resize: { type: 'string', default: '224' },
+    'train-limit': { type: 'string', default: '96' },
+    'eval-limit': { type: 'string', default: '64' },
+    full: { type: 'boolean', default: false },
+    backend: { type: 'string', default: 'wasm' },
+    workers: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const resize = Number(args.resize);
+const trainLimit = args.full ? SPLITS.train : Number(args['train-limit']);
+const evalLimit = args.full ? Math.max(SPLITS.val, SPLITS.test) : Number(args['eval-limit']);
+const out = mkdtempSync(join(tmpdir(), 'medxfer-recipe-'));
+const cli = new URL('../apps/cli/bin/medxfer.js', import.meta.url).pathname;
+const cliArgs = [
+  'train', '--preset', 'notebook', '--weights', 'none', '--backend', args.backend, '--bootstrap', '0', '--out', join(out, 'run'), '--json',
+  ...(resize ? ['--resize', String(resize)] : []),
+  ...(args.full ? [] : ['--train-limit', String(trainLimit), '--eval-limit', String(evalLimit)]),
+  ...(args.workers ? ['--workers', args.workers] : []),
+];
+
+try {
+  process.stderr.write(`… medxfer ${cliArgs.join(' ')}\n`);
+  const t0 = performance.now();
+  execFileSync(process.execPath, [cli, ...cliArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const wall = (performance.now() - t0) / 1000;
+  const history = readFileSync(join(out, 'run', 'history.csv'), 'utf8').trim().split('\n');
+  const head = history[0].split(',');
+  const epochs = history.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [head[i], v])));
+  const trainImages = Math.min(trainLimit, SPLITS.train);
+  const valImages = Math.min(evalLimit, SPLITS.val);
+  const testImages = Math.min(evalLimit, SPLITS.test);
+  let epochSeconds = 0;
+  let projected = 0;
+  for (const e of epochs) {
+    const seconds = Number(e.seconds);
+    const train = trainImages / Number(e.imgPerS);
+    const valPerImage = Math.max(seconds - train, 0) / valImages;
+    epochSeconds += seconds;
+    projected += SPLITS.train / Number(e.imgPerS) + SPLITS.val * valPerImage;
+  }
+  // The rest of the wall time: start-up, data, the test split's evaluation, metrics and the report; its
+  // evaluation part is scaled like validation, the rest taken as fixed (an over-estimate of what scales).
+  const rest = wall - epochSeconds;
+  projected += args.full ? rest : rest * Math.max(SPLITS.test / testImages, 1);
+  const record = {
+    recipe: 'notebook', backend: args.backend, resize: resize || null, trainImages, valImages, testImages, epochs: epochs.length,
+    measuredSeconds: Math.round(wall), projectedFullSeconds: args.full ? Math.round(wall) : Math.round(projected),
+    perEpoch: epochs.map((e) => ({ phase: e.phase, seconds: Number(e.seconds), trainImgPerS: Number(e.imgPerS), cachedFeatures: e.cachedFeatures === 'true' })),
+  };
+  const minutes = (s) => `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  console.log(`notebook recipe, ${args.backend}, ${resize ? `${resize} px` : '28 px'}: ${epochs.length} epochs on ${trainImages} training / ${valImages} val / ${testImages} test images in ${minutes(wall)}`);
+  for (const e of record.perEpoch) console.log(`  ${e.phase.padEnd(5)} ${e.seconds.toFixed(1).padStart(7)} s  train ${e.trainImgPerS.toFixed(1).padStart(7)} img/s${e.cachedFeatures ? ' (cached features)' : ''}`);
+  if (!args.full) console.log(`projected for the full data (${SPLITS.train} / ${SPLITS.val} / ${SPLITS.test}): ${minutes(projected)} (from the throughput measured above; a projection, not a run)`);
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(record, null, 2)}\n`);
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
