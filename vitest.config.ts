@@ -20,5 +20,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // As the CLI does (enableRelaxedSimd): Node 20 has WebAssembly relaxed SIMD behind a flag, and medxfer's
+    // wasm kernels run their fused multiply-add build where it is on; test/wasm-kernels.test.ts checks both builds.
+    execArgv: ['--experimental-wasm-relaxed-simd'],
   },
 });

@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
     workers: { type: 'string', default: '1' },
     'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
+    'no-relaxed': { type: 'boolean', default: false }, // medxfer's wasm kernels without relaxed SIMD (multiply then add)
     case: { type: 'string' }, // internal: run one case in this (child) process
   },
 });
@@ -62,6 +63,7 @@ async function main() {
           steps: Number(args.steps ?? (slow ? (mode === 'infer' ? 2 : 1) : mode === 'train' ? 5 : 10)),
           models: args.models,
           workers,
+          relaxed: !args['no-relaxed'],
         };
         process.stderr.write(`… ${backend} ${size}px ${mode} batch ${batch}${workers > 1 ? ` workers ${workers}` : ''}\n`);
         records.push(await runInChild(c));
@@ -170,8 +172,10 @@ async function runCase(c) {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-  const { ResNet18, installWasmKernels } = await import(c.models ? new URL(c.models, `file://${process.cwd()}/`).href : '@medxfer/models');
+  const { ResNet18, installWasmKernels, wasmKernelsBuild } = await import(c.models ? new URL(c.models, `file://${process.cwd()}/`).href : '@medxfer/models');
   const { Adam, crossEntropy } = await import('@medxfer/train');
+  // As the CLI does: fused multiply-adds in medxfer's wasm convolutions where relaxed SIMD can be on (Node 20: a V8 flag).
+  if (c.relaxed) (await import('@medxfer/models/node')).enableRelaxedSimd();
   setWasmPaths(join(here, '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist', '/'));
   if (!(await tf.setBackend(c.backend))) throw new Error(`backend ${c.backend} failed to initialise`);
   await tf.ready();
@@ -236,6 +240,7 @@ async function runCase(c) {
   const record = {
     impl: 'medxfer',
     backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads, workers: c.workers ?? 1,
+    ...(c.backend === 'wasm' ? { kernels: wasmKernelsBuild() ?? 'tfjs' } : {}),
     imgPerS: (c.batch * c.steps) / seconds,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     steps: c.steps,

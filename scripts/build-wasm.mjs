@@ -1,22 +1,33 @@
 // Compiles a package's AssemblyScript kernels (wasm/<name>.ts) to WebAssembly (SIMD) and embeds each binary,
 // base64, in <outDir>/<name>-wasm-binary.ts, so every runtime and bundler gets it with the code (no file to
 // fetch). The output is deterministic; CI rebuilds it and fails if the committed file differs.
-// Run from the package's folder: node ../../scripts/build-wasm.mjs <outDir> <name> [<name> ...]
+// Run from the package's folder: node ../../scripts/build-wasm.mjs <outDir> [--relaxed] <name> [<name> ...]
+// --relaxed adds builds with relaxed SIMD (fused multiply-add; ASC_FEATURE_RELAXED_SIMD is true in them), for
+// the runtimes that have it (Chrome ≥ 114, Node ≥ 22, Deno; Node 20 with --experimental-wasm-relaxed-simd).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [outDir, ...kernels] = process.argv.slice(2);
+const [outDir, ...rest] = process.argv.slice(2);
+const relaxed = rest.includes('--relaxed');
+const kernels = rest.filter((a) => a !== '--relaxed');
 if (!outDir || kernels.length === 0) {
-  console.error('usage: node ../../scripts/build-wasm.mjs <outDir> <name> [<name> ...]  (from a package folder with wasm/<name>.ts)');
+  console.error('usage: node ../../scripts/build-wasm.mjs <outDir> [--relaxed] <name> [<name> ...]  (from a package folder with wasm/<name>.ts)');
   process.exit(2);
 }
 // Two builds of each module: for the unshared memory of tfjs-wasm's plain and SIMD builds, and for the
 // shared memory of its threaded build (browsers under cross-origin isolation), 4 GiB at most.
+const shared = ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'];
 const variants = [
   { suffix: '', flags: [] },
-  { suffix: '_SHARED', flags: ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threads'] },
+  { suffix: '_SHARED', flags: shared },
+  ...(relaxed
+    ? [
+        { suffix: '_RELAXED', flags: ['--enable', 'relaxed-simd'] },
+        { suffix: '_RELAXED_SHARED', flags: ['--enable', 'relaxed-simd', ...shared] },
+      ]
+    : []),
 ];
 const tmp = mkdtempSync(join(tmpdir(), 'medxfer-wasm-'));
 try {
@@ -26,7 +37,8 @@ try {
       const out = join(tmp, `${name}${suffix}.wasm`);
       execFileSync('npx', ['asc', `wasm/${name}.ts`, '-O3', '--runtime', 'stub', '--importMemory', '--noExportMemory', '--enable', 'simd', ...flags, '-o', out], { stdio: 'inherit' });
       const bytes = readFileSync(out);
-      text += `\n/** The compiled kernels${suffix ? ' for a shared memory' : ''} (${bytes.length} bytes), base64. */\nexport const ${name.toUpperCase()}${suffix}_WASM_BASE64 =\n  '${bytes.toString('base64')}';\n`;
+      const what = [suffix.includes('RELAXED') && 'with relaxed SIMD', suffix.includes('SHARED') && 'for a shared memory'].filter(Boolean).join(', ');
+      text += `\n/** The compiled kernels${what ? ` ${what}` : ''} (${bytes.length} bytes), base64. */\nexport const ${name.toUpperCase()}${suffix}_WASM_BASE64 =\n  '${bytes.toString('base64')}';\n`;
     }
     writeFileSync(join(outDir, `${name}-wasm-binary.ts`), text);
   }

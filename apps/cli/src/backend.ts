@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, backendsFor } from '@medxfer/train';
+import { enableRelaxedSimd } from '@medxfer/models/node';
 import { UsageError } from './errors.js';
 
 const require = createRequire(import.meta.url);
@@ -21,6 +22,8 @@ async function load(name: string): Promise<void> {
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+      // medxfer's convolution kernels use fused multiply-adds where WebAssembly relaxed SIMD is on (Node 20: a flag).
+      enableRelaxedSimd();
       return;
     }
     case 'tensorflow':

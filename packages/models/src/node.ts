@@ -1,3 +1,4 @@
 // @medxfer/models/node — file-system helpers for Node.js.
 export * from './index.js';
 export { dirHandler, loadModelFromDir, saveModelToDir, torchHubCheckpointsDir, torchHubStore } from './node/files.js';
+export { enableRelaxedSimd } from './node/relaxed-simd.js';

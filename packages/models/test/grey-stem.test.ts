@@ -19,9 +19,13 @@ import { readBytes, torchFixture } from './helpers.js';
 // output unit is exactly 0 in one model and 2.4e-6 in the other (conv1.weight gradients then differ by
 // 9.6e-2 of their max; the 3-channel model alone differs by as much between the cpu and wasm backends),
 // and at 64 px in eval mode a ReLU inside block layer4.0 flips (2.9e-3; layer4.0.conv2's gradient still
-// agrees to 1e-6, layer4.0.conv1's does not). Hence two gradient checks: the stem's own backward with a
-// shared upstream gradient (exact, any images), and the whole network on images 500–507, where no
-// kink lies within rounding of either forward pass.
+// agrees to 1e-6, layer4.0.conv1's does not). Which batches meet such a kink depends on the rounding of
+// the convolution kernels: with medxfer's wasm kernels images 500–507 meet one at 64 px when they
+// multiply then add and 516–523 when they fuse multiply-adds (relaxed SIMD). Hence two gradient checks:
+// the stem's own backward with a shared upstream gradient, to 1e-4 (exact up to rounding, any images),
+// and the whole network on images 500–507 to 2e-2 of the gradient's scale: there kinks moved it by
+// 1e-3–1e-2 in the batches tried (9.6e-2 on images 0–7, above), a wrong fold (channel, normalisation, bias
+// term) moves it by O(1).
 
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -84,7 +88,7 @@ describe('grey input equals grey→RGB + ImageNet normalisation (PneumoniaMNIST,
         tf.dispose([g, x]);
       });
 
-      it(`${size} px, ${mode}: logits within 1e-4 and conv1.weight gradients through the network within 1e-4 relative (images 500–507)`, () => {
+      it(`${size} px, ${mode}: logits within 1e-4 and conv1.weight gradients through the network within 2e-2 relative (images 500–507)`, () => {
         const { g, x } = batches(size, range(500));
         const ours = tf.tidy(() => grey.apply(g, options).dataSync());
         const ref = tf.tidy(() => rgb.apply(x, options).dataSync());
@@ -93,7 +97,7 @@ describe('grey input equals grey→RGB + ImageNet normalisation (PneumoniaMNIST,
         const b = conv1Grad(rgb, x, options);
         const scale = maxAbs(b);
         expect(scale).toBeGreaterThan(0);
-        expect(maxAbsDiff(a, b) / scale).toBeLessThanOrEqual(1e-4);
+        expect(maxAbsDiff(a, b) / scale).toBeLessThanOrEqual(2e-2);
         tf.dispose([g, x]);
       });
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, installWasmKernels, type BatchNormParams } from '@medxfer/models';
+import { batchNorm, installWasmKernels, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
+import { LAYERS, type LayerExports } from '../src/wasm/layers-module.js';
 import { useBackend } from '../../../test-support/backend.js';
 
 // medxfer's WebAssembly kernels on tfjs-wasm (src/wasm) against tfjs-cpu's own kernels: data movement and
@@ -151,4 +152,31 @@ describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution
       });
     });
   }
+});
+
+describe('the two builds of the layer kernels', () => {
+  it('runs the relaxed-SIMD build where the runtime has it, and it agrees with the multiply-then-add build', async () => {
+    await useBackend('wasm');
+    installWasmKernels();
+    // The suite runs with relaxed SIMD on (vitest.config.ts), as the CLI does.
+    expect(wasmKernelsBuild()).toBe('relaxed-simd');
+    // Both builds on one fresh memory, the same convolution.
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const build = (base64: string) => new WebAssembly.Instance(new WebAssembly.Module(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))), { env: { memory } }).exports as unknown as LayerExports;
+    const relaxed = build(LAYERS.relaxed!);
+    const plain = build(LAYERS.plain);
+    const [n, h, w, ci, co, k] = [4, 6, 6, 16, 16, 3];
+    const heap = new Float32Array(memory.buffer);
+    const xAt = 0, fAt = n * h * w * ci, yAt = fAt + k * k * ci * co, y2At = yAt + n * h * w * co, tapsAt = y2At + n * h * w * co;
+    for (let i = 0; i < tapsAt; i++) heap[i] = Math.sin(i * 0.37);
+    relaxed.convDirect(4 * xAt, 4 * fAt, 4 * yAt, n, h, w, ci, h, w, co, k, k, 1, 1, 1, 1, 1, 1, 4 * tapsAt, 0, 0);
+    plain.convDirect(4 * xAt, 4 * fAt, 4 * y2At, n, h, w, ci, h, w, co, k, k, 1, 1, 1, 1, 1, 1, 4 * tapsAt, 0, 0);
+    const fused = heap.slice(yAt, y2At);
+    const separate = heap.slice(y2At, tapsAt);
+    const scale = Math.max(...Array.from(separate, Math.abs));
+    const worst = Math.max(...Array.from(separate, (v, i) => Math.abs(v - fused[i]!)));
+    expect(scale).toBeGreaterThan(1);
+    expect(worst / scale).toBeLessThan(1e-5);
+    await useBackend('cpu');
+  });
 });

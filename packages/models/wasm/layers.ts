@@ -5,6 +5,16 @@
 // Built by `npm run build:wasm` (AssemblyScript) into src/wasm/layers-wasm-binary.ts.
 
 /**
+ * c + a·b, 4 lanes. Built with relaxed SIMD (`--enable relaxed-simd`, the *_RELAXED binaries) it is one fused
+ * multiply-add where the CPU has one (a single rounding); otherwise a multiply then an add (XNNPACK's rounding).
+ */
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
  * dst[a,b,c,d] = src[a·s0 + b·s1 + c·s2 + d·s3] for the output shape [n0,n1,n2,n3] (row-major), the strides
  * counted in 4-byte elements and possibly negative (a reversed axis); `src` is the address of element 0.
  */
@@ -126,10 +136,10 @@ export function convDirect(
             while (p0 < end) {
               const w0 = v128.load(wp), w1 = v128.load(wp + 16);
               const x0 = v128.load32_splat(p0), x1 = v128.load32_splat(p1), x2 = v128.load32_splat(p2), x3 = v128.load32_splat(p3);
-              a00 = f32x4.add(a00, f32x4.mul(x0, w0)); a01 = f32x4.add(a01, f32x4.mul(x0, w1));
-              a10 = f32x4.add(a10, f32x4.mul(x1, w0)); a11 = f32x4.add(a11, f32x4.mul(x1, w1));
-              a20 = f32x4.add(a20, f32x4.mul(x2, w0)); a21 = f32x4.add(a21, f32x4.mul(x2, w1));
-              a30 = f32x4.add(a30, f32x4.mul(x3, w0)); a31 = f32x4.add(a31, f32x4.mul(x3, w1));
+              a00 = madd(x0, w0, a00); a01 = madd(x0, w1, a01);
+              a10 = madd(x1, w0, a10); a11 = madd(x1, w1, a11);
+              a20 = madd(x2, w0, a20); a21 = madd(x2, w1, a21);
+              a30 = madd(x3, w0, a30); a31 = madd(x3, w1, a31);
               wp += 32;
               p0 += 4; p1 += 4; p2 += 4; p3 += 4;
             }
@@ -197,10 +207,10 @@ export function convFilterGrad(
               const gp = dyBase + <usize>load<i32>(pairs + (<usize>k << 3) + 4);
               const g0 = v128.load(gp), g1 = v128.load(gp + 16);
               const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp + 4), x2 = v128.load32_splat(xp + 8), x3 = v128.load32_splat(xp + 12);
-              a00 = f32x4.add(a00, f32x4.mul(x0, g0)); a01 = f32x4.add(a01, f32x4.mul(x0, g1));
-              a10 = f32x4.add(a10, f32x4.mul(x1, g0)); a11 = f32x4.add(a11, f32x4.mul(x1, g1));
-              a20 = f32x4.add(a20, f32x4.mul(x2, g0)); a21 = f32x4.add(a21, f32x4.mul(x2, g1));
-              a30 = f32x4.add(a30, f32x4.mul(x3, g0)); a31 = f32x4.add(a31, f32x4.mul(x3, g1));
+              a00 = madd(x0, g0, a00); a01 = madd(x0, g1, a01);
+              a10 = madd(x1, g0, a10); a11 = madd(x1, g1, a11);
+              a20 = madd(x2, g0, a20); a21 = madd(x2, g1, a21);
+              a30 = madd(x3, g0, a30); a31 = madd(x3, g1, a31);
             }
             v128.store(out, a00); v128.store(out + 16, a01);
             v128.store(out + rowBytes, a10); v128.store(out + rowBytes + 16, a11);
@@ -216,8 +226,8 @@ export function convFilterGrad(
             for (let k = 0; k < count; k++) {
               const xv = v128.load32_splat(xBase + <usize>load<i32>(pairs + (<usize>k << 3)));
               const gp = dyBase + <usize>load<i32>(pairs + (<usize>k << 3) + 4);
-              a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(gp)));
-              a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(gp + 16)));
+              a0 = madd(xv, v128.load(gp), a0);
+              a1 = madd(xv, v128.load(gp + 16), a1);
             }
             v128.store(out, a0); v128.store(out + 16, a1);
           }
@@ -284,10 +294,10 @@ function gradTile(g: GradGeometry, out: usize, r0: i32, r1: i32, ty: i32, m0: i3
     for (let k = ca; k <= cb; k++) {
       const g0 = v128.load(gp), g1 = v128.load(gp + 16);
       const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp + 4), x2 = v128.load32_splat(xp + 8), x3 = v128.load32_splat(xp + 12);
-      a00 = f32x4.add(a00, f32x4.mul(x0, g0)); a01 = f32x4.add(a01, f32x4.mul(x0, g1));
-      a10 = f32x4.add(a10, f32x4.mul(x1, g0)); a11 = f32x4.add(a11, f32x4.mul(x1, g1));
-      a20 = f32x4.add(a20, f32x4.mul(x2, g0)); a21 = f32x4.add(a21, f32x4.mul(x2, g1));
-      a30 = f32x4.add(a30, f32x4.mul(x3, g0)); a31 = f32x4.add(a31, f32x4.mul(x3, g1));
+      a00 = madd(x0, g0, a00); a01 = madd(x0, g1, a01);
+      a10 = madd(x1, g0, a10); a11 = madd(x1, g1, a11);
+      a20 = madd(x2, g0, a20); a21 = madd(x2, g1, a21);
+      a30 = madd(x3, g0, a30); a31 = madd(x3, g1, a31);
       xp += xStep;
       gp += rowBytes;
     }
@@ -309,8 +319,8 @@ function gradRow(g: GradGeometry, out: usize, r0: i32, r1: i32, ty: i32, m: i32,
     let gp = g.dy + (<usize>((r * g.ow + ca) * g.co + o0) << 2);
     for (let k = ca; k <= cb; k++) {
       const xv = v128.load32_splat(xp);
-      a0 = f32x4.add(a0, f32x4.mul(xv, v128.load(gp)));
-      a1 = f32x4.add(a1, f32x4.mul(xv, v128.load(gp + 16)));
+      a0 = madd(xv, v128.load(gp), a0);
+      a1 = madd(xv, v128.load(gp + 16), a1);
       xp += xStep;
       gp += rowBytes;
     }

@@ -41,34 +41,55 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** A WebAssembly module built twice (scripts/build-wasm.mjs): for an unshared and for a shared memory, base64. */
+/**
+ * A WebAssembly module as scripts/build-wasm.mjs builds it, base64: for an unshared and for a shared memory,
+ * and optionally both again with relaxed SIMD (fused multiply-add), preferred where the runtime has it.
+ */
 export interface HeapModuleSource {
   readonly plain: string;
   readonly shared: string;
+  readonly relaxed?: string;
+  readonly relaxedShared?: string;
 }
 
-const instances = new WeakMap<HeapModuleSource, WeakMap<WebAssembly.Memory, object | null>>();
+/** Which build of a module runs: with relaxed SIMD, or with SIMD only. */
+export type HeapModuleBuild = 'relaxed-simd' | 'simd';
+
+const instances = new WeakMap<HeapModuleSource, WeakMap<WebAssembly.Memory, { exports: object; build: HeapModuleBuild } | null>>();
+
+function instantiate(base64: string | undefined, memory: WebAssembly.Memory): object | null {
+  if (!base64) return null;
+  try {
+    return new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(base64)), { env: { memory } }).exports;
+  } catch {
+    return null; // the runtime lacks a feature of this build (SIMD, relaxed SIMD)
+  }
+}
+
+function instanceOn(source: HeapModuleSource, memory: WebAssembly.Memory) {
+  let perMemory = instances.get(source);
+  if (!perMemory) instances.set(source, (perMemory = new WeakMap()));
+  let entry = perMemory.get(memory);
+  if (entry === undefined) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const relaxed = instantiate(shared ? source.relaxedShared : source.relaxed, memory);
+    const plain = relaxed ? null : instantiate(shared ? source.shared : source.plain, memory);
+    entry = relaxed ? { exports: relaxed, build: 'relaxed-simd' } : plain ? { exports: plain, build: 'simd' } : null;
+    perMemory.set(memory, entry);
+  }
+  return entry;
+}
 
 /**
  * The module's exports, instantiated once per memory with that memory imported (as `env.memory`), or null
  * where it cannot be (no WebAssembly SIMD).
  */
 export function instantiateOnHeap<Exports extends object>(source: HeapModuleSource, memory: WebAssembly.Memory): Exports | null {
-  let perMemory = instances.get(source);
-  if (!perMemory) instances.set(source, (perMemory = new WeakMap()));
-  let exports = perMemory.get(memory);
-  if (exports === undefined) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    try {
-      const bytes = decodeBase64(shared ? source.shared : source.plain);
-      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-    } catch {
-      exports = null;
-    }
-    perMemory.set(memory, exports);
-  }
-  return exports as Exports | null;
+  return (instanceOn(source, memory)?.exports as Exports | undefined) ?? null;
 }
+
+/** The build of the module that runs on this memory, or undefined where none can. */
+export const heapModuleBuild = (source: HeapModuleSource, memory: WebAssembly.Memory): HeapModuleBuild | undefined => instanceOn(source, memory)?.build;
 
 /** The module on the backend's heap, or null where it cannot run there. */
 export function heapModuleFor<Exports extends object>(source: HeapModuleSource, backend: WasmBackendInternals): Exports | null {

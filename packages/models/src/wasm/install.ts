@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activeWasmBackend } from './heap.js';
+import { activeWasmBackend, type HeapModuleBuild } from './heap.js';
 import { batchNormKernels } from './batchnorm-kernels.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel } from './conv-kernels.js';
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
-import { layerKernelsFor } from './layers-module.js';
+import { layerKernelsBuild, layerKernelsFor } from './layers-module.js';
 import { maxPoolGradKernel } from './max-pool-grad-kernel.js';
 
 const ours = new WeakSet<tf.KernelFunc>();
@@ -66,4 +66,14 @@ export function installWasmKernels(): boolean {
   }
   installedOn.add(backend);
   return true;
+}
+
+/**
+ * Which build of medxfer's wasm kernels the active backend runs: `relaxed-simd` (fused multiply-adds in the
+ * convolutions: Chrome ≥ 114, Node ≥ 22, Deno; Node 20 with --experimental-wasm-relaxed-simd) or `simd`;
+ * undefined when the backend is not tfjs-wasm or cannot run them.
+ */
+export function wasmKernelsBuild(): HeapModuleBuild | undefined {
+  const backend = activeWasmBackend();
+  return backend ? layerKernelsBuild(backend) : undefined;
 }

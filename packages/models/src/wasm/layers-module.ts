@@ -1,5 +1,5 @@
-import { LAYERS_SHARED_WASM_BASE64, LAYERS_WASM_BASE64 } from './layers-wasm-binary.js';
-import { heapModuleFor, type HeapModuleSource, type WasmBackendInternals } from './heap.js';
+import { LAYERS_RELAXED_SHARED_WASM_BASE64, LAYERS_RELAXED_WASM_BASE64, LAYERS_SHARED_WASM_BASE64, LAYERS_WASM_BASE64 } from './layers-wasm-binary.js';
+import { heapModuleBuild, heapModuleFor, wasmMemoryOf, type HeapModuleBuild, type HeapModuleSource, type WasmBackendInternals } from './heap.js';
 
 /** The functions of wasm/layers.ts (pointers are byte offsets into tfjs-wasm's memory; see that file). */
 export interface LayerExports {
@@ -15,7 +15,18 @@ export interface LayerExports {
   maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
 }
 
-const LAYERS: HeapModuleSource = { plain: LAYERS_WASM_BASE64, shared: LAYERS_SHARED_WASM_BASE64 };
+export const LAYERS: HeapModuleSource = {
+  plain: LAYERS_WASM_BASE64,
+  shared: LAYERS_SHARED_WASM_BASE64,
+  relaxed: LAYERS_RELAXED_WASM_BASE64,
+  relaxedShared: LAYERS_RELAXED_SHARED_WASM_BASE64,
+};
 
 /** The layer kernels on the backend's heap, or null where they cannot run (no WebAssembly SIMD). */
 export const layerKernelsFor = (backend: WasmBackendInternals) => heapModuleFor<LayerExports>(LAYERS, backend);
+
+/** Which build of the layer kernels runs on the backend's heap (relaxed SIMD: fused multiply-adds in the convolutions). */
+export function layerKernelsBuild(backend: WasmBackendInternals): HeapModuleBuild | undefined {
+  const memory = wasmMemoryOf(backend);
+  return memory ? heapModuleBuild(LAYERS, memory) : undefined;
+}
