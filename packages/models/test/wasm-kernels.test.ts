@@ -180,3 +180,32 @@ describe('the two builds of the layer kernels', () => {
     await useBackend('cpu');
   });
 });
+
+describe('FusedConv2D on wasm (bias, ReLU; filter panels kept between calls)', () => {
+  afterAll(() => useBackend('cpu'));
+  it('matches tfjs-cpu call after call, when the input size changes the live taps, and after the filter is replaced', async () => {
+    const run = () => {
+      const outputs: tf.Tensor[] = [];
+      const bias = tf.randomNormal([16], 0, 1, 'float32', 9);
+      let filter = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 4);
+      for (const [size, seed] of [[7, 1], [7, 2], [1, 3], [2, 5]] as const) {
+        const x = tf.randomNormal([3, size, size, 8], 0, 1, 'float32', seed) as tf.Tensor4D;
+        outputs.push(tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: 1, pad: 1, bias, activation: 'relu' }));
+        x.dispose();
+      }
+      filter.dispose();
+      filter = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 6);
+      const x = tf.randomNormal([3, 7, 7, 8], 0, 1, 'float32', 7) as tf.Tensor4D;
+      outputs.push(tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: 1, pad: 1, bias }));
+      tf.dispose([x, filter, bias]);
+      return outputs;
+    };
+    const { cpu, wasm } = await onBoth(run);
+    expect(wasm.length).toBe(5);
+    cpu.forEach((ref, k) => {
+      const scale = Math.max(...Array.from(ref, Math.abs));
+      const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - wasm[k]![i]!)));
+      expect(worst / scale, `call ${k}`).toBeLessThan(1e-5);
+    });
+  });
+});

@@ -74,6 +74,33 @@ export function fusedConv2dKernel(replaced: tf.KernelFunc): tf.KernelFunc {
   return forwardKernel(replaced, true);
 }
 
+/**
+ * Packed panels of FusedConv2D filters, by filter data and live box. FusedConv2D is what folded inference
+ * runs, with the same filters call after call; an entry goes when its filter's data has been freed (checked
+ * at each call). Plain Conv2D (training: new filters every step) packs on every call instead.
+ */
+class PanelCache {
+  private readonly entries = new Map<object, { key: string; panels: tf.TensorInfo }>();
+
+  panelsFor(backend: WasmBackendInternals, filter: tf.TensorInfo, key: string, pack: (panels: tf.TensorInfo) => void, size: number): tf.TensorInfo {
+    for (const [dataId, entry] of this.entries) {
+      if (!backend.dataIdMap.has(dataId)) {
+        backend.disposeData(entry.panels.dataId);
+        this.entries.delete(dataId);
+      }
+    }
+    const cached = this.entries.get(filter.dataId);
+    if (cached?.key === key) return cached.panels;
+    if (cached) backend.disposeData(cached.panels.dataId);
+    const panels = backend.makeOutput([size], 'float32');
+    pack(panels);
+    this.entries.set(filter.dataId, { key, panels });
+    return panels;
+  }
+}
+
+const fusedPanels = new WeakMap<object, PanelCache>();
+
 function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
     const { x, filter, bias } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
@@ -87,10 +114,19 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     const { filterWidth: kw, inChannels: ci, outChannels: co } = info;
     const { ty0, nh, tx0, nw } = liveBox(info);
     const out = backend.makeOutput([...info.outShape], 'float32');
+    const size = nh * nw * ci * co;
+    const pack = (panels: tf.TensorInfo) =>
+      copyStrided(backend, kernels, filter, { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co }, panels);
     withScratch(backend, (scratch) => {
-      const panels = scratch([nh * nw * ci * co]);
-      const live = { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co };
-      copyStrided(backend, kernels, filter, live, panels);
+      let panels: tf.TensorInfo;
+      if (fused) {
+        let cache = fusedPanels.get(backend);
+        if (!cache) fusedPanels.set(backend, (cache = new PanelCache()));
+        panels = cache.panelsFor(backend, filter, `${ty0},${nh},${tx0},${nw}`, pack, size);
+      } else {
+        panels = scratch([size]);
+        pack(panels);
+      }
       direct(backend, kernels, x, panels, out, scratch([3 * nh * nw], 'int32'), {
         inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
         sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,

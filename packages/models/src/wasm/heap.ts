@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /** The parts of tfjs-backend-wasm's BackendWasm that kernels running on its heap use. */
 export interface WasmBackendInternals {
   wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory; HEAPF32?: Float32Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined; has(dataId: object): boolean };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object): boolean;
 }
