@@ -4,6 +4,7 @@ export { BLOCKS, FEATURES, PARAM_GROUPS, groupOf, type ParamGroup } from './resn
 export { ResNet18, type BatchNormMode, type ForwardOptions, type ResNet18Options, type StateTensor } from './resnet/model.js';
 export { greyStemConv } from './resnet/grey-stem.js';
 export { batchNorm, BN_EPSILON, BN_MOMENTUM } from './ops/batchnorm.js';
+export { relu } from './ops/relu.js';
 export { installWasmKernels, wasmKernelsBuild } from './wasm/install.js';
 // For kernels that run on tfjs-wasm's heap (as @medxfer/train's fused optimiser kernels do).
 export { activeWasmBackend, dataIdOf, heapModuleBuild, heapModuleFor, heapOffset, instantiateOnHeap, type HeapModuleBuild, type HeapModuleSource, type WasmBackendInternals } from './wasm/heap.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, installWasmKernels, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
+import { batchNorm, installWasmKernels, relu, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
 import { LAYERS, type LayerExports } from '../src/wasm/layers-module.js';
 import { useBackend } from '../../../test-support/backend.js';
 
@@ -207,5 +207,19 @@ describe('FusedConv2D on wasm (bias, ReLU; filter panels kept between calls)', (
       const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - wasm[k]![i]!)));
       expect(worst / scale, `call ${k}`).toBeLessThan(1e-5);
     });
+  });
+});
+
+describe("medxfer's relu on wasm (gradient in one pass)", () => {
+  afterAll(() => useBackend('cpu'));
+  it("gives tfjs-cpu's tf.relu values and gradient, zeros and odd sizes included", async () => {
+    const { cpu, wasm } = await onBoth(() => {
+      const x = tf.concat([tf.reshape(tf.randomNormal([3, 5, 7, 3], 0, 1, 'float32', 11), [-1]), tf.zeros([5])]);
+      const probe = tf.randomNormal(x.shape, 0, 1, 'float32', 12);
+      const fn = tf.getBackend() === 'wasm' ? relu : tf.relu;
+      return [fn(x), tf.grad((a: tf.Tensor) => tf.sum(tf.mul(fn(a), probe)))(x)];
+    });
+    expect(Array.from(wasm[0]!)).toEqual(Array.from(cpu[0]!));
+    expect(Array.from(wasm[1]!).map((v) => v + 0)).toEqual(Array.from(cpu[1]!).map((v) => v + 0));
   });
 });

@@ -377,6 +377,21 @@ export function convFilterGradRows(
   }
 }
 
+/** ReLU's gradient: dx = dy where y (the ReLU's output) is positive, else 0, over n floats. */
+export function reluGrad(y: usize, dy: usize, dx: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const vectorEnd = n & ~3;
+  let i = 0;
+  for (; i < vectorEnd; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(dx + at, v128.and(v128.load(dy + at), f32x4.gt(v128.load(y + at), zero)));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    store<f32>(dx + at, load<f32>(y + at) > 0 ? load<f32>(dy + at) : 0);
+  }
+}
+
 /** Zeroes `bytes` bytes at p. */
 export function zero(p: usize, bytes: usize): void {
   memory.fill(p, 0, bytes);
@@ -499,6 +514,7 @@ export function maxPoolGrad(
   kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
 ): void {
   memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
+  const lanes = i32x4(0, 1, 2, 3);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const y0 = oy * strideH - padTop;
@@ -507,7 +523,33 @@ export function maxPoolGrad(
         const x0 = ox * strideW - padLeft;
         const xa = max(x0, 0), xb = min(x0 + kw, w);
         const gradRow = dy + (<usize>(((b * oh + oy) * ow + ox) * c) << 2);
-        for (let ch = 0; ch < c; ch++) {
+        if (ya >= yb || xa >= xb) continue;
+        // 4 channels at a time: the window's first input, then strictly greater ones (the first maximum wins).
+        const c4 = c & ~3;
+        for (let ch = 0; ch < c4; ch += 4) {
+          const first = ((b * h + ya) * w + xa) * c + ch;
+          let best = v128.load(x + (<usize>first << 2));
+          let at = i32x4.add(i32x4.splat(first), lanes);
+          for (let y = ya; y < yb; y++) {
+            for (let xx = xa; xx < xb; xx++) {
+              const i = ((b * h + y) * w + xx) * c + ch;
+              const v = v128.load(x + (<usize>i << 2));
+              const greater = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, greater);
+              at = v128.bitselect(i32x4.add(i32x4.splat(i), lanes), at, greater);
+            }
+          }
+          const g = v128.load(gradRow + (<usize>ch << 2));
+          let p = dx + (<usize>i32x4.extract_lane(at, 0) << 2);
+          store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 0));
+          p = dx + (<usize>i32x4.extract_lane(at, 1) << 2);
+          store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 1));
+          p = dx + (<usize>i32x4.extract_lane(at, 2) << 2);
+          store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 2));
+          p = dx + (<usize>i32x4.extract_lane(at, 3) << 2);
+          store<f32>(p, load<f32>(p) + f32x4.extract_lane(g, 3));
+        }
+        for (let ch = c4; ch < c; ch++) {
           let best = -Infinity;
           let at = -1;
           for (let y = ya; y < yb; y++) {
@@ -520,10 +562,8 @@ export function maxPoolGrad(
               }
             }
           }
-          if (at >= 0) {
-            const p = dx + (<usize>at << 2);
-            store<f32>(p, load<f32>(p) + load<f32>(gradRow + (<usize>ch << 2)));
-          }
+          const p = dx + (<usize>at << 2);
+          store<f32>(p, load<f32>(p) + load<f32>(gradRow + (<usize>ch << 2)));
         }
       }
     }

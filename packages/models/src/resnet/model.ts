@@ -3,6 +3,8 @@ import { mixSeed, seededRandom, type Normalization } from '@medxfer/data';
 import { InputShapeError } from '../errors.js';
 import { batchNorm, type BatchNormParams } from '../ops/batchnorm.js';
 import { conv2d } from '../ops/conv2d.js';
+import { relu } from '../ops/relu.js';
+import { installWasmKernels } from '../wasm/install.js';
 import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, type ConvSpec, type ParamGroup } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
@@ -146,6 +148,9 @@ export class ResNet18 {
   /** The output of `layer4`, `[N, H/32, W/32, 512]` (what Grad-CAM looks at). */
   trunk(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
     this.checkInput(x);
+    // Before any kernel runs, so that a whole forward pass runs on the same kernels (folded inference calls
+    // none of the ops that would install them).
+    installWasmKernels();
     const modeOf = (group: ParamGroup): BatchNormMode => (typeof options.bn === 'string' ? options.bn : (options.bn?.[group] ?? 'frozen'));
     const anyTrain = PARAM_GROUPS.some((g) => modeOf(g) === 'train');
     const updateStats = options.updateStats ?? anyTrain;
@@ -162,10 +167,10 @@ export class ResNet18 {
 
     const fold = (group: ParamGroup) => options.foldBatchNorm === true && !options.capture && modeOf(group) === 'frozen';
     // conv → BatchNorm (→ ReLU), folded into one kernel where allowed.
-    const convBn = (spec: ConvSpec, t: tf.Tensor4D, group: ParamGroup, relu: boolean): tf.Tensor4D => {
-      if (fold(group)) return this.folded.convBatchNorm(spec.name, t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, this.bnParams(bnAfter(spec.name)), spec, relu);
+    const convBn = (spec: ConvSpec, t: tf.Tensor4D, group: ParamGroup, withRelu: boolean): tf.Tensor4D => {
+      if (fold(group)) return this.folded.convBatchNorm(spec.name, t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, this.bnParams(bnAfter(spec.name)), spec, withRelu);
       const y = bn(bnAfter(spec.name), convOf(spec, t), group);
-      return relu ? tf.relu(y) : y;
+      return withRelu ? relu(y) : y;
     };
 
     const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
@@ -173,7 +178,7 @@ export class ResNet18 {
     if (fold('stem') && this.input === 'grey') {
       // The grey stem is linear in its weight: fold the BatchNorm scale into the weight, add the shift.
       const { scale, shift } = foldedBatchNorm(this.bnParams('bn1'));
-      h = tf.relu(tf.add(greyStemConv(x, tf.mul(conv1Weight, scale) as tf.Tensor4D, this.normalization!), shift)) as tf.Tensor4D;
+      h = relu(tf.add(greyStemConv(x, tf.mul(conv1Weight, scale) as tf.Tensor4D, this.normalization!), shift)) as tf.Tensor4D;
     } else if (fold('stem')) {
       h = this.folded.convBatchNorm('conv1', x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, true);
     } else {
@@ -181,7 +186,7 @@ export class ResNet18 {
       capture('conv1', h);
       h = bn('bn1', h, 'stem');
       capture('bn1', h);
-      h = tf.relu(h);
+      h = relu(h);
       capture('relu', h);
     }
     h = tf.maxPool(h, 3, 2, 1);
@@ -189,7 +194,7 @@ export class ResNet18 {
     for (const block of BLOCKS) {
       const out = convBn(block.conv2, convBn(block.conv1, h, block.group, true), block.group, false);
       const identity = block.downsample ? convBn(block.downsample, h, block.group, false) : h;
-      h = tf.relu(tf.add(out, identity)) as tf.Tensor4D;
+      h = relu(tf.add(out, identity)) as tf.Tensor4D;
       if (block.prefix.endsWith('.1')) capture(block.prefix.slice(0, -2), h);
     }
     return h;

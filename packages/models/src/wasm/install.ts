@@ -5,6 +5,7 @@ import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fu
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
 import { layerKernelsBuild, layerKernelsFor } from './layers-module.js';
 import { maxPoolGradKernel } from './max-pool-grad-kernel.js';
+import { reluGradKernel } from './relu-grad-kernel.js';
 
 const ours = new WeakSet<tf.KernelFunc>();
 const installedOn = new WeakSet<object>();
@@ -42,7 +43,8 @@ function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
  * - `Conv2D`, `FusedConv2D` (bias, ReLU) and `Conv2DBackpropInput` replace tfjs-wasm's with direct convolutions that skip padding and
  *   need no weight packing, and `Conv2DBackpropFilter`, which tfjs-wasm lacks, is added: tf.layers
  *   convolutional models can train on wasm;
- * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training.
+ * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training, and
+ *   `MedxferReluGrad` (ReLU's gradient in one pass).
  * medxfer's layers call it themselves; call it to speed up other tfjs code on the wasm backend.
  */
 export function installWasmKernels(): boolean {
@@ -61,7 +63,7 @@ export function installWasmKernels(): boolean {
     ours.add(kernelFunc);
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc });
   }
-  for (const { kernelName, kernelFunc } of batchNormKernels) {
+  for (const { kernelName, kernelFunc } of [...batchNormKernels, reluGradKernel]) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }
   installedOn.add(backend);

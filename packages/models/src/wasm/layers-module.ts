@@ -6,6 +6,7 @@ export interface LayerExports {
   gather4(src: number, dst: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number, s3: number): void;
   gather4Tiled(src: number, dst: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number, s3: number, k: number): void;
   zero(p: number, bytes: number): void;
+  reluGrad(y: number, dy: number, dx: number, n: number): void;
   bnMoments(x: number, rows: number, c: number, mean: number, variance: number, invStd: number, eps: number, scratch: number): void;
   bnApply(x: number, y: number, rows: number, c: number, mean: number, invStd: number, gamma: number, beta: number): void;
   bnGrad(x: number, dy: number, rows: number, c: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, scratch: number): void;
