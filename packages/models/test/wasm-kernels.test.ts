@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { batchNorm, installWasmKernels, relu, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
+import { ResNet18, batchNorm, installWasmKernels, relu, releaseWasmKernelCaches, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
 import { LAYERS, type LayerExports } from '../src/wasm/layers-module.js';
 import { useBackend } from '../../../test-support/backend.js';
 
@@ -221,5 +221,23 @@ describe("medxfer's relu on wasm (gradient in one pass)", () => {
     });
     expect(Array.from(wasm[0]!)).toEqual(Array.from(cpu[0]!));
     expect(Array.from(wasm[1]!).map((v) => v + 0)).toEqual(Array.from(cpu[1]!).map((v) => v + 0));
+  });
+});
+
+describe('what the wasm kernels keep', () => {
+  afterAll(() => useBackend('cpu'));
+  it('frees the folded filters and their packed panels with releaseFoldedWeights()', async () => {
+    await useBackend('wasm');
+    const model = new ResNet18({ numClasses: 2, input: 'grey', seed: 1 });
+    const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    releaseWasmKernelCaches(); // what earlier tests left for their disposed filters
+    const before = backend.numDataIds();
+    model.predict(x).dispose();
+    expect(backend.numDataIds(), 'folded filters, shifts and FusedConv2D panels are kept').toBeGreaterThan(before + 20);
+    model.releaseFoldedWeights();
+    expect(backend.numDataIds()).toBe(before);
+    tf.dispose(x);
+    model.dispose();
   });
 });

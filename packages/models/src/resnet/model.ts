@@ -4,7 +4,7 @@ import { InputShapeError } from '../errors.js';
 import { batchNorm, type BatchNormParams } from '../ops/batchnorm.js';
 import { conv2d } from '../ops/conv2d.js';
 import { relu } from '../ops/relu.js';
-import { installWasmKernels } from '../wasm/install.js';
+import { installWasmKernels, releaseWasmKernelCaches } from '../wasm/install.js';
 import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, type ConvSpec, type ParamGroup } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
@@ -223,6 +223,7 @@ export class ResNet18 {
    */
   releaseFoldedWeights(): void {
     this.folded.dispose();
+    releaseWasmKernelCaches();
   }
 
   /** Every variable (parameters and running stats), for optimisers, checkpoints and disposal. */
@@ -233,6 +234,7 @@ export class ResNet18 {
   dispose(): void {
     this.folded.dispose();
     for (const v of this.allVariables().values()) v.dispose();
+    releaseWasmKernelCaches();
     this.params.clear();
     this.buffers.clear();
     this.disposed = true;

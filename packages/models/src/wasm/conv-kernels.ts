@@ -82,13 +82,18 @@ export function fusedConv2dKernel(replaced: tf.KernelFunc): tf.KernelFunc {
 class PanelCache {
   private readonly entries = new Map<object, { key: string; panels: tf.TensorInfo }>();
 
-  panelsFor(backend: WasmBackendInternals, filter: tf.TensorInfo, key: string, pack: (panels: tf.TensorInfo) => void, size: number): tf.TensorInfo {
+  /** Frees the panels of filters whose data is gone. */
+  sweep(backend: WasmBackendInternals): void {
     for (const [dataId, entry] of this.entries) {
       if (!backend.dataIdMap.has(dataId)) {
         backend.disposeData(entry.panels.dataId);
         this.entries.delete(dataId);
       }
     }
+  }
+
+  panelsFor(backend: WasmBackendInternals, filter: tf.TensorInfo, key: string, pack: (panels: tf.TensorInfo) => void, size: number): tf.TensorInfo {
+    this.sweep(backend);
     const cached = this.entries.get(filter.dataId);
     if (cached?.key === key) return cached.panels;
     if (cached) backend.disposeData(cached.panels.dataId);
@@ -100,6 +105,11 @@ class PanelCache {
 }
 
 const fusedPanels = new WeakMap<object, PanelCache>();
+
+/** Frees the kept FusedConv2D panels whose filters have been disposed (otherwise done at the next FusedConv2D call). */
+export function sweepFusedPanels(backend: WasmBackendInternals): void {
+  fusedPanels.get(backend)?.sweep(backend);
+}
 
 function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {

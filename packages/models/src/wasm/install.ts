@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activeWasmBackend, type HeapModuleBuild } from './heap.js';
 import { batchNormKernels } from './batchnorm-kernels.js';
-import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel } from './conv-kernels.js';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel, sweepFusedPanels } from './conv-kernels.js';
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
 import { layerKernelsBuild, layerKernelsFor } from './layers-module.js';
 import { maxPoolGradKernel } from './max-pool-grad-kernel.js';
@@ -78,4 +78,13 @@ export function installWasmKernels(): boolean {
 export function wasmKernelsBuild(): HeapModuleBuild | undefined {
   const backend = activeWasmBackend();
   return backend ? layerKernelsBuild(backend) : undefined;
+}
+
+/**
+ * Frees what medxfer's wasm kernels keep for filters that have since been disposed (FusedConv2D's packed
+ * panels; otherwise freed at the next FusedConv2D call). `ResNet18.dispose` and `releaseFoldedWeights` call it.
+ */
+export function releaseWasmKernelCaches(): void {
+  const backend = activeWasmBackend();
+  if (backend) sweepFusedPanels(backend);
 }
