@@ -67,7 +67,7 @@ try {
     projectedFullSeconds: Math.round(projected),
     perEpoch: epochs.map((e) => ({ phase: e.phase, seconds: Number(e.seconds), trainImgPerS: Number(e.imgPerS), cachedFeatures: e.cachedFeatures === 'true' })),
   };
-  const minutes = (s) => `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  const minutes = (s) => `${Math.floor(Math.round(s) / 60)} min ${Math.round(s) % 60} s`;
   console.log(`notebook recipe, ${args.backend}, ${resize ? `${resize} px` : '28 px'}: ${epochs.length} epochs on ${trainImages} training / ${valImages} val / ${testImages} test images in ${minutes(wall)}`);
   for (const e of record.perEpoch) console.log(`  ${e.phase.padEnd(5)} ${e.seconds.toFixed(1).padStart(7)} s  train ${e.trainImgPerS.toFixed(1).padStart(7)} img/s${e.cachedFeatures ? ' (cached features)' : ''}`);
   console.log(`  evaluation (${evaluated} images), start-up, metrics and report: ${rest.toFixed(1)} s`);
