@@ -193,6 +193,14 @@ describe('FusedConv2D on wasm (bias, ReLU; filter panels kept between calls)', (
         outputs.push(tf.fused.conv2d({ x, filter: filter as tf.Tensor4D, strides: 1, pad: 1, bias, activation: 'relu' }));
         x.dispose();
       }
+      // The same data as another filter shape (a reshape shares it): panels must not be mistaken for the old ones.
+      const flat = tf.reshape(tf.slice(filter, [0, 0, 0, 0], [1, 1, 8, 16]), [1, 1, 16, 8]) as tf.Tensor4D;
+      const square = tf.reshape(flat, [1, 1, 8, 16]) as tf.Tensor4D;
+      const x16 = tf.randomNormal([3, 5, 5, 16], 0, 1, 'float32', 13) as tf.Tensor4D;
+      const x8 = tf.randomNormal([3, 5, 5, 8], 0, 1, 'float32', 14) as tf.Tensor4D;
+      outputs.push(tf.fused.conv2d({ x: x8, filter: square, strides: 1, pad: 0, bias }));
+      outputs.push(tf.fused.conv2d({ x: x16, filter: flat, strides: 1, pad: 0, bias: tf.slice(bias, [0], [8]) }));
+      tf.dispose([flat, square, x16, x8]);
       filter.dispose();
       filter = tf.randomNormal([3, 3, 8, 16], 0, 1, 'float32', 6);
       const x = tf.randomNormal([3, 7, 7, 8], 0, 1, 'float32', 7) as tf.Tensor4D;
@@ -201,7 +209,7 @@ describe('FusedConv2D on wasm (bias, ReLU; filter panels kept between calls)', (
       return outputs;
     };
     const { cpu, wasm } = await onBoth(run);
-    expect(wasm.length).toBe(5);
+    expect(wasm.length).toBe(7);
     cpu.forEach((ref, k) => {
       const scale = Math.max(...Array.from(ref, Math.abs));
       const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - wasm[k]![i]!)));

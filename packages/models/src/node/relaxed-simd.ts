@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { decodeBase64 } from '../wasm/heap.js';
 import { LAYERS_RELAXED_WASM_BASE64 } from '../wasm/layers-wasm-binary.js';
 
 /**
@@ -8,7 +9,7 @@ import { LAYERS_RELAXED_WASM_BASE64 } from '../wasm/layers-wasm-binary.js';
  * flag, worker threads included. Returns whether the relaxed build can now run.
  */
 export function enableRelaxedSimd(): boolean {
-  const bytes = Uint8Array.from(atob(LAYERS_RELAXED_WASM_BASE64), (c) => c.charCodeAt(0));
+  const bytes = decodeBase64(LAYERS_RELAXED_WASM_BASE64);
   if (WebAssembly.validate(bytes)) return true;
   setFlagsFromString('--experimental-wasm-relaxed-simd');
   return WebAssembly.validate(bytes);

@@ -16,4 +16,3 @@ export function liveTaps(kernel: number, stride: number, pad: number, inSize: nu
 
 /** Output size of a convolution axis. */
 export const outSizeOf = (inSize: number, kernel: number, stride: number, pad: number) => Math.floor((inSize + 2 * pad - kernel) / stride) + 1;
-

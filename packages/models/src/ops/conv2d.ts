@@ -13,8 +13,11 @@ export interface Conv2dSpec {
 
 // Every formulation below computes the same sums of products as the direct convolution (terms that only
 // read zero padding are dropped: they are exact zeros), so results differ from it by float32 rounding only.
-// The choices follow what is fast on tfjs-wasm (XNNPACK convolution and matMul; plain-JS concat and
-// slice; slow Reverse, Transpose and Conv2DBackpropInput; matMul's transposeA/transposeB paths are slow).
+// On tfjs-wasm with medxfer's kernels (src/wasm) they run only for channel counts that are not multiples
+// of 8: conv2dWasm uses the kernels' own backprops. They serve the other backends and wasm without SIMD;
+// their choices follow what is fast on tfjs-wasm's own kernels (XNNPACK convolution and matMul; plain-JS
+// concat and slice; slow Reverse, Transpose and Conv2DBackpropInput; matMul's transposeA/transposeB paths
+// are slow).
 
 /** Per-tap strided slices of the padded input, each `[n, oh, ow, ci]`, taps in row-major (kh, kw) order. */
 function tapSlices(x: tf.Tensor4D, kh: number, kw: number, oh: number, ow: number, stride: number, pad: number): tf.Tensor4D[] {

@@ -18,7 +18,6 @@ interface Folded {
   readonly shift: tf.Tensor1D;
 }
 
-
 /**
  * Folded copies of conv → BatchNorm pairs, kept between calls while their source tensors are unchanged:
  * folding costs a pass over every filter, XNNPACK (tfjs-wasm without medxfer's kernels, other fused-conv

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, type WasmBackendInternals } from './heap.js';
-import { layerKernelsFor } from './layers-module.js';
+import { heapOffset, withScratch, type WasmBackendInternals } from './heap.js';
+import { layerKernelsOrThrow } from './layers-module.js';
 
 /** BatchNorm's training forward: inputs `{ x (NHWC), gamma, beta }`, attribute `epsilon`; outputs `[y, mean, variance (biased), invStd]`. */
 export const BATCH_NORM_TRAIN_KERNEL = 'MedxferBatchNormTrain';
@@ -8,7 +8,7 @@ export const BATCH_NORM_TRAIN_KERNEL = 'MedxferBatchNormTrain';
 export const BATCH_NORM_GRAD_KERNEL = 'MedxferBatchNormGrad';
 
 const channelsOf = (x: tf.TensorInfo) => x.shape[x.shape.length - 1]!;
-const rowsOf = (x: tf.TensorInfo) => x.shape.reduce((a, b) => a * b, 1) / channelsOf(x);
+const rowsOf = (x: tf.TensorInfo) => tf.util.sizeFromShape(x.shape) / channelsOf(x);
 
 function checkInputs(kernel: string, x: tf.TensorInfo, perChannel: readonly tf.TensorInfo[], same: readonly tf.TensorInfo[] = []): number {
   const c = channelsOf(x);
@@ -20,28 +20,20 @@ function checkInputs(kernel: string, x: tf.TensorInfo, perChannel: readonly tf.T
   return c;
 }
 
-function kernelsOrThrow(kernel: string, backend: WasmBackendInternals) {
-  const kernels = layerKernelsFor(backend);
-  if (!kernels) throw new Error(`${kernel}: this wasm backend cannot run it (needs WebAssembly SIMD)`);
-  return kernels;
-}
-
-/** 3·c float64 of scratch for the reductions, as a float32 tensor the kernel disposes. */
-const scratchFor = (backend: WasmBackendInternals, c: number) => backend.makeOutput([6 * c], 'float32');
+/** 3·c float64 of scratch for the reductions (as 6·c float32). */
+const SCRATCH_PER_CHANNEL = 6;
 
 function batchNormTrain({ inputs, backend: b, attrs }: { inputs: Record<'x' | 'gamma' | 'beta', tf.TensorInfo>; backend: unknown; attrs: { epsilon: number } }): tf.TensorInfo[] {
   const backend = b as WasmBackendInternals;
   const { x, gamma, beta } = inputs;
   const c = checkInputs(BATCH_NORM_TRAIN_KERNEL, x, [gamma, beta]);
-  const kernels = kernelsOrThrow(BATCH_NORM_TRAIN_KERNEL, backend);
+  const kernels = layerKernelsOrThrow(BATCH_NORM_TRAIN_KERNEL, backend);
   const y = backend.makeOutput([...x.shape], 'float32');
   const mean = backend.makeOutput([c], 'float32');
   const variance = backend.makeOutput([c], 'float32');
   const invStd = backend.makeOutput([c], 'float32');
-  const scratch = scratchFor(backend, c);
   const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-  kernels.bnMoments(at(x), rowsOf(x), c, at(mean), at(variance), at(invStd), attrs.epsilon, at(scratch));
-  backend.disposeData(scratch.dataId);
+  withScratch(backend, (scratch) => kernels.bnMoments(at(x), rowsOf(x), c, at(mean), at(variance), at(invStd), attrs.epsilon, at(scratch([SCRATCH_PER_CHANNEL * c]))));
   kernels.bnApply(at(x), at(y), rowsOf(x), c, at(mean), at(invStd), at(gamma), at(beta));
   return [y, mean, variance, invStd];
 }
@@ -50,14 +42,12 @@ function batchNormGrad({ inputs, backend: b }: { inputs: Record<'dy' | 'x' | 'me
   const backend = b as WasmBackendInternals;
   const { dy, x, mean, invStd, gamma } = inputs;
   const c = checkInputs(BATCH_NORM_GRAD_KERNEL, x, [mean, invStd, gamma], [dy]);
-  const kernels = kernelsOrThrow(BATCH_NORM_GRAD_KERNEL, backend);
+  const kernels = layerKernelsOrThrow(BATCH_NORM_GRAD_KERNEL, backend);
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dGamma = backend.makeOutput([c], 'float32');
   const dBeta = backend.makeOutput([c], 'float32');
-  const scratch = scratchFor(backend, c);
   const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-  kernels.bnGrad(at(x), at(dy), rowsOf(x), c, at(mean), at(invStd), at(gamma), at(dx), at(dGamma), at(dBeta), at(scratch));
-  backend.disposeData(scratch.dataId);
+  withScratch(backend, (scratch) => kernels.bnGrad(at(x), at(dy), rowsOf(x), c, at(mean), at(invStd), at(gamma), at(dx), at(dGamma), at(dBeta), at(scratch([SCRATCH_PER_CHANNEL * c]))));
   return [dx, dGamma, dBeta];
 }
 

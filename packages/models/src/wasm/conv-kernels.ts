@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapOffset, wasmMemoryOf, type WasmBackendInternals } from './heap.js';
+import { heapOffset, wasmMemoryOf, withScratch, type WasmBackendInternals } from './heap.js';
 import { copyStrided, fitsFourAxes } from './layout-kernels.js';
 import { layerKernelsFor, type LayerExports } from './layers-module.js';
 import { liveTaps } from '../ops/conv-geometry.js';
@@ -29,18 +29,16 @@ function convInfo(xShape: readonly number[], filterShape: readonly number[], att
   return info.dilationHeight === 1 && info.dilationWidth === 1 ? info : undefined;
 }
 
-/** Scratch tensors of one kernel call, freed at the end. */
-function withScratch<T>(backend: WasmBackendInternals, run: (scratch: (shape: number[], dtype?: 'float32' | 'int32') => tf.TensorInfo) => T): T {
-  const made: tf.TensorInfo[] = [];
+/** Makes the kernel's output and fills it with `fill`; frees it if `fill` throws. */
+function filledOutput(backend: WasmBackendInternals, shape: number[], fill: (out: tf.TensorInfo) => void): tf.TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
   try {
-    return run((shape, dtype = 'float32') => {
-      const t = backend.makeOutput(shape, dtype);
-      made.push(t);
-      return t;
-    });
-  } finally {
-    for (const t of made) backend.disposeData(t.dataId);
+    fill(out);
+  } catch (error) {
+    backend.disposeData(out.dataId);
+    throw error;
   }
+  return out;
 }
 
 function direct(
@@ -75,9 +73,11 @@ export function fusedConv2dKernel(replaced: tf.KernelFunc): tf.KernelFunc {
 }
 
 /**
- * Packed panels of FusedConv2D filters, by filter data and live box. FusedConv2D is what folded inference
- * runs, with the same filters call after call; an entry goes when its filter's data has been freed (checked
- * at each call). Plain Conv2D (training: new filters every step) packs on every call instead.
+ * Packed panels of FusedConv2D filters, by filter data, shape (a reshape shares the data) and live box.
+ * FusedConv2D is what folded inference runs, with the same filters call after call; an entry goes when its
+ * filter's data has been freed (checked at each call). Plain Conv2D (training: new filters every step)
+ * packs on every call instead, and so does FusedConv2D under tfjs's IS_TEST flag, whose leak check counts
+ * what a kernel keeps.
  */
 class PanelCache {
   private readonly entries = new Map<object, { key: string; panels: tf.TensorInfo }>();
@@ -123,16 +123,15 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     if (!kernels || !info || !supported) return replaced(args);
     const { filterWidth: kw, inChannels: ci, outChannels: co } = info;
     const { ty0, nh, tx0, nw } = liveBox(info);
-    const out = backend.makeOutput([...info.outShape], 'float32');
     const size = nh * nw * ci * co;
     const pack = (panels: tf.TensorInfo) =>
       copyStrided(backend, kernels, filter, { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co }, panels);
-    withScratch(backend, (scratch) => {
+    return filledOutput(backend, [...info.outShape], (out) => withScratch(backend, (scratch) => {
       let panels: tf.TensorInfo;
-      if (fused) {
+      if (fused && !tf.env().getBool('IS_TEST')) {
         let cache = fusedPanels.get(backend);
         if (!cache) fusedPanels.set(backend, (cache = new PanelCache()));
-        panels = cache.panelsFor(backend, filter, `${ty0},${nh},${tx0},${nw}`, pack, size);
+        panels = cache.panelsFor(backend, filter, `${filter.shape}:${ty0},${nh},${tx0},${nw}`, pack, size);
       } else {
         panels = scratch([size]);
         pack(panels);
@@ -141,8 +140,7 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
         inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
         sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
       }, { bias, relu: activation === 'relu' });
-    });
-    return out;
+    }));
   };
 }
 
@@ -158,11 +156,11 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
     const backend = args.backend as unknown as WasmBackendInternals;
     const kernels = layerKernelsFor(backend);
     const info = kernels && dy.dtype === 'float32' ? convInfo(attrs.inputShape, filter.shape, attrs) : undefined;
-    if (!kernels || !info || info.inChannels % 8 !== 0) return replaced(args);
+    // dy must have the shape the convolution gives (tfjs's op does not check its rows and columns).
+    if (!kernels || !info || info.inChannels % 8 !== 0 || dy.shape.join() !== info.outShape.join()) return replaced(args);
     const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
     const { ty0, nh, tx0, nw } = liveBox(info);
-    const dx = backend.makeOutput([...info.inShape], 'float32');
-    withScratch(backend, (scratch) => {
+    return filledOutput(backend, [...info.inShape], (dx) => withScratch(backend, (scratch) => {
       const panels = scratch([nh * nw * ci * co]);
       // Flipped tap t' = k − 1 − t: the live box's last tap comes first.
       const last = ((ty0 + nh - 1) * kw + (tx0 + nw - 1)) * ci * co;
@@ -176,8 +174,7 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
         inH: info.outHeight, inW: info.outWidth, inC: co, outH: info.inHeight, outW: info.inWidth, outC: ci, kh: nh, kw: nw, sh: 1, sw: 1,
         top: kh - 1 - info.padInfo.top - (kh - ty0 - nh), left: kw - 1 - info.padInfo.left - (kw - tx0 - nw), dh: info.strideHeight, dw: info.strideWidth,
       });
-    });
-    return dx;
+    }));
   };
 }
 
@@ -191,21 +188,24 @@ export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelF
     const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
     const backend = args.backend as unknown as WasmBackendInternals;
     const kernels = layerKernelsFor(backend);
-    const info = kernels && x.dtype === 'float32' ? convInfo(x.shape, attrs.filterShape, attrs) : undefined;
-    if (!kernels || !info) {
+    const info = kernels && x.dtype === 'float32' && dy.dtype === 'float32' ? convInfo(x.shape, attrs.filterShape, attrs) : undefined;
+    // dy must have the shape the convolution gives, x the filter's input channels.
+    const fits = info && dy.shape.join() === info.outShape.join() && attrs.filterShape[2] === x.shape[3];
+    if (!kernels || !info || !fits) {
       if (replaced) return replaced(args);
-      throw new Error('Conv2DBackpropFilter on wasm: NHWC float32 input, undilated filter and WebAssembly SIMD needed');
+      throw new Error(
+        `Conv2DBackpropFilter on wasm: needs NHWC float32 x and dy of the convolution's output shape, an undilated filter and WebAssembly SIMD; got x [${x.shape}], dy [${dy.shape}], filter [${attrs.filterShape}]`,
+      );
     }
     const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
-    const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
     const padded = Math.ceil(co / 8) * 8;
-    withScratch(backend, (scratch) => {
+    return filledOutput(backend, [kh, kw, ci, co], (dw) => withScratch(backend, (scratch) => {
       let grad = dy;
       let target = dw;
       if (padded !== co) {
         // dy's rows copied into zeroed rows of `padded` channels; the result's first co columns copied out below.
-        const pixels = dy.shape.slice(0, 3).reduce((a, b) => a * b, 1);
+        const pixels = tf.util.sizeFromShape(dy.shape.slice(0, 3));
         grad = scratch([pixels * padded]);
         target = scratch([kh * kw * ci * padded]);
         kernels.zero(at(grad), pixels * padded * 4);
@@ -220,7 +220,6 @@ export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelF
         kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, at(scratch([byTaps ? 2 * 128 : 12], 'int32')),
       );
       if (target !== dw) copyStrided(backend, kernels, target, { shape: [kh * kw * ci, co], strides: [padded, 1], start: 0 }, dw);
-    });
-    return dw;
+    }));
   };
 }

@@ -34,7 +34,8 @@ export function heapOffset(backend: WasmBackendInternals, t: tf.TensorInfo | tf.
   return entry.memoryOffset;
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+/** Bytes of a base64 text (the embedded WebAssembly builds). */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
@@ -95,4 +96,18 @@ export const heapModuleBuild = (source: HeapModuleSource, memory: WebAssembly.Me
 export function heapModuleFor<Exports extends object>(source: HeapModuleSource, backend: WasmBackendInternals): Exports | null {
   const memory = wasmMemoryOf(backend);
   return memory ? instantiateOnHeap<Exports>(source, memory) : null;
+}
+
+/** Runs `run` with a maker of scratch tensors on the backend's heap, all freed at the end, errors included. */
+export function withScratch<T>(backend: WasmBackendInternals, run: (scratch: (shape: number[], dtype?: 'float32' | 'int32') => tf.TensorInfo) => T): T {
+  const made: tf.TensorInfo[] = [];
+  try {
+    return run((shape, dtype = 'float32') => {
+      const t = backend.makeOutput(shape, dtype);
+      made.push(t);
+      return t;
+    });
+  } finally {
+    for (const t of made) backend.disposeData(t.dataId);
+  }
 }

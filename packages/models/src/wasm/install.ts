@@ -40,12 +40,12 @@ function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
  * - `Slice`, `StridedSlice`, `Transpose`, `Reverse` and `MaxPoolGrad` replace tfjs-wasm's own (several to
  *   tens of times faster; bit-identical results; unsupported cases still go to tfjs's), for every model on
  *   the backend, tf.layers ones included; `Identity` shares its input's data instead of copying it;
- * - `Conv2D`, `FusedConv2D` (bias, ReLU) and `Conv2DBackpropInput` replace tfjs-wasm's with direct convolutions that skip padding and
- *   need no weight packing, and `Conv2DBackpropFilter`, which tfjs-wasm lacks, is added: tf.layers
- *   convolutional models can train on wasm;
+ * - `Conv2D`, `FusedConv2D` (bias, ReLU) and `Conv2DBackpropInput` replace tfjs-wasm's with direct
+ *   convolutions that skip padding and need no weight packing, and `Conv2DBackpropFilter`, which tfjs-wasm
+ *   lacks, is added: tf.layers convolutional models can train on wasm;
  * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training, and
  *   `MedxferReluGrad` (ReLU's gradient in one pass).
- * medxfer's layers call it themselves; call it to speed up other tfjs code on the wasm backend.
+ * `ResNet18` and medxfer's ops call it themselves; call it to speed up other tfjs code on the wasm backend.
  */
 export function installWasmKernels(): boolean {
   const backend = activeWasmBackend();

@@ -31,3 +31,10 @@ export function layerKernelsBuild(backend: WasmBackendInternals): HeapModuleBuil
   const memory = wasmMemoryOf(backend);
   return memory ? heapModuleBuild(LAYERS, memory) : undefined;
 }
+
+/** The layer kernels for a kernel that has no fallback, or an error naming it. */
+export function layerKernelsOrThrow(kernel: string, backend: WasmBackendInternals): LayerExports {
+  const kernels = layerKernelsFor(backend);
+  if (!kernels) throw new Error(`${kernel}: this wasm backend cannot run it (needs WebAssembly SIMD)`);
+  return kernels;
+}

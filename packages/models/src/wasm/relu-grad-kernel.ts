@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, type WasmBackendInternals } from './heap.js';
-import { layerKernelsFor } from './layers-module.js';
+import { layerKernelsOrThrow } from './layers-module.js';
 
 /** ReLU's gradient in one pass: inputs `{ dy, y }` (y the ReLU's output), output dy where y > 0, else 0. */
 export const RELU_GRAD_KERNEL = 'MedxferReluGrad';
@@ -11,10 +11,9 @@ function reluGrad({ inputs, backend: b }: { inputs: Record<'dy' | 'y', tf.Tensor
   if (dy.dtype !== 'float32' || y.dtype !== 'float32' || dy.shape.join() !== y.shape.join()) {
     throw new Error(`${RELU_GRAD_KERNEL}: dy and y must be float32 tensors of one shape, got ${dy.dtype}[${dy.shape}] and ${y.dtype}[${y.shape}]`);
   }
-  const kernels = layerKernelsFor(backend);
-  if (!kernels) throw new Error(`${RELU_GRAD_KERNEL}: this wasm backend cannot run it (needs WebAssembly SIMD)`);
+  const kernels = layerKernelsOrThrow(RELU_GRAD_KERNEL, backend);
   const dx = backend.makeOutput([...y.shape], 'float32');
-  kernels.reluGrad(heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, dx), y.shape.reduce((a, c) => a * c, 1));
+  kernels.reluGrad(heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, dx), tf.util.sizeFromShape(y.shape));
   return dx;
 }
 
