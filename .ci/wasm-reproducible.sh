@@ -9,7 +9,7 @@ failed=0
 for pkg in models:packages/models/src/wasm train:packages/train/src/optim/kernels; do
   name="${pkg%%:*}"
   dir="${pkg#*:}"
-  if npm run --silent -w "@medxfer/$name" build:wasm && git diff --exit-code --stat -- "$dir"; then
+  if npm run --silent -w "@medxfer/$name" build:wasm && git diff --exit-code --stat -- "$dir"/*-wasm-binary.ts; then
     passed=$((passed + 1))
   else
     echo "the committed kernel binaries in $dir differ from a rebuild of packages/$name/wasm (run npm run -w @medxfer/$name build:wasm and commit)"
