@@ -14,10 +14,10 @@ export interface Conv2dSpec {
 // Every formulation below computes the same sums of products as the direct convolution (terms that only
 // read zero padding are dropped: they are exact zeros), so results differ from it by float32 rounding only.
 // On tfjs-wasm with medxfer's kernels (src/wasm) they run only for channel counts that are not multiples
-// of 8: conv2dWasm uses the kernels' own backprops. They serve the other backends and wasm without SIMD;
-// their choices follow what is fast on tfjs-wasm's own kernels (XNNPACK convolution and matMul; plain-JS
-// concat and slice; slow Reverse, Transpose and Conv2DBackpropInput; matMul's transposeA/transposeB paths
-// are slow).
+// of 8; otherwise conv2d uses tfjs's backprop kernels (backpropKernels), which those replace. They serve the
+// other backends and wasm without SIMD; their choices follow what is fast on tfjs-wasm's own kernels
+// (XNNPACK convolution and matMul; plain-JS concat and slice; slow Reverse, Transpose and
+// Conv2DBackpropInput; matMul's transposeA/transposeB paths are slow).
 
 /** Per-tap strided slices of the padded input, each `[n, oh, ow, ci]`, taps in row-major (kh, kw) order. */
 function tapSlices(x: tf.Tensor4D, kh: number, kw: number, oh: number, ow: number, stride: number, pad: number): tf.Tensor4D[] {
@@ -211,34 +211,22 @@ function conv2dSinglePosition(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dS
 }
 
 /**
- * On tfjs-wasm with medxfer's kernels (src/wasm): tfjs's own Conv2D and its two backprop kernels, which
- * those kernels replace with direct convolutions (no formulation through other ops needed).
+ * The filter and input gradients through tfjs's own Conv2DBackpropFilter and Conv2DBackpropInput kernels:
+ * on tfjs-wasm medxfer's kernels (src/wasm) provide them as direct convolutions.
  */
-function conv2dWasm(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): tf.Tensor4D {
-  const run = tf.customGrad((input, weights, save) => {
-    const xi = input as tf.Tensor4D;
-    const wi = weights as tf.Tensor4D;
-    (save as tf.GradSaveFunc)([xi, wi]);
-    return {
-      value: tf.conv2d(xi, wi, spec.stride, spec.pad),
-      gradFunc: (dy, saved) => {
-        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const attrs = { strides: spec.stride, pad: spec.pad, dataFormat: 'NHWC' };
-        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: ws.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-        const dx = spec.inputGrad ? (tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: ws }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D) : tf.zerosLike(xs);
-        return [dx, dw];
-      },
-    };
-  });
-  return run(x, filter) as tf.Tensor4D;
+function backpropKernels(xs: tf.Tensor4D, dy: tf.Tensor4D, ws: tf.Tensor4D, spec: Conv2dSpec): { dw: tf.Tensor4D; dx?: tf.Tensor4D } {
+  const attrs = { strides: spec.stride, pad: spec.pad, dataFormat: 'NHWC' };
+  const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { ...attrs, filterShape: ws.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  if (!spec.inputGrad) return { dw };
+  return { dw, dx: tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: ws }, { ...attrs, inputShape: xs.shape } as unknown as tf.NamedAttrMap) as tf.Tensor4D };
 }
 
 /** Convolution with an explicit, backend-independent backward pass. */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): tf.Tensor4D {
   const [, h, w] = x.shape;
   const [kh, kw, ci, co] = filter.shape;
-  if (co % 8 === 0 && (!spec.inputGrad || ci % 8 === 0) && installWasmKernels()) return conv2dWasm(x, filter, spec);
-  if (outSizeOf(h, kh, spec.stride, spec.pad) === 1 && outSizeOf(w, kw, spec.stride, spec.pad) === 1 && spec.pad < kh && spec.pad < kw) {
+  const viaKernels = co % 8 === 0 && (!spec.inputGrad || ci % 8 === 0) && installWasmKernels();
+  if (!viaKernels && outSizeOf(h, kh, spec.stride, spec.pad) === 1 && outSizeOf(w, kw, spec.stride, spec.pad) === 1 && spec.pad < kh && spec.pad < kw) {
     return conv2dSinglePosition(x, filter, spec);
   }
   const run = tf.customGrad((input, weights, save) => {
@@ -250,9 +238,10 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): t
       gradFunc: (dy, saved) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const dy4 = dy as tf.Tensor4D;
-        const dw = conv2dFilterGrad(xs, dy4, ws.shape, spec.stride, spec.pad);
-        const dx = spec.inputGrad ? conv2dInputGrad(dy4, ws, xs.shape, spec.stride, spec.pad) : tf.zerosLike(xs);
-        return [dx, dw];
+        const { dw, dx } = viaKernels
+          ? backpropKernels(xs, dy4, ws, spec)
+          : { dw: conv2dFilterGrad(xs, dy4, ws.shape, spec.stride, spec.pad), dx: spec.inputGrad ? conv2dInputGrad(dy4, ws, xs.shape, spec.stride, spec.pad) : undefined };
+        return [dx ?? tf.zerosLike(xs), dw];
       },
     };
   });
