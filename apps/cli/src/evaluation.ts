@@ -1,53 +1,15 @@
 import { encodePng, montage, type DatasetSplit } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
-import { binaryReport, evaluate, type BinaryReport, type Evaluation } from '@medxfer/metrics';
+import { formatMetric, metricLabel, type TaskReport } from '@medxfer/metrics';
 import type { ResNet18 } from '@medxfer/models';
-import { predictSplit, type EpochRecord, type TestTimeAugmentation } from '@medxfer/train';
-import type { RunConfig } from './commands/train.js';
-import type { Output } from './output.js';
-import { predictionsCsv, RUN_FILES, runPath, writeJson } from './run-folder.js';
-
-export interface SplitResult {
-  readonly split: string;
-  readonly count: number;
-  readonly labels: Uint8Array;
-  readonly probs: Float32Array;
-  /** MedMNIST's headline numbers: ACC (binary: score > 0.5) and AUC. */
-  readonly acc: number;
-  readonly auc: number;
-  /** Binary tasks: the full report with bootstrap CIs; other tasks: the evaluator's result. */
-  readonly report: BinaryReport | Evaluation;
-}
+import { predictionsCsv, scoreSplit, worstErrors, type EpochRecord, type SplitScore, type WorstError } from '@medxfer/train';
+import type { RunConfig } from './run-config.js';
+import { table, type Output } from './output.js';
+import { RUN_FILES, runPath, writeJson } from './run-folder.js';
 
 export interface RunEvaluation {
   readonly headline: Record<'val' | 'test', { acc: number; auc: number }>;
-  readonly results: Record<'val' | 'test', SplitResult>;
-}
-
-/** Scores a split: probabilities → MedMNIST's ACC/AUC and, for binary tasks, every clinical metric with CIs. */
-export function scoreSplit(model: ResNet18, split: DatasetSplit, config: Pick<RunConfig, 'transform' | 'bootstrap' | 'seed'> & { tta?: TestTimeAugmentation }): SplitResult {
-  const probs = predictSplit(model, split, config.transform, config.tta ? { tta: config.tta } : {});
-  const classes = model.numClasses;
-  const task = split.info.task;
-  if (task === 'binary-class') {
-    const positive = Float64Array.from({ length: split.count }, (_, i) => probs[i * classes + 1]!);
-    const report = binaryReport(split.labels, positive, config.bootstrap > 0 ? { bootstrap: { samples: config.bootstrap, seed: config.seed } } : {});
-    return { split: split.split, count: split.count, labels: split.labels, probs, acc: report.accuracy, auc: report.rocAuc, report };
-  }
-  const evaluation = evaluate(task as 'multi-class', split.labels, { data: probs, columns: classes });
-  return { split: split.split, count: split.count, labels: split.labels, probs, acc: evaluation.acc, auc: evaluation.auc, report: evaluation };
-}
-
-/** The test images the model got most confidently wrong (up to `n`), by probability of the true class. */
-export function worstErrors(result: SplitResult, classes: number, n = 16): number[] {
-  const wrong: { index: number; trueProb: number }[] = [];
-  for (let i = 0; i < result.count; i++) {
-    const row = result.probs.subarray(i * classes, (i + 1) * classes);
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (row[c]! > row[best]!) best = c;
-    if (best !== result.labels[i]) wrong.push({ index: i, trueProb: row[result.labels[i]!]! });
-  }
-  return wrong.sort((a, b) => a.trueProb - b.trueProb).slice(0, n).map((w) => w.index);
+  readonly results: Record<'val' | 'test', SplitScore>;
 }
 
 export interface EvaluateRunInput {
@@ -61,33 +23,58 @@ export interface EvaluateRunInput {
   out: Output;
 }
 
+/** A report as metrics.json and `--json` hold it: everything but the curves (report.html draws those). */
+export function reportJson(report: TaskReport): Record<string, unknown> {
+  const { curves: _curves, reliability: _reliability, binary, ...rest } = report;
+  return { ...rest, ...(binary ?? {}) };
+}
+
+/** The report as text: summary metrics with CIs, the per-class or per-label table, and what is undefined and why. */
+export function reportText(report: TaskReport): string {
+  const summary = table([
+    ['metric', 'value', `${Math.round((report.bootstrap?.confidence ?? 0.95) * 100)}% CI`],
+    ...Object.entries(report.summary).map(([key, value]) => {
+      const ci = report.ci?.[key];
+      return [metricLabel(key), formatMetric(value, 4), ci ? `${formatMetric(ci.lower, 4)}–${formatMetric(ci.upper, 4)}` : ''];
+    }),
+  ]);
+  const what = report.task === 'multi-label' ? 'label' : 'class';
+  const rows = table([
+    [what, 'support', 'AUC', 'AP', 'sensitivity', 'specificity', 'precision', 'F1'],
+    ...report.perClass.map((r) => [r.name, String(r.support), ...[r.rocAuc, r.averagePrecision, r.sensitivity, r.specificity, r.precision, r.f1].map((v) => formatMetric(v))]),
+  ]);
+  const matrix = report.confusionMatrix && report.task !== 'binary-class'
+    ? `\nconfusion matrix (rows true, columns predicted):\n${table([['', ...report.classNames], ...report.confusionMatrix.map((r, i) => [report.classNames[i]!, ...r.map(String)])])}`
+    : '';
+  const binary = report.binary
+    ? `\nconfusion (threshold ${report.binary.threshold}): TN ${report.binary.confusion.tn}  FP ${report.binary.confusion.fp}  FN ${report.binary.confusion.fn}  TP ${report.binary.confusion.tp}\nYouden threshold ${formatMetric(report.binary.youden.threshold, 4)} (sensitivity ${formatMetric(report.binary.youden.sensitivity, 4)}, specificity ${formatMetric(report.binary.youden.specificity, 4)})`
+    : '';
+  const undefinedLines = Object.entries(report.undefinedMetrics).map(([k, why]) => `undefined: ${k} — ${why}`);
+  return [summary, '', `per ${what} (one-vs-rest):`, rows, matrix + binary, ...undefinedLines, `rule: ${report.rule}`].filter((s) => s !== '').join('\n');
+}
+
+/** A PNG montage of the worst errors of a split, if there are any. */
+export function worstErrorsMontage(split: DatasetSplit, errors: readonly WorstError[]): Uint8Array | undefined {
+  if (errors.length === 0) return undefined;
+  return encodePng(montage(split, { length: Math.ceil(Math.sqrt(errors.length)), indices: errors.map((e) => e.position), gap: 1 }));
+}
+
 /** Scores val and test, and writes predictions, metrics.json, the worst-errors montage and report.html. */
 export async function evaluateRun(input: EvaluateRunInput): Promise<RunEvaluation> {
   const { dir, model, config, splits } = input;
-  const classes = model.numClasses;
-  const scoring = { ...config, ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
-  const results = { val: scoreSplit(model, splits.val, scoring), test: scoreSplit(model, splits.test, scoring) };
-  for (const r of Object.values(results)) await writeFileAtomic(runPath(dir, RUN_FILES.predictions(r.split)), predictionsCsv(r.labels, r.probs, classes));
-  const worst = worstErrors(results.test, classes);
-  const worstPng = worst.length ? encodePng(montage(splits.test, { length: Math.ceil(Math.sqrt(worst.length)), indices: worst, gap: 1 })) : undefined;
+  const options = { bootstrap: config.bootstrap, seed: config.seed, ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
+  const results = { val: scoreSplit(model, splits.val, config.transform, options), test: scoreSplit(model, splits.test, config.transform, options) };
+  for (const r of Object.values(results)) await writeFileAtomic(runPath(dir, RUN_FILES.predictions(r.split)), predictionsCsv(r));
+  const worst = worstErrors(results.test);
+  const worstPng = worstErrorsMontage(splits.test, worst);
   if (worstPng) await writeFileAtomic(runPath(dir, RUN_FILES.worstErrors), worstPng);
-  const metrics = {
-    dataset: config.dataset.flag,
-    task: splits.test.info.task,
-    classNames: splits.test.info.labels,
-    rule: splits.test.info.task === 'binary-class' ? 'predicted positive when score > 0.5 (MedMNIST); AUC from scores' : 'argmax (MedMNIST)',
-    bootstrap: config.bootstrap > 0 ? { samples: config.bootstrap, seed: config.seed, confidence: 0.95, stratified: true } : null,
-    epochKept: input.epochKept,
-    val: { n: results.val.count, acc: results.val.acc, auc: results.val.auc, ...results.val.report },
-    test: { n: results.test.count, acc: results.test.acc, auc: results.test.auc, ...results.test.report },
-  };
-  await writeJson(runPath(dir, RUN_FILES.metrics), metrics);
-  await writeReport({ ...input, results, worst, worstPng });
-  return { headline: { val: { acc: results.val.acc, auc: results.val.auc }, test: { acc: results.test.acc, auc: results.test.auc } }, results };
-}
-
-/** report.html: filled in by the report module. */
-async function writeReport(input: EvaluateRunInput & { results: RunEvaluation['results']; worst: number[]; worstPng: Uint8Array | undefined }): Promise<void> {
+  const test = results.test.report;
+  await writeJson(runPath(dir, RUN_FILES.metrics), {
+    dataset: config.dataset.flag, task: test.task, classNames: test.classNames, rule: test.rule,
+    bootstrap: test.bootstrap ?? null, tta: config.plan.tta ?? 'none', epochKept: input.epochKept,
+    val: reportJson(results.val.report), test: reportJson(test),
+  });
   const { renderRunReport } = await import('./report/run-report.js');
-  await writeFileAtomic(runPath(input.dir, RUN_FILES.report), renderRunReport(input));
+  await writeFileAtomic(runPath(dir, RUN_FILES.report), renderRunReport({ ...input, results, worst, worstPng }));
+  return { headline: { val: { acc: results.val.report.acc, auc: results.val.report.auc }, test: { acc: test.acc, auc: test.auc } }, results };
 }

@@ -5,6 +5,7 @@ import { TrainError } from '@medxfer/train';
 import { helpText, parseArgs, type CommandSpec, type ParsedArgs } from './args.js';
 import { BackendUnavailableError } from './backend.js';
 import { UsageError } from './errors.js';
+import { versions } from './run-config.js';
 import { makeOutput, type Output } from './output.js';
 import * as datasets from './commands/datasets.js';
 
@@ -74,7 +75,7 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
       return argv.length === 0 ? 2 : 0;
     }
     if (argv[0] === '--version') {
-      out.line('medxfer 0.1.0');
+      out.line(`medxfer ${(await versions())['@medxfer/cli']}`);
       return 0;
     }
     const two = `${argv[0]} ${argv[1] ?? ''}`.trim();

@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { ImageTransform } from '@medxfer/data';
 import type { LoadedModel } from '@medxfer/models';
-import type { TestTimeAugmentation } from '@medxfer/train';
 import { loadModelFromDir } from '@medxfer/models/node';
 import { UsageError } from './errors.js';
+import type { RunConfig } from './run-config.js';
 
 /** Loads a saved model from its folder, or from a run folder that holds one in `model/`. */
 export async function loadModelArg(dir: string | undefined): Promise<LoadedModel & { dir: string }> {
@@ -15,22 +14,12 @@ export async function loadModelArg(dir: string | undefined): Promise<LoadedModel
   return { ...(await loadModelFromDir(modelDir)), dir: modelDir };
 }
 
-/** The input pipeline a saved model expects. */
-export function transformFor(loaded: LoadedModel): ImageTransform {
-  const { metadata } = loaded;
-  return metadata.input === 'rgb'
-    ? { size: metadata.inputSize, channels: 3, normalization: metadata.normalization }
-    : metadata.input === 'grey'
-      ? { size: metadata.inputSize, channels: 1 }
-      : { size: metadata.inputSize, channels: 1, normalization: metadata.normalization };
-}
-
-/** The test-time augmentation of the run a model was trained in (its run folder's config.json), if it is in one. */
-export function runTta(modelDir: string): TestTimeAugmentation | undefined {
+/** The config.json of the run a model was trained in (its run folder), if it is in one. */
+export function runConfigOf(modelDir: string): RunConfig | undefined {
   const config = join(dirname(modelDir), 'config.json');
   if (!existsSync(config)) return undefined;
   try {
-    return (JSON.parse(readFileSync(config, 'utf8')) as { plan?: { tta?: TestTimeAugmentation } }).plan?.tta;
+    return JSON.parse(readFileSync(config, 'utf8')) as RunConfig;
   } catch {
     return undefined;
   }

@@ -20,7 +20,7 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
   });
 
   it('writes the whole run folder and records the weights it really used', () => {
-    expect(readdirSync(run).sort()).toEqual(['checkpoint.safetensors', 'config.json', 'history.csv', 'metrics.json', 'model', 'predictions-test.csv', 'predictions-val.csv', 'report.html', 'worst-errors.png'].filter((f) => f !== 'worst-errors.png' || existsSync(join(run, f))).sort());
+    expect(readdirSync(run).sort()).toEqual(['checkpoint.safetensors', 'config.json', 'history.csv', 'metrics.json', 'model', 'predictions-test.csv', 'predictions-val.csv', 'report.html', 'worst-errors.png']);
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
     expect(config.weights).toMatchObject({ requested: 'imagenet-or-none', source: 'none (random init, seed 42)' });
     expect(config.weights.note).toMatch(/ImageNet weights unavailable .*downloads are off/);
@@ -32,8 +32,11 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     expect(history[1]).toMatch(/^1,head,1,0\.001,/);
     expect(history[2]).toMatch(/^2,full,1,0\.00001,/);
     const predictions = readFileSync(join(run, 'predictions-test.csv'), 'utf8').trim().split('\n');
-    expect(predictions[0]).toBe('index,label,score_0,score_1');
+    expect(predictions[0]).toBe('index,label,score_normal,score_pneumonia');
     expect(predictions).toHaveLength(65);
+    // --eval-limit takes a stratified sample: both classes, in the test split's proportions (234 normal / 390 pneumonia).
+    const labels = predictions.slice(1).map((l) => Number(l.split(',')[1]));
+    expect(labels.filter((y) => y === 0)).toHaveLength(24);
     const metrics = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
     expect(metrics.test.acc).toBe(summary.test.acc);
     expect(metrics.test.ci.rocAuc.lower).toBeLessThanOrEqual(metrics.test.rocAuc);
@@ -69,15 +72,16 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
   it('predict classifies PNG images with the same numbers as the run, and draws a Grad-CAM overlay', async () => {
     const dir = scratch('predict');
     const data = openMedMNIST(new Uint8Array(readFileSync(sharedPath('data', 'pneumoniamnist.npz'))), { flag: 'pneumoniamnist', verify: false });
-    const files = [0, 1].map((i) => {
-      const file = join(dir, `test-${i}.png`);
-      writeFileSync(file, encodePng({ width: 28, height: 28, channels: 1, pixels: imageAt(data.splits.test, i) }));
+    const rows = readFileSync(join(run, 'predictions-test.csv'), 'utf8').trim().split('\n').slice(1, 3).map((l) => l.split(',').map(Number));
+    // The CSV's index is the image's index in the whole test split.
+    const files = rows.map((row) => {
+      const file = join(dir, `test-${row[0]}.png`);
+      writeFileSync(file, encodePng({ width: 28, height: 28, channels: 1, pixels: imageAt(data.splits.test, row[0]!) }));
       return file;
     });
     const r = await runCli(['predict', '--model', run, ...files, '--cam', join(dir, 'cam.png'), '--backend', 'wasm', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    const rows = readFileSync(join(run, 'predictions-test.csv'), 'utf8').trim().split('\n').slice(1, 3).map((l) => l.split(',').map(Number));
     out.results.forEach((res: { probabilities: Record<string, number> }, i: number) => expect(Math.abs(res.probabilities.pneumonia! - rows[i]![3]!)).toBeLessThan(1e-5));
     expect(existsSync(join(dir, 'cam-1.png')) && existsSync(join(dir, 'cam-2.png'))).toBe(true);
     const bad = await runCli(['predict', '--model', run, join(dir, 'nope.png')]);

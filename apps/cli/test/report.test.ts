@@ -2,9 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { encodePng, readNpz } from '@medxfer/data';
-import { binaryReport, precisionRecallCurve, reliabilityDiagram, rocCurve } from '@medxfer/metrics';
+import { precisionRecallCurve, reliabilityDiagram, rocCurve, taskReport, type TaskReport } from '@medxfer/metrics';
 import type { EpochRecord } from '@medxfer/train';
-import { formatDuration, formatWithCi, renderReport, type ReportInput, type SplitEvaluation } from '../src/report/html.js';
+import { formatDuration, formatWithCi, renderReport, type ReportInput } from '../src/report/html.js';
 import { confusionMatrixChart, escapeXml, lineChart, niceTicks, prChart, reliabilityChart, rocChart } from '../src/report/svg.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -88,13 +88,8 @@ function makeScores(n: number, seed: number, separation: number): { labels: numb
   return { labels, scores };
 }
 
-function evaluation(labels: number[], scores: number[], bootstrap: boolean): SplitEvaluation {
-  return {
-    report: binaryReport(labels, scores, bootstrap ? { bootstrap: { samples: 200, seed: 7 } } : {}),
-    roc: rocCurve(labels, scores),
-    pr: precisionRecallCurve(labels, scores),
-    reliability: reliabilityDiagram(labels, scores),
-  };
+function evaluation(labels: number[], scores: number[], bootstrap: boolean): TaskReport {
+  return taskReport('binary-class', labels, scores.map((p) => [1 - p, p]), ['normal', 'pneumonia'], bootstrap ? { bootstrap: { samples: 200, seed: 7 } } : {});
 }
 
 function history(): EpochRecord[] {
@@ -137,7 +132,7 @@ const syntheticTile = (k: number) => Uint8Array.from({ length: 28 * 28 }, (_, i)
 
 const DATASET = 'PneumoniaMNIST <&> "28 px"';
 
-function sampleInput(): ReportInput & { val: SplitEvaluation; test: SplitEvaluation } {
+function sampleInput(): ReportInput & { val: TaskReport; test: TaskReport } {
   const v = makeScores(80, 3, 1.4);
   const t = makeScores(120, 11, 1.2);
   const test = evaluation(t.labels, t.scores, true);
@@ -145,7 +140,8 @@ function sampleInput(): ReportInput & { val: SplitEvaluation; test: SplitEvaluat
     .map((label, index) => ({ index, label, score: t.scores[index]! }))
     .filter((e) => (e.score > 0.5 ? 1 : 0) !== e.label)
     .sort((a, b) => Math.abs(b.label - b.score) - Math.abs(a.label - a.score))
-    .slice(0, 8);
+    .slice(0, 8)
+    .map((e) => ({ index: e.index, position: e.index, caption: `true ${e.label ? 'pneumonia' : 'normal'}, predicted ${e.label ? 'normal' : 'pneumonia'}`, score: e.label ? e.score : 1 - e.score, scoreName: 'P(true class)' }));
   return {
     run: {
       dataset: DATASET,
@@ -159,7 +155,6 @@ function sampleInput(): ReportInput & { val: SplitEvaluation; test: SplitEvaluat
       epochKept: 7,
       date: '2025-11-25',
     },
-    classNames: ['normal', 'pneumonia'],
     history: history(),
     val: evaluation(v.labels, v.scores, false),
     test,
@@ -251,17 +246,18 @@ describe('renderReport', () => {
   });
 
   it('formats the metrics, with bootstrap CIs for test', () => {
-    const t = input.test.report;
-    const v = input.val.report;
+    const t = input.test;
+    const v = input.val;
     expect(t.ci).toBeDefined();
-    for (const key of ['accuracy', 'balancedAccuracy', 'sensitivity', 'specificity', 'precision', 'npv', 'f1', 'mcc', 'rocAuc', 'averagePrecision', 'brier', 'logLoss', 'ece'] as const) {
-      const ci = t.ci![key];
-      const expected = `${t[key].toFixed(3)} (${ci.lower.toFixed(3)}–${ci.upper.toFixed(3)})`;
+    for (const key of ['accuracy', 'balancedAccuracy', 'sensitivity', 'specificity', 'precision', 'npv', 'f1', 'mcc', 'cohensKappa', 'rocAuc', 'averagePrecision', 'brier', 'logLoss', 'ece']) {
+      const ci = t.ci![key]!;
+      const expected = `${t.summary[key]!.toFixed(3)} (${ci.lower.toFixed(3)}–${ci.upper.toFixed(3)})`;
       expect(html).toContain(`<td class="num">${expected}</td>`);
-      expect(html).toContain(`<td class="num">${v[key].toFixed(3)}</td>`);
+      expect(html).toContain(`<td class="num">${v.summary[key]!.toFixed(3)}</td>`);
     }
+    expect(html).toContain('<td>Cohen&#39;s kappa</td>');
     expect(formatWithCi(0.9123, { estimate: 0.9123, lower: 0.8891, upper: 0.9344, confidence: 0.95, samples: 1000, validSamples: 1000 })).toBe('0.912 (0.889–0.934)');
-    expect(formatWithCi(Number.NaN)).toBe('—');
+    expect(formatWithCi(Number.NaN)).toBe('undefined');
     expect(html).toContain('95% percentile bootstrap confidence intervals (200 resamples');
     expect(formatDuration(59.94)).toBe('59.9 s');
     expect(formatDuration(3725)).toBe('1 h 02 min');
@@ -281,9 +277,9 @@ describe('renderReport', () => {
       const m = roc.match(new RegExp(`<polyline data-series="${name} \\(AUC [0-9.]+\\)" points="([^"]*)"`));
       return m![1]!.trim().split(/\s+/);
     };
-    expect(line('Test').length).toBe(input.test.roc!.fpr.length);
-    expect(line('Validation').length).toBe(input.val.roc!.fpr.length);
-    expect(roc).toContain(`Test (AUC ${input.test.report.rocAuc.toFixed(3)})`);
+    expect(line('Test').length).toBe(input.test.curves[0]!.roc.fpr.length);
+    expect(line('Validation').length).toBe(input.val.curves[0]!.roc.fpr.length);
+    expect(roc).toContain(`Test (AUC ${input.test.auc.toFixed(3)})`);
   });
 
   it('marks the phase boundaries and lists the worst errors', () => {
@@ -293,17 +289,14 @@ describe('renderReport', () => {
     // val AUC missing at epoch 2 breaks its line in two.
     const auc = svgsOf(html).find((s) => s.includes('aria-label="Validation ROC AUC"'))!;
     expect((auc.match(/<polyline/g) ?? []).length).toBe(2);
+    expect(input.worstErrors!.items.length).toBeGreaterThan(0);
     for (const e of input.worstErrors!.items) {
-      expect(html).toContain(`<li>#${e.index}: true ${e.label ? 'pneumonia' : 'normal'}, P(pneumonia) = ${e.score.toFixed(3)}`);
+      expect(html).toContain(`<li>#${e.index}: ${e.caption}, P(true class) = ${e.score.toFixed(3)}`);
     }
   });
 
-  it('names any class in the error list, with the prediction and score name when given', () => {
-    const page = renderReport({
-      ...input,
-      classNames: ['a', 'b', 'c<'],
-      worstErrors: { png: input.worstErrors!.png, items: [{ index: 3, label: 2, predicted: 0, score: 0.01 }], scoreName: 'P(true class)' },
-    });
+  it('escapes the captions of the error list', () => {
+    const page = renderReport({ ...input, worstErrors: { png: input.worstErrors!.png, items: [{ index: 3, position: 0, caption: 'true c<, predicted a', score: 0.01, scoreName: 'P(true class)' }] } });
     expect(page).toContain('<li>#3: true c&lt;, predicted a, P(true class) = 0.010</li>');
   });
 
@@ -315,32 +308,60 @@ describe('renderReport', () => {
     const bare = renderReport({ run: { ...input.run, weights: { name: 'none' } }, history: [] });
     checkWellFormed(bare, 'html');
     expect(bare).toContain('No evaluation was run.');
+    expect(bare).toContain('not for diagnosis');
     expect(bare).toContain('No training history.');
   });
 
-  it('writes a sample report to /tmp/medxfer-report-sample.html', () => {
-    const sample = { ...input, run: { ...input.run, dataset: 'PneumoniaMNIST (28 px)' } };
-    const npz = fileURLToPath(new URL('../data/pneumoniamnist.npz', import.meta.url));
-    if (existsSync(npz)) {
-      // Real images and labels, with synthetic scores, for a report that looks like a real one.
-      const arrays = readNpz(new Uint8Array(readFileSync(npz)), 'pneumoniamnist.npz', ['test_images', 'test_labels']);
-      const images = arrays.get('test_images')!.data as Uint8Array;
-      const labels = Array.from(arrays.get('test_labels')!.data as Uint8Array);
-      const t = makeScores(labels.length, 11, 1.3);
-      const scores = labels.map((y, i) => (y === t.labels[i] ? t.scores[i]! : Math.round((1 - t.scores[i]!) * 1000) / 1000));
-      const errors = labels
-        .map((label, index) => ({ index, label, score: scores[index]! }))
-        .filter((e) => (e.score > 0.5 ? 1 : 0) !== e.label)
-        .sort((a, b) => Math.abs(b.label - b.score) - Math.abs(a.label - a.score))
-        .slice(0, 16);
-      Object.assign(sample, {
-        test: evaluation(labels, scores, true),
-        worstErrors: { png: montagePng(errors.map((e) => images.subarray(e.index * 784, (e.index + 1) * 784)), 8), items: errors, split: 'test', columns: 8 },
-      });
-    }
-    const page = renderReport(sample);
+});
+
+/** Softmax-like rows that favour each sample's class by `margin` (deterministic). */
+function probabilityRows(labels: readonly number[], classes: number, margin: number, seed: number): number[][] {
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return labels.map((y) => {
+    const logits = Array.from({ length: classes }, (_, c) => (c === y ? margin : 0) + rand() * 2);
+    const exp = logits.map(Math.exp);
+    const sum = exp.reduce((a, b) => a + b, 0);
+    return exp.map((e) => e / sum);
+  });
+}
+
+describe('renderReport for multi-class and multi-label tasks', () => {
+  const names = ['basophil', 'eosinophil', 'erythroblast', 'ig'];
+  const labels = Array.from({ length: 60 }, (_, i) => (i * 7) % 3); // class 3 never occurs
+  const multiclass = taskReport('multi-class', labels, probabilityRows(labels, 4, 1.5, 5), names, { bootstrap: { samples: 100, seed: 1 } });
+  const page = renderReport({ run: sampleInput().run, history: history(), val: multiclass, test: multiclass });
+
+  it('has the per-class table, a K×K confusion matrix and one ROC curve per class present', () => {
     checkWellFormed(page, 'html');
-    writeFileSync('/tmp/medxfer-report-sample.html', page);
-    expect(readFileSync('/tmp/medxfer-report-sample.html', 'utf8')).toBe(page);
+    expect(page).toContain('<h2>Per-class metrics (test)</h2>');
+    for (const n of names) expect(page).toContain(`<td>${n}</td>`);
+    const confusion = svgsOf(page).filter((s) => s.includes('class="chart confusion-matrix"'));
+    expect(confusion).toHaveLength(2);
+    expect((confusion[0]!.match(/class="cell"/g) ?? []).length).toBe(16);
+    const roc = svgsOf(page).find((s) => s.includes('aria-label="ROC curve"'))!;
+    expect((roc.match(/<polyline data-series=/g) ?? []).length).toBe(3);
+    expect(roc).toContain(`basophil (AUC ${multiclass.perClass[0]!.rocAuc.toFixed(3)})`);
+  });
+
+  it('says why a metric is undefined instead of showing NaN', () => {
+    expect(page).not.toMatch(/NaN/);
+    expect(page).toContain('ig');
+    expect(page).toMatch(/class ig is undefined — no sample of this class in the split/);
+  });
+
+  it('shows per-label metrics with confusion counts for multi-label tasks, and no confusion matrix', () => {
+    const y = Array.from({ length: 40 }, (_, i) => [i % 2, i % 3 === 0 ? 1 : 0, i % 5 === 0 ? 1 : 0]);
+    const p = y.map((row, i) => row.map((v, j) => Math.min(0.99, Math.max(0.01, 0.25 + 0.5 * v + (((i * 7 + j * 3) % 10) - 5) / 20))));
+    const report = taskReport('multi-label', y, p, ['effusion', 'mass', 'nodule']);
+    const ml = renderReport({ run: sampleInput().run, history: [], test: report });
+    checkWellFormed(ml, 'html');
+    expect(ml).toContain('<h2>Per-label metrics (test)</h2>');
+    expect(ml).toContain('<th class="num">TP</th>');
+    const row = report.perClass[0]!;
+    expect(ml).toContain(`<td>effusion</td><td class="num">${row.support}</td><td class="num">${row.rocAuc.toFixed(3)}</td>`);
+    expect(ml).not.toContain('<h2>Confusion matrices</h2>');
+    expect(ml).toContain('ROC AUC (micro)');
+    expect((svgsOf(ml).find((s) => s.includes('aria-label="ROC curve"'))!.match(/<polyline data-series=/g) ?? []).length).toBe(3);
   });
 });

@@ -1,7 +1,7 @@
 // Charts as SVG markup strings: pure functions of their data (no DOM), so they render the same in
 // the page and in tests. Every chart is an accessible image: role="img" with a <title> and a <desc>
 // that states the values. All text is escaped.
-import type { ReliabilityBin } from '@medxfer/metrics';
+import type { ClassCurves, ReliabilityBin } from '@medxfer/metrics';
 import { esc, num } from './format.js';
 
 export interface Series {
@@ -167,27 +167,34 @@ export function historyCharts(history: readonly HistoryPoint[], totalEpochs: num
   };
 }
 
-export function rocChart(fpr: readonly number[], tpr: readonly number[], auc: number): string {
+/** Colours of one-vs-rest curves (cycled beyond ten). */
+const CURVE_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+/** ROC curves (one for a binary task, one-vs-rest per class or label otherwise), from a report's `curves`. */
+export function rocCurvesChart(curves: readonly Pick<ClassCurves, 'name' | 'roc' | 'rocAuc'>[]): string {
+  const one = curves.length === 1;
   return lineChart({
-    title: `ROC curve (AUC ${num(auc)})`,
+    title: one ? `ROC curve (AUC ${num(curves[0]!.rocAuc)})` : 'ROC curves, one class against the rest',
     xLabel: 'false positive rate (1 − specificity)',
     yLabel: 'sensitivity',
     xDomain: [0, 1],
     yDomain: [0, 1],
     diagonal: true,
-    series: [{ label: `ROC, AUC ${num(auc)}`, points: fpr.map((x, i) => [x, tpr[i]!] as const), colour: COLOURS.train, dots: false }],
+    series: curves.map((c, k) => ({ label: `${one ? 'ROC' : c.name}, AUC ${num(c.rocAuc)}`, points: c.roc.fpr.map((x, i) => [x, c.roc.tpr[i]!] as const), colour: CURVE_COLOURS[k % CURVE_COLOURS.length]!, dots: false })),
   });
 }
 
-export function prChart(recall: readonly number[], precision: readonly number[], ap: number, prevalence: number): string {
+/** Precision–recall curves, as {@link rocCurvesChart}; a single curve also shows its prevalence baseline. */
+export function prCurvesChart(curves: readonly Pick<ClassCurves, 'name' | 'pr' | 'averagePrecision' | 'prevalence'>[]): string {
+  const one = curves.length === 1;
   return lineChart({
-    title: `Precision–recall curve (AP ${num(ap)})`,
+    title: one ? `Precision–recall curve (AP ${num(curves[0]!.averagePrecision)})` : 'Precision–recall curves, one class against the rest',
     xLabel: 'recall (sensitivity)',
     yLabel: 'precision',
     xDomain: [0, 1],
     yDomain: [0, 1],
-    baseline: { y: prevalence, label: `prevalence ${num(prevalence)}` },
-    series: [{ label: `PR, AP ${num(ap)}`, points: recall.map((x, i) => [x, precision[i]!] as const), colour: COLOURS.val, dots: false }],
+    ...(one ? { baseline: { y: curves[0]!.prevalence, label: `prevalence ${num(curves[0]!.prevalence)}` } } : {}),
+    series: curves.map((c, k) => ({ label: `${one ? 'PR' : c.name}, AP ${num(c.averagePrecision)}`, points: c.pr.recall.map((x, i) => [x, c.pr.precision[i]!] as const), colour: CURVE_COLOURS[(k + (one ? 1 : 0)) % CURVE_COLOURS.length]!, dots: false })),
   });
 }
 

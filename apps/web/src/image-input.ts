@@ -2,21 +2,12 @@
 // decodes files into RasterImages and calls these. Model input itself comes from @medxfer/data's
 // `rasterToInput` (the same grey conversion, PIL-exact resize and normalisation as training and as
 // the CLI's `predict`).
-import { resizeBilinearPIL, toGrey, toRGB, type ImageTransform, type Normalization, type RasterImage } from '@medxfer/data';
+import { resizeBilinearPIL, toGrey, toRGB, type RasterImage } from '@medxfer/data';
 
 /** The image's pixels with `channels` channels (1: grey, 3: RGB), resized to `size` × `size`. */
 export function resizedPixels(image: RasterImage, channels: 1 | 3, size: number): Uint8Array {
   const src = channels === 1 ? toGrey(image) : toRGB(image);
   return resizeBilinearPIL(src, image.height, image.width, channels, size, size);
-}
-
-/** The input pipeline of a model, from what it says about itself (as the CLI's `transformFor`). */
-export function transformFor(metadata: { input: string; inputSize: number; normalization: Normalization }): ImageTransform {
-  return metadata.input === 'rgb'
-    ? { size: metadata.inputSize, channels: 3, normalization: metadata.normalization }
-    : metadata.input === 'grey'
-      ? { size: metadata.inputSize, channels: 1 }
-      : { size: metadata.inputSize, channels: 1, normalization: metadata.normalization };
 }
 
 /** Interleaved 1/3/4-channel bytes as RGBA for an ImageData. */

@@ -2,7 +2,8 @@
 // and the page renders the state that the reducer (state.ts) derives from the worker's replies.
 import './style.css';
 import { availableSizes, datasetInfo } from '@medxfer/data';
-import { confusionTable, historyCharts, prChart, reliabilityChart, rocChart } from './charts.js';
+import { formatMetric, metricLabel, type TaskReport } from '@medxfer/metrics';
+import { confusionTable, historyCharts, prCurvesChart, reliabilityChart, rocCurvesChart } from './charts.js';
 import { createClient } from './client.js';
 import { trainableDatasets } from './dataset-tools.js';
 import demo from './demo-manifest.json';
@@ -69,6 +70,15 @@ async function openDataset(source: DatasetSource, label: string) {
 
 const demoSource = (): DatasetSource => ({ kind: 'demo', url: new URL(demo.file, document.baseURI).href, md5: demo.md5 });
 
+/** The form fields of each recipe: its epoch counts (summed for the progress bar) and learning rates. */
+const PRESET_FIELDS: Record<TrainConfig['preset'], { epochs: string[]; rates: string[] }> = {
+  notebook: { epochs: ['epochs-head', 'epochs-full'], rates: ['lr-head', 'lr-full'] },
+  'fine-tune': { epochs: ['freeze-epochs', 'epochs'], rates: ['base-lr'] },
+  scratch: { epochs: ['scratch-epochs'], rates: ['scratch-lr'] },
+};
+
+const totalEpochs = (c: TrainConfig): number => (c.preset === 'notebook' ? c.epochsHead + c.epochsFull : c.preset === 'scratch' ? c.scratchEpochs : c.freezeEpochs + c.epochs);
+
 function readTrainConfig(): TrainConfig | string {
   const int = (id: string, min: number) => {
     const v = parseNumber($<HTMLInputElement>(id).value);
@@ -80,12 +90,12 @@ function readTrainConfig(): TrainConfig | string {
   };
   const label = (id: string) => document.querySelector(`label[for="${id}"]`)?.textContent ?? id;
   const preset = $<HTMLSelectElement>('preset').value as TrainConfig['preset'];
-  const fields = preset === 'notebook' ? ['epochs-head', 'epochs-full'] : ['freeze-epochs', 'epochs'];
+  const { epochs: fields, rates } = PRESET_FIELDS[preset];
   for (const f of fields) if (int(f, 0) === undefined) return `${label(f)}: a whole number ≥ 0`;
-  for (const f of preset === 'notebook' ? ['lr-head', 'lr-full'] : ['base-lr']) if (rate(f) === undefined) return `${label(f)}: a positive number such as 1e-3`;
+  for (const f of rates) if (rate(f) === undefined) return `${label(f)}: a positive number such as 1e-3`;
   if (int('batch-size', 1) === undefined) return 'Batch size: a whole number ≥ 1';
   if (int('seed', 0) === undefined) return 'Seed: a whole number ≥ 0';
-  const total = preset === 'notebook' ? int('epochs-head', 0)! + int('epochs-full', 0)! : int('freeze-epochs', 0)! + int('epochs', 0)!;
+  const total = fields.reduce((n, f) => n + int(f, 0)!, 0);
   if (total === 0) return 'Train at least one epoch';
   const resizeValue = $<HTMLSelectElement>('resize').value;
   const resize = resizeValue === 'dataset' ? Math.max(28, store.state.dataset.summary?.size ?? 28) : Number(resizeValue);
@@ -98,6 +108,8 @@ function readTrainConfig(): TrainConfig | string {
     freezeEpochs: int('freeze-epochs', 0) ?? 1,
     epochs: int('epochs', 0) ?? 3,
     baseLr: rate('base-lr') ?? 2e-3,
+    scratchEpochs: int('scratch-epochs', 0) ?? 24,
+    scratchLr: rate('scratch-lr') ?? 2e-3,
     batchSize: int('batch-size', 1)!,
     resize,
     seed: int('seed', 0)!,
@@ -109,8 +121,7 @@ async function startTraining() {
   const config = readTrainConfig();
   $('train-error').textContent = typeof config === 'string' ? config : '';
   if (typeof config === 'string' || !canTrain(store.state)) return;
-  const total = config.preset === 'notebook' ? config.epochsHead + config.epochsFull : config.freezeEpochs + config.epochs;
-  dispatch({ type: 'train/start', totalEpochs: total });
+  dispatch({ type: 'train/start', totalEpochs: totalEpochs(config) });
   try {
     const result = await client.request({ type: 'train', config });
     dispatch({ type: 'train/done', result });
@@ -318,47 +329,35 @@ function renderTraining(s: AppState, prev: AppState | undefined) {
   $('tensors').dataset.flat = String(tensorsFlat(s));
 }
 
-const METRIC_LABELS: Record<string, string> = {
-  accuracy: 'Accuracy (ACC)',
-  rocAuc: 'ROC AUC',
-  sensitivity: 'Sensitivity (recall)',
-  specificity: 'Specificity',
-  precision: 'Precision (PPV)',
-  npv: 'NPV',
-  f1: 'F1',
-  balancedAccuracy: 'Balanced accuracy',
-  mcc: 'MCC',
-  cohensKappa: "Cohen's kappa",
-  averagePrecision: 'Average precision',
-  brier: 'Brier score',
-  logLoss: 'Log loss',
-  ece: 'ECE (10 bins)',
-};
-const ORDER = ['accuracy', 'rocAuc', 'sensitivity', 'specificity', 'precision', 'npv', 'f1', 'balancedAccuracy', 'mcc', 'cohensKappa', 'averagePrecision', 'brier', 'logLoss', 'ece'];
-
+/** The summary metrics of a split's report, with their CIs; ACC and AUC carry test ids (the e2e test reads them). */
 function metricsTable(e: SplitEvaluation, seconds?: number): string {
-  const testid = (name: string) => (name === 'accuracy' ? ' data-testid="metric-acc"' : name === 'rocAuc' ? ' data-testid="metric-auc"' : '');
-  let rows: string;
-  if (e.metrics) {
-    const byName = new Map(e.metrics.map((m) => [m.name, m]));
-    rows = ORDER.filter((n) => byName.has(n))
-      .map((n) => {
-        const m = byName.get(n)!;
-        const ci = m.ci && Number.isFinite(m.ci.lower) ? `${num(m.ci.lower)} – ${num(m.ci.upper)}` : '–';
-        return `<tr><th scope="row">${esc(METRIC_LABELS[n] ?? n)}</th><td${testid(n)} data-value="${m.value}">${num(m.value)}</td><td>${ci}</td></tr>`;
-      })
-      .join('');
-  } else {
-    rows =
-      `<tr><th scope="row">Accuracy (ACC)</th><td data-testid="metric-acc" data-value="${e.acc}">${num(e.acc)}</td><td>–</td></tr>` +
-      `<tr><th scope="row">AUC (mean one-vs-rest)</th><td data-testid="metric-auc" data-value="${e.auc}">${num(e.auc)}</td><td>–</td></tr>` +
-      (e.perClassAuc ?? []).map((a, c) => `<tr><th scope="row">AUC ${esc(e.classNames[c])}</th><td>${num(a)}</td><td>–</td></tr>`).join('');
-  }
-  const rule = e.task === 'binary-class' ? `positive (${esc(e.classNames[1])}) when p &gt; 0.5, as MedMNIST` : 'argmax, as MedMNIST';
+  const r = e.report;
+  const testid = (key: string) => (key === 'accuracy' || key === 'meanLabelAccuracy' ? ' data-testid="metric-acc"' : key === 'rocAuc' || key === 'macroAuc' ? ' data-testid="metric-auc"' : '');
+  const rows = Object.entries(r.summary)
+    .map(([key, value]) => {
+      const ci = r.ci?.[key];
+      const interval = ci && Number.isFinite(ci.lower) ? `${num(ci.lower)} – ${num(ci.upper)}` : '–';
+      return `<tr><th scope="row">${esc(metricLabel(key))}</th><td${testid(key)} data-value="${value}">${esc(formatMetric(value))}</td><td>${interval}</td></tr>`;
+    })
+    .join('');
+  const boot = r.bootstrap ? ` · 95% CIs from ${r.bootstrap.samples} ${r.bootstrap.stratified ? 'stratified ' : ''}bootstrap resamples` : '';
+  const undefinedNotes = Object.entries(r.undefinedMetrics).map(([k, why]) => `<li>${esc(metricLabel(k))}: undefined — ${esc(why)}</li>`).join('');
   return (
-    `<table class="metrics"><caption>${e.split} split, ${e.count} images · ${rule}${e.metrics ? ' · 95% CIs from 1000 stratified bootstrap resamples' : ''}${seconds !== undefined ? ` · val and test evaluated in ${seconds.toFixed(1)} s` : ''}</caption>` +
-    `<thead><tr><th scope="col">metric</th><th scope="col">value</th><th scope="col">95% CI</th></tr></thead><tbody>${rows}</tbody></table>`
+    `<table class="metrics"><caption>${e.split} split, ${e.count} images · ${esc(r.rule)}${boot}${seconds !== undefined ? ` · val and test evaluated in ${seconds.toFixed(1)} s` : ''}</caption>` +
+    `<thead><tr><th scope="col">metric</th><th scope="col">value</th><th scope="col">95% CI</th></tr></thead><tbody>${rows}</tbody></table>` +
+    (undefinedNotes ? `<ul class="hint" data-testid="undefined-metrics">${undefinedNotes}</ul>` : '')
   );
+}
+
+/** One row per class (one-vs-rest) or label, for every task but binary (whose summary says it all). */
+function perClassTable(r: TaskReport): string {
+  if (r.task === 'binary-class') return '';
+  const multi = r.task === 'multi-label';
+  const head = [multi ? 'label' : 'class', multi ? 'positives' : 'support', 'AUC', 'AP', 'sensitivity', 'specificity', 'precision', 'F1', ...(multi ? ['TP', 'FP', 'FN', 'TN'] : [])];
+  const rows = r.perClass
+    .map((c) => `<tr><th scope="row">${esc(c.name)}</th><td>${c.support}</td>${[c.rocAuc, c.averagePrecision, c.sensitivity, c.specificity, c.precision, c.f1].map((v) => `<td>${esc(formatMetric(v))}</td>`).join('')}${multi ? [c.confusion.tp, c.confusion.fp, c.confusion.fn, c.confusion.tn].map((v) => `<td>${v}</td>`).join('') : ''}</tr>`)
+    .join('');
+  return `<table class="metrics per-class" data-testid="per-class"><caption>${multi ? 'Per label (present when p &gt; 0.5)' : 'Per class, one against the rest'}</caption><thead><tr>${head.map((h) => `<th scope="col">${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function renderEvaluation(s: AppState, prev: AppState | undefined) {
@@ -382,13 +381,13 @@ function renderEvaluation(s: AppState, prev: AppState | undefined) {
     return;
   }
   const e = ev.result[ev.split];
-  box.innerHTML = metricsTable(e, ev.result.seconds);
+  const r = e.report;
+  box.innerHTML = metricsTable(e, ev.result.seconds) + perClassTable(r);
   const parts: string[] = [];
-  if (e.roc) parts.push(`<figure>${rocChart(e.roc.x, e.roc.y, e.roc.auc)}</figure>`);
-  if (e.pr) parts.push(`<figure>${prChart(e.pr.x, e.pr.y, e.pr.ap, e.pr.prevalence)}</figure>`);
-  if (e.reliability) parts.push(`<figure>${reliabilityChart(e.reliability)}</figure>`);
+  if (r.curves.length) parts.push(`<figure>${rocCurvesChart(r.curves)}</figure>`, `<figure>${prCurvesChart(r.curves)}</figure>`);
+  parts.push(`<figure>${reliabilityChart(r.reliability.bins)}<figcaption>Of the ${esc(r.reliability.of)}.</figcaption></figure>`);
   charts.innerHTML = parts.join('');
-  if (e.confusion.length) box.insertAdjacentHTML('beforeend', `<div class="confusion-wrap">${confusionTable(e.confusion, e.classNames)}</div>`);
+  if (r.confusionMatrix) box.insertAdjacentHTML('beforeend', `<div class="confusion-wrap">${confusionTable(r.confusionMatrix, r.classNames)}</div>`);
 }
 
 function renderPrediction(s: AppState, prev: AppState | undefined) {
@@ -403,15 +402,21 @@ function renderPrediction(s: AppState, prev: AppState | undefined) {
     return;
   }
   const r: Prediction = pr.result;
+  const multi = r.task === 'multi-label';
   const bars = r.classNames
     .map((c, i) => {
       const p = r.probabilities[i]!;
-      return `<li class="${i === r.predicted ? 'top' : ''}"><span class="cls">${esc(c)}</span><span class="bar" style="--p:${p}"></span><span class="pct">${(p * 100).toFixed(1)}%</span></li>`;
+      return `<li class="${r.predicted.includes(i) ? 'top' : ''}"><span class="cls">${esc(c)}</span><span class="bar" style="--p:${p}"></span><span class="pct">${(p * 100).toFixed(1)}%</span></li>`;
     })
     .join('');
+  const headline = multi
+    ? r.predicted.length
+      ? `findings above 0.5: <strong>${r.predicted.map((i) => esc(r.classNames[i])).join(', ')}</strong>`
+      : '<strong>no finding</strong> above 0.5'
+    : `<strong>${esc(r.classNames[r.predicted[0]!])}</strong> (${(r.probabilities[r.predicted[0]!]! * 100).toFixed(1)}%)`;
   box.innerHTML =
-    `<p><strong>${esc(r.classNames[r.predicted])}</strong> (${(r.probabilities[r.predicted]! * 100).toFixed(1)}%) — ${esc(r.fileName)}</p>` +
-    `<ul class="probs" aria-label="Class probabilities">${bars}</ul>` +
+    `<p class="verdict">${headline} — ${esc(r.fileName)}</p>` +
+    `<ul class="probs" aria-label="${multi ? 'Probability of each finding (independent)' : 'Class probabilities'}">${bars}</ul>` +
     `<div class="cam"><figure><canvas id="pred-image" role="img" aria-label="The image as resized for the model"></canvas><figcaption>image</figcaption></figure>` +
     `<figure><canvas id="pred-cam" role="img" aria-label="Grad-CAM heat-map overlay for ${esc(r.classNames[r.camClass])}"></canvas><figcaption>Grad-CAM: ${esc(r.classNames[r.camClass])}</figcaption></figure></div>` +
     `<p class="hint" id="cam-note" data-cells="${r.camCells}" data-flat="${r.camFlat}">${

@@ -1,7 +1,7 @@
 // The messages between the page and the training worker. Plain data only (structured clone):
 // typed arrays travel as transferables; no class instances cross the boundary.
 import type { EpochRecord, BatchProgress } from '@medxfer/train';
-import type { ConfidenceInterval, ReliabilityBin } from '@medxfer/metrics';
+import type { TaskReport } from '@medxfer/metrics';
 
 /** What the browser can run, one entry per backend of `backendsFor('browser')`. */
 export interface BackendSupport {
@@ -64,7 +64,7 @@ export interface DatasetSummary {
 }
 
 export interface TrainConfig {
-  readonly preset: 'notebook' | 'fine-tune';
+  readonly preset: 'notebook' | 'fine-tune' | 'scratch';
   /** notebook */
   readonly epochsHead: number;
   readonly lrHead: number;
@@ -74,6 +74,9 @@ export interface TrainConfig {
   readonly freezeEpochs: number;
   readonly epochs: number;
   readonly baseLr: number;
+  /** scratch */
+  readonly scratchEpochs: number;
+  readonly scratchLr: number;
   readonly batchSize: number;
   /** Side of the model input in pixels (≥ 28). */
   readonly resize: number;
@@ -82,27 +85,11 @@ export interface TrainConfig {
   readonly init: 'random' | 'imported';
 }
 
-export interface CurvePoints {
-  readonly x: number[];
-  readonly y: number[];
-}
-
-/** Results of one split: the headline numbers, plus curves for binary tasks. */
+/** Results of one split: its report, for any task (see `taskReport` in @medxfer/metrics). */
 export interface SplitEvaluation {
   readonly split: 'val' | 'test';
   readonly count: number;
-  readonly task: string;
-  readonly classNames: string[];
-  readonly acc: number;
-  readonly auc: number;
-  /** Binary: every clinical metric with its bootstrap CI. */
-  readonly metrics?: { name: string; value: number; ci?: ConfidenceInterval }[];
-  readonly roc?: CurvePoints & { auc: number };
-  readonly pr?: CurvePoints & { ap: number; prevalence: number };
-  readonly reliability?: ReliabilityBin[];
-  /** Rows true class, columns predicted class. */
-  readonly confusion: number[][];
-  readonly perClassAuc?: number[];
+  readonly report: TaskReport;
 }
 
 export interface EvaluationResult {
@@ -124,8 +111,11 @@ export interface ModelInfo {
 
 export interface Prediction {
   readonly classNames: string[];
+  /** Softmax over classes, or one sigmoid per label (multi-label). */
   readonly probabilities: number[];
-  readonly predicted: number;
+  readonly task: string;
+  /** The predicted class, or every finding above 0.5 (multi-label; may be empty). */
+  readonly predicted: number[];
   /** The class Grad-CAM explains (the predicted one). */
   readonly camClass: number;
   /** Grad-CAM's resolution: layer4's cells (1 at 28 px: no localisation) and grid, e.g. "7×7". */

@@ -1,5 +1,6 @@
 // The page's state and the one reducer that changes it. Pure: no DOM, no worker; the page renders
 // whatever state results, and the tests drive the reducer directly.
+import { formatMetric } from '@medxfer/metrics';
 import type { BatchProgress, EpochRecord } from '@medxfer/train';
 import type { ActiveBackend, DatasetSummary, Environment, EvaluationResult, ModelInfo, Prediction, TrainResult } from './protocol.js';
 
@@ -161,7 +162,7 @@ export function reduce(s: AppState, a: Action): AppState {
     case 'eval/start':
       return { ...s, evaluation: { status: 'running', split: s.evaluation.split }, message: 'evaluating…' };
     case 'eval/done':
-      return { ...s, evaluation: { status: 'ready', result: a.result, split: s.evaluation.split }, message: `evaluated: test ACC ${a.result.test.acc.toFixed(3)}, AUC ${a.result.test.auc.toFixed(3)}` };
+      return { ...s, evaluation: { status: 'ready', result: a.result, split: s.evaluation.split }, message: `evaluated: test ACC ${formatMetric(a.result.test.report.acc)}, AUC ${formatMetric(a.result.test.report.auc)}` };
     case 'eval/error':
       return { ...s, evaluation: { status: 'error', error: a.error, split: s.evaluation.split }, message: a.error };
     case 'eval/split':
@@ -173,7 +174,7 @@ export function reduce(s: AppState, a: Action): AppState {
     case 'predict/start':
       return { ...s, prediction: { status: 'running' } };
     case 'predict/done':
-      return { ...s, prediction: { status: 'ready', result: a.result }, message: `prediction: ${a.result.classNames[a.result.predicted]}` };
+      return { ...s, prediction: { status: 'ready', result: a.result }, message: `prediction: ${a.result.predicted.map((c) => a.result.classNames[c]).join(', ') || 'no finding above 0.5'}` };
     case 'predict/error':
       return { ...s, prediction: { status: 'error', error: a.error }, message: a.error };
     case 'message':

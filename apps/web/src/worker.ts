@@ -4,18 +4,11 @@
 // catalogue dataset, from MedMNIST's official download; nothing it holds is ever sent anywhere.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  BINARY_SCALAR_METRICS,
-  binaryReport,
-  evaluate as evaluateTask,
-  precisionRecallCurve,
-  reliabilityDiagram,
-  rocCurve,
-  type ConfidenceInterval,
-} from '@medxfer/metrics';
-import {
   ChecksumMismatchError,
   IMAGENET_NORMALIZATION,
   decodePng,
+  inputTransform,
+  limitSplits,
   loadMedMNIST,
   memoryStore,
   montage,
@@ -23,6 +16,7 @@ import {
   rasterToInput,
   readNpz,
   sha256Hex,
+  transformForModel,
   type DatasetInfo,
   type DatasetSplit,
   type FileStore,
@@ -31,12 +25,12 @@ import {
   type RasterImage,
   type Split,
 } from '@medxfer/data';
-import { IMAGENET_RESNET18, ResNet18, gradCam, loadModel, loadStateDict, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap } from '@medxfer/models';
-import { fineTunePlan, notebookPlan, predictSplit, train, type Plan } from '@medxfer/train';
+import { IMAGENET_RESNET18, ResNet18, StateDictMismatchError, gradCam, initFromCheckpoint, loadModel, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap } from '@medxfer/models';
+import { checkProbabilities, predictionOf, presetPlan, probabilitiesOf, scoreSplit, taskKind, train, TrainingAborted, type BatchProgress, type Plan } from '@medxfer/train';
 import { activate, probeEnvironment } from './backends.js';
-import { limitSplit, recogniseFileName, splitSummary } from './dataset-tools.js';
+import { recogniseFileName, splitSummary } from './dataset-tools.js';
 import { buildFolderDataset, planFolder, splitsFor, type DecodedItem } from './folder-dataset.js';
-import { resizedPixels, sniffImage, toRGBA, transformFor } from './image-input.js';
+import { resizedPixels, sniffImage, toRGBA } from './image-input.js';
 import type {
   DatasetLimits,
   DatasetSource,
@@ -83,9 +77,7 @@ interface CurrentModel {
 let dataset: Dataset | undefined;
 let current: CurrentModel | undefined;
 let imported: { state: ReturnType<typeof readCheckpoint>; source: string } | undefined;
-const control = { paused: false, stop: false, wake: undefined as (() => void) | undefined };
-
-class Stopped extends Error {}
+const control = { paused: false, stop: new AbortController(), wake: undefined as (() => void) | undefined };
 
 /** Lets queued messages (pause, stop) in between batches. */
 const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -218,10 +210,7 @@ function summarise(d: Dataset): { summary: DatasetSummary; transfer: Transferabl
 
 async function loadDataset(source: DatasetSource, limits: DatasetLimits) {
   const full = await openSource(source);
-  const limited: Dataset = {
-    ...full,
-    splits: { train: limitSplit(full.splits.train, limits.train, limits.seed), val: limitSplit(full.splits.val, limits.eval, limits.seed + 1), test: limitSplit(full.splits.test, limits.eval, limits.seed + 2) },
-  };
+  const limited: Dataset = { ...full, splits: limitSplits(full.splits, { train: limits.train, eval: limits.eval }, limits.seed) };
   if (limited.splits.train.count < full.splits.train.count || limited.splits.val.count < full.splits.val.count) {
     limited.notes.push(`Using a stratified subset: ${limited.splits.train.count} of ${full.splits.train.count} training images, ${limited.splits.val.count}/${limited.splits.test.count} of ${full.splits.val.count}/${full.splits.test.count} val/test images.`);
   }
@@ -232,10 +221,12 @@ async function loadDataset(source: DatasetSource, limits: DatasetLimits) {
 // ---------------------------------------------------------------------------------------------
 // Training and evaluation
 
+/** The plan of the page's recipe settings (the same presets as the CLI). */
 function planOf(c: TrainConfig): Plan {
-  return c.preset === 'notebook'
-    ? notebookPlan({ epochsHead: c.epochsHead, lrHead: c.lrHead, epochsFull: c.epochsFull, lrFull: c.lrFull, batchSize: c.batchSize, seed: c.seed })
-    : fineTunePlan({ freezeEpochs: c.freezeEpochs, epochs: c.epochs, baseLr: c.baseLr, batchSize: c.batchSize, seed: c.seed });
+  const common = { batchSize: c.batchSize, seed: c.seed };
+  if (c.preset === 'notebook') return presetPlan('notebook', { ...common, epochsHead: c.epochsHead, lrHead: c.lrHead, epochsFull: c.epochsFull, lrFull: c.lrFull });
+  if (c.preset === 'scratch') return presetPlan('scratch', { ...common, epochs: c.scratchEpochs, lr: c.scratchLr });
+  return presetPlan('fine-tune', { ...common, freezeEpochs: c.freezeEpochs, epochs: c.epochs, baseLr: c.baseLr });
 }
 
 function disposeModel() {
@@ -243,63 +234,63 @@ function disposeModel() {
   current = undefined;
 }
 
+/** A model for the dataset: random, or the imported checkpoint's body with a fresh head. */
+function startingModel(d: Dataset, config: TrainConfig): { model: ResNet18; weightsSource: string } {
+  const model = new ResNet18({ numClasses: d.info.labels.length, input: d.channels === 1 ? 'grey' : 'rgb', normalization: IMAGENET_NORMALIZATION, seed: config.seed });
+  if (config.init !== 'imported') return { model, weightsSource: `none (random init, seed ${config.seed})` };
+  if (!imported) {
+    model.dispose();
+    throw new Error('import a .pth file first (or start from random weights)');
+  }
+  try {
+    initFromCheckpoint(model, imported.state, config.seed);
+  } catch (error) {
+    model.dispose();
+    if (error instanceof StateDictMismatchError) throw new Error(`${imported.source}: not a torchvision ResNet18 checkpoint (${[...error.missing, ...error.misshaped.map((m) => m.name)].slice(0, 4).join(', ')} missing or mis-shaped)`);
+    throw error;
+  }
+  return { model, weightsSource: imported.source };
+}
+
+/** Between batches: reports progress, lets pause/stop messages in, and waits while paused. */
+const pageCallback = {
+  onPhaseStart: (phase: Plan['phases'][number], index: number) => emit({ type: 'phase', name: phase.name, index }),
+  onBatchEnd: async (progress: BatchProgress) => {
+    emit({ type: 'batch', progress });
+    await yieldToEvents();
+    while (control.paused && !control.stop.signal.aborted) await new Promise<void>((resolve) => (control.wake = resolve));
+  },
+};
+
 async function doTrain(config: TrainConfig): Promise<TrainResult> {
   const d = dataset;
   if (!d) throw new Error('load a dataset first');
   if (!(config.resize >= 28)) throw new Error(`resize must be at least 28 px (ResNet18's smallest input), got ${config.resize}`);
   const plan = planOf(config);
-  const classes = d.info.labels.length;
-  const grey = d.channels === 1;
-  // Grey images go in as one channel in [0, 1]: the notebook's grey→RGB + ImageNet normalisation is folded into conv1 exactly (as the CLI).
-  const transform: ImageTransform = grey ? { size: config.resize, channels: 1 } : { size: config.resize, channels: 3, normalization: IMAGENET_NORMALIZATION };
+  const transform: ImageTransform = inputTransform(d.channels, config.resize);
   disposeModel();
-  const model = new ResNet18({ numClasses: classes, input: grey ? 'grey' : 'rgb', normalization: IMAGENET_NORMALIZATION, seed: config.seed });
-  let weightsSource = `none (random init, seed ${config.seed})`;
-  if (config.init === 'imported') {
-    if (!imported) throw new Error('import a .pth file first (or start from random weights)');
-    const report = loadStateDict(model, imported.state, { strict: false });
-    const problems = [...report.missing.filter((k) => !k.startsWith('fc.')), ...report.misshaped.map((m) => m.name)];
-    if (problems.length) {
-      model.dispose();
-      throw new Error(`${imported.source}: not a torchvision ResNet18 checkpoint (${problems.slice(0, 4).join(', ')} missing or mis-shaped)`);
-    }
-    if (report.headDropped || report.missing.includes('fc.weight')) model.replaceHead(classes, config.seed);
-    weightsSource = imported.source;
-  }
+  const { model, weightsSource } = startingModel(d, config);
   const tensorsBefore = tf.memory().numTensors;
   control.paused = false;
-  control.stop = false;
+  control.stop = new AbortController();
   const started = performance.now();
   let stopped = false;
   let history: TrainResult['history'] = [];
   let epochKept = 0;
   try {
     const result = await train({
-      model,
-      plan,
-      train: d.splits.train,
-      val: d.splits.val,
-      transform,
-      callbacks: [
-        { onPhaseStart: (phase, index) => emit({ type: 'phase', name: phase.name, index }) },
-        {
-          onBatchEnd: async (progress) => {
-            emit({ type: 'batch', progress });
-            await yieldToEvents();
-            while (control.paused && !control.stop) await new Promise<void>((resolve) => (control.wake = resolve));
-            if (control.stop) throw new Stopped();
-          },
-          onEpochEnd: (record) => {
-            history = [...history, record];
-            emit({ type: 'epoch', record, numTensors: tf.memory().numTensors });
-          },
+      model, plan, train: d.splits.train, val: d.splits.val, transform, signal: control.stop.signal,
+      callbacks: [pageCallback, {
+        onEpochEnd: (record) => {
+          history = [...history, record];
+          emit({ type: 'epoch', record, numTensors: tf.memory().numTensors });
         },
-      ],
+      }],
     });
     history = result.history;
     epochKept = result.epochKept;
   } catch (error) {
-    if (!(error instanceof Stopped)) {
+    if (!(error instanceof TrainingAborted)) {
       model.dispose();
       throw error;
     }
@@ -320,52 +311,9 @@ async function doTrain(config: TrainConfig): Promise<TrainResult> {
   return { history, seconds, epochKept, stopped, tensorsBefore, tensorsAfter: tf.memory().numTensors, model: info };
 }
 
-function metricsOf(labels: Uint8Array, positive: Float64Array, seed: number): SplitEvaluation['metrics'] {
-  const report = binaryReport(labels, positive, { bootstrap: { samples: 1000, seed } });
-  return BINARY_SCALAR_METRICS.map((name) => ({ name, value: report[name], ...(report.ci ? { ci: report.ci[name] as ConfidenceInterval } : {}) }));
-}
-
 function evaluateSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform): SplitEvaluation {
-  const probs = predictSplit(model, split, transform);
-  const classes = model.numClasses;
-  const classNames = [...split.info.labels];
-  const task = split.info.task;
-  const name = split.split as 'val' | 'test';
-  if (classes === 2 && task === 'binary-class') {
-    const positive = Float64Array.from({ length: split.count }, (_, i) => probs[i * classes + 1]!);
-    const report = binaryReport(split.labels, positive);
-    const roc = rocCurve(split.labels, positive);
-    const pr = precisionRecallCurve(split.labels, positive);
-    const prevalence = split.labels.reduce((a, b) => a + b, 0) / split.count;
-    const c = report.confusion;
-    return {
-      split: name,
-      count: split.count,
-      task,
-      classNames,
-      acc: report.accuracy,
-      auc: report.rocAuc,
-      metrics: metricsOf(split.labels, positive, 42),
-      roc: { x: roc.fpr, y: roc.tpr, auc: report.rocAuc },
-      pr: { x: pr.recall, y: pr.precision, ap: report.averagePrecision, prevalence },
-      reliability: reliabilityDiagram(split.labels, positive),
-      confusion: [
-        [c.tn, c.fp],
-        [c.fn, c.tp],
-      ],
-    };
-  }
-  const ev = evaluateTask(task as 'multi-class', split.labels, { data: probs, columns: classes });
-  return {
-    split: name,
-    count: split.count,
-    task,
-    classNames,
-    acc: ev.acc,
-    auc: ev.auc,
-    confusion: 'confusionMatrix' in ev ? ev.confusionMatrix : [],
-    ...('perClassAuc' in ev ? { perClassAuc: ev.perClassAuc } : {}),
-  };
+  const score = scoreSplit(model, split, transform, { bootstrap: 1000, seed: 42 });
+  return { split: split.split as 'val' | 'test', count: split.count, report: score.report };
 }
 
 function doEvaluate(): EvaluationResult {
@@ -391,23 +339,26 @@ async function doPredict(file: File): Promise<{ value: Prediction; transfer: Tra
   const { model, transform, info } = current;
   const input = rasterToInput(image, { ...transform, size: transform.size! });
   const x = tf.tensor4d(input.data, input.shape);
+  const task = taskKind(info.task);
   let cam;
+  let probabilities: number[];
   try {
-    cam = gradCam(model, x);
+    probabilities = [...tf.tidy(() => probabilitiesOf(task, model.predict(x)).dataSync())];
+    // A broken backend (e.g. a lost GPU device) shows as probabilities that cannot be right: an error, never a display.
+    checkProbabilities(task, probabilities, info.classNames.length, 'the model (on this backend)');
+    cam = gradCam(model, x, task === 'multi-label' ? undefined : predictionOf(task, probabilities).classes[0]);
   } finally {
     x.dispose();
   }
+  const predicted = predictionOf(task, probabilities).classes;
   const channels = transform.channels ?? 1;
   const shown = resizedPixels(image, channels, DISPLAY);
   const heat = upsampleHeatmap(cam.heatmap, cam.height, cam.width, DISPLAY, DISPLAY);
   const overlay = overlayHeatmap(shown, DISPLAY, DISPLAY, channels, heat);
-  const probabilities = [...cam.probabilities];
-  let predicted = 0;
-  for (let c = 1; c < probabilities.length; c++) if (probabilities[c]! > probabilities[predicted]!) predicted = c;
   const imageRgba = toRGBA(shown, DISPLAY, DISPLAY, channels);
   const overlayRgba = new Uint8ClampedArray(overlay.buffer, overlay.byteOffset, overlay.byteLength);
   return {
-    value: { classNames: info.classNames, probabilities, predicted, camClass: cam.classIndex, camCells: cam.height * cam.width, camGrid: `${cam.height}×${cam.width}`, camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { size: DISPLAY, image: imageRgba, overlay: overlayRgba }, fileName: file.name },
+    value: { classNames: info.classNames, probabilities, task, predicted, camClass: cam.classIndex, camCells: cam.height * cam.width, camGrid: `${cam.height}×${cam.width}`, camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { size: DISPLAY, image: imageRgba, overlay: overlayRgba }, fileName: file.name },
     transfer: [imageRgba.buffer, overlayRgba.buffer],
   };
 }
@@ -445,7 +396,7 @@ async function doLoadModel(files: File[]): Promise<ModelInfo> {
     weightsSource: meta.weightsSource,
     origin: `loaded from ${json.name}`,
   };
-  current = { model: loaded.model, transform: transformFor(meta), normalization: meta.normalization, info };
+  current = { model: loaded.model, transform: transformForModel(meta), normalization: meta.normalization, info };
   return info;
 }
 
@@ -499,8 +450,8 @@ scope.addEventListener('message', (event) => {
   if (!('id' in message)) {
     if (message.type === 'pause') control.paused = true;
     if (message.type === 'resume') control.paused = false;
-    if (message.type === 'stop') control.stop = true;
-    emit({ type: 'paused', paused: control.paused && !control.stop });
+    if (message.type === 'stop') control.stop.abort('stopped by the user');
+    emit({ type: 'paused', paused: control.paused && !control.stop.signal.aborted });
     control.wake?.();
     control.wake = undefined;
     return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { autoDomain, confusionTable, fmtTick, historyCharts, lineChart, phaseMarkers, prChart, reliabilityChart, rocChart, ticks } from '../src/charts.js';
+import { autoDomain, confusionTable, fmtTick, historyCharts, lineChart, phaseMarkers, prCurvesChart, reliabilityChart, rocCurvesChart, ticks } from '../src/charts.js';
 
 const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;
 
@@ -62,11 +62,16 @@ describe('charts', () => {
   });
 
   it('draws ROC with the chance diagonal, PR with the prevalence baseline, and reliability bins that are not empty', () => {
-    const roc = rocChart([0, 0, 0.5, 1], [0, 0.5, 1, 1], 0.875);
+    const curve = { name: 'pneumonia', roc: { fpr: [0, 0, 0.5, 1], tpr: [0, 0.5, 1, 1], thresholds: [] }, rocAuc: 0.875, pr: { recall: [1, 0.5, 0], precision: [0.6, 1, 1], thresholds: [] }, averagePrecision: 0.9, prevalence: 0.62 };
+    const roc = rocCurvesChart([curve]);
     expect(roc).toContain('AUC 0.875');
     expect(count(roc, /class="ref"/g)).toBe(1);
-    const pr = prChart([1, 0.5, 0], [0.6, 1, 1], 0.9, 0.62);
+    const pr = prCurvesChart([curve]);
     expect(pr).toContain('prevalence 0.620');
+    // One-vs-rest: one series per class, named, and no single prevalence line.
+    const three = rocCurvesChart(['a', 'b', 'c<'].map((name) => ({ ...curve, name })));
+    expect(three).toContain('c&lt;, AUC 0.875');
+    expect(prCurvesChart(['a', 'b'].map((name) => ({ ...curve, name })))).not.toContain('prevalence');
     const rel = reliabilityChart([
       { lower: 0, upper: 0.5, count: 3, meanScore: 0.2, fractionPositive: 0.33, gap: 0.13 },
       { lower: 0.5, upper: 1, count: 0, meanScore: Number.NaN, fractionPositive: Number.NaN, gap: Number.NaN },

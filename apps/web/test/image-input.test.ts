@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGENET_NORMALIZATION, type RasterImage } from '@medxfer/data';
-import { resizedPixels, sniffImage, toRGBA, transformFor } from '../src/image-input.js';
+import type { RasterImage } from '@medxfer/data';
+import { resizedPixels, sniffImage, toRGBA } from '../src/image-input.js';
 
 describe('image input', () => {
   it('resizes to grey or RGB pixels for display and overlays', () => {
@@ -8,13 +8,6 @@ describe('image input', () => {
     expect(resizedPixels(square, 1, 2)).toEqual(Uint8Array.from([76, 76, 76, 76])); // PIL's convert('L') of pure red
     expect([...resizedPixels(square, 3, 1)]).toEqual([255, 0, 0]);
     expect(resizedPixels(square, 1, 5)).toHaveLength(25);
-  });
-
-  it('derives the transform from a model', () => {
-    const n = IMAGENET_NORMALIZATION;
-    expect(transformFor({ input: 'grey', inputSize: 28, normalization: n })).toEqual({ size: 28, channels: 1 });
-    expect(transformFor({ input: 'rgb', inputSize: 64, normalization: n })).toEqual({ size: 64, channels: 3, normalization: n });
-    expect(transformFor({ input: 'single', inputSize: 32, normalization: { mean: [0.5], std: [0.5] } })).toEqual({ size: 32, channels: 1, normalization: { mean: [0.5], std: [0.5] } });
   });
 
   it('recognises PNG and JPEG by their bytes, and expands pixels to RGBA', () => {

@@ -94,7 +94,7 @@ describe('state reducer', () => {
   });
 
   it('a new dataset clears results but keeps the model; a new run clears the evaluation', () => {
-    const evaluation = { val: { acc: 0.8, auc: 0.9 }, test: { acc: 0.7, auc: 0.85 }, seconds: 1 } as unknown as EvaluationResult;
+    const evaluation = { val: { report: { acc: 0.8, auc: 0.9 } }, test: { report: { acc: 0.7, auc: 0.85 } }, seconds: 1 } as unknown as EvaluationResult;
     let s = run([{ type: 'train/start', totalEpochs: 2 }, { type: 'train/done', result: result() }, { type: 'eval/done', result: evaluation }], ready);
     expect(s.evaluation.status).toBe('ready');
     expect(s.message).toContain('0.700');

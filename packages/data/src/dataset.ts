@@ -20,6 +20,8 @@ export interface DatasetSplit {
   readonly labels: Uint8Array;
   /** 1 for single-label tasks, the number of labels for multi-label tasks. */
   readonly labelWidth: number;
+  /** For a subset ({@link subsetSplit}): the index of each of its images in the original split. */
+  readonly sourceIndices?: Uint32Array;
 }
 
 /**
@@ -176,5 +178,9 @@ export function subsetSplit(split: DatasetSplit, indices: ArrayLike<number>): Da
     images.set(split.images.subarray(i * length, (i + 1) * length), k * length);
     labels.set(split.labels.subarray(i * split.labelWidth, (i + 1) * split.labelWidth), k * split.labelWidth);
   }
-  return { ...split, count: indices.length, images, labels };
+  const sourceIndices = Uint32Array.from(indices, (i) => split.sourceIndices?.[i] ?? i);
+  return { ...split, count: indices.length, images, labels, sourceIndices };
 }
+
+/** The index in the original split of image `i` of `split` (itself, unless the split is a subset). */
+export const sourceIndexOf = (split: DatasetSplit, i: number): number => split.sourceIndices?.[i] ?? i;

@@ -27,6 +27,7 @@ export {
   imageAt,
   loadMedMNIST,
   openMedMNIST,
+  sourceIndexOf,
   subsetSplit,
   type ChecksumStatus,
   type DatasetSplit,
@@ -37,7 +38,8 @@ export {
 export { resizeBilinearPIL } from './transforms/resize.js';
 export { HALF_NORMALIZATION, IMAGENET_NORMALIZATION, NO_NORMALIZATION, channelStats, type Normalization } from './transforms/normalize.js';
 export { XRAY_AUGMENTATION, augmentImage, type Augmentation } from './transforms/augment.js';
-export { makeBatch, type FloatBatch, type ImageTransform } from './transforms/pipeline.js';
+export { inputTransform, makeBatch, transformForModel, type FloatBatch, type ImageTransform } from './transforms/pipeline.js';
+export { limitSplits, strataOf, stratifiedCounts, stratifiedIndices, stratifiedSubset, type SplitLimits } from './subset.js';
 export { isGrey, rasterToInput, toGrey, toRGB } from './transforms/raster.js';
 export { batchIndices, prefetchBatches, type BatchPlan } from './batching.js';
 export { mixSeed, permutation, seededRandom, type Random } from './random.js';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  inputTransform,
+  transformForModel,
   augmentImage,
   batchIndices,
   IMAGENET_NORMALIZATION,
@@ -103,5 +105,19 @@ describe('batching', () => {
       expect(made.length).toBeGreaterThanOrEqual(Math.min(b + 2, 3));
     }
     expect(seen).toEqual([0, 1, 2]);
+  });
+});
+
+describe('model input pipelines', () => {
+  it('grey images go in as one channel in [0, 1], colour images as RGB with ImageNet normalisation', () => {
+    expect(inputTransform(1, 28)).toEqual({ size: 28, channels: 1 });
+    expect(inputTransform(3, 64)).toEqual({ size: 64, channels: 3, normalization: IMAGENET_NORMALIZATION });
+  });
+
+  it('derives the transform from a saved model', () => {
+    const n = IMAGENET_NORMALIZATION;
+    expect(transformForModel({ input: 'grey', inputSize: 28, normalization: n })).toEqual({ size: 28, channels: 1 });
+    expect(transformForModel({ input: 'rgb', inputSize: 64, normalization: n })).toEqual({ size: 64, channels: 3, normalization: n });
+    expect(transformForModel({ input: 'single', inputSize: 32, normalization: { mean: [0.5], std: [0.5] } })).toEqual({ size: 32, channels: 1, normalization: { mean: [0.5], std: [0.5] } });
   });
 });

@@ -65,3 +65,5 @@ export {
   type MulticlassEvaluation,
   type MultilabelEvaluation,
 } from './evaluator.js';
+export { taskKind, taskReport, type ClassCurves, type ClassMetrics, type TaskKind, type TaskReport, type TaskReportOptions } from './task-report.js';
+export { formatMetric, LOWER_IS_BETTER, METRIC_LABELS, metricLabel } from './metric-names.js';

@@ -9,7 +9,7 @@ export { installWasmKernels, releaseWasmKernelCaches, wasmKernelsBuild } from '.
 // For kernels that run on tfjs-wasm's heap (as @medxfer/train's fused optimiser kernels do).
 export { activeWasmBackend, dataIdOf, heapModuleBuild, heapModuleFor, heapOffset, instantiateOnHeap, type HeapModuleBuild, type HeapModuleSource, type WasmBackendInternals } from './wasm/heap.js';
 export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './ops/conv2d.js';
-export { loadStateDict, stateDict, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
+export { initFromCheckpoint, loadStateDict, stateDict, type InitReport, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
 export * from './checkpoint/index.js';
 export { gradCam, jetColour, normaliseMinMax, overlayHeatmap, upsampleHeatmap, type GradCamResult } from './explain/grad-cam.js';
 export {

@@ -31,3 +31,17 @@ export class ResumeError extends TrainError {
     super('BAD_CHECKPOINT', message, options);
   }
 }
+
+/** Training was stopped through `TrainerOptions.signal`; the last finished epoch's state was handed to the callbacks. */
+export class TrainingAborted extends TrainError {
+  constructor(readonly reason: unknown) {
+    super('ABORTED', `training stopped${typeof reason === 'string' ? `: ${reason}` : ''}`);
+  }
+}
+
+/** Probabilities that cannot be right (not finite, outside [0, 1], softmax rows not summing to 1): a broken backend or model. */
+export class NonFiniteOutputError extends TrainError {
+  constructor(message: string) {
+    super('BAD_OUTPUT', message);
+  }
+}

@@ -2,7 +2,7 @@
 export * from './errors.js';
 export { Optimizer, type OptimizerState, type ParamSettings } from './optim/optimizer.js';
 export { Adam, Sgd, type AdamOptions, type SgdOptions } from './optim/adam.js';
-export { crossEntropy, type CrossEntropyOptions } from './loss.js';
+export { binaryCrossEntropyWithLogits, crossEntropy, type BinaryCrossEntropyOptions, type CrossEntropyOptions } from './loss.js';
 export { lrFactor, type Schedule } from './schedule.js';
 export { groupLr, validatePlan, type LossSpec, type OptimizerSpec, type Phase, type Plan } from './plan.js';
 export { PRESETS, discriminativeLrs, fineTunePlan, notebookPlan, presetPlan, scratchPlan, type FineTuneOptions, type NotebookOptions, type PresetName, type ScratchOptions } from './presets.js';
@@ -15,3 +15,9 @@ export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, 
 export { featuresOfSplit, meanNll, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';
 export { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';
+export {
+  checkProbabilities, correctOf, lossOf, lossOptionsFor, MULTI_LABEL_THRESHOLD, outputActivation, predictionOf, probabilitiesOf, probabilityLoss,
+  sliceTargets, targetsOf, targetTensor, taskKind, taskOf, type LossOptions, type Prediction, type Targets, type TaskKind,
+} from './task.js';
+export { addGradients, addStep, batchGradients, chunkGradients, type StepResult, type StepSpec } from './step.js';
+export { predictionsCsv, scoreProbabilities, scoreSplit, worstErrors, type ScoreOptions, type SplitScore, type WorstError } from './evaluation.js';

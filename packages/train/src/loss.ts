@@ -29,3 +29,33 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, options: 
     return (smooth ? tf.add(tf.mul(loss, 1 - eps), tf.mul(tf.mean(smooth), eps)) : loss) as tf.Scalar;
   });
 }
+
+export interface BinaryCrossEntropyOptions {
+  /** torch's `pos_weight`: one weight per label on the positive term (e.g. negatives / positives). */
+  posWeight?: readonly number[];
+  /** Targets y·(1 − ε) + ε/2: label smoothing for independent labels. */
+  labelSmoothing?: number;
+}
+
+/**
+ * torch.nn.BCEWithLogitsLoss (mean reduction, optional `pos_weight`) from logits `[N, L]` and 0/1 targets `[N, L]`:
+ * ℓ = (1 − y)·x + (1 + (p − 1)·y)·log(1 + e^(−x)), computed stably. Its gradient is the analytic
+ * (1 − y) − (1 + (p − 1)·y)·σ(−x), as torch's own backward, also at x = 0.
+ */
+export function binaryCrossEntropyWithLogits(logits: tf.Tensor2D, targets: tf.Tensor2D, options: BinaryCrossEntropyOptions = {}): tf.Scalar {
+  const eps = options.labelSmoothing ?? 0;
+  const posWeight = options.posWeight;
+  return tf.customGrad((x, save) => {
+    const input = x as tf.Tensor2D;
+    const y = eps > 0 ? tf.add(tf.mul(targets, 1 - eps), eps / 2) : tf.cast(targets, 'float32');
+    const logWeight = posWeight ? tf.add(tf.mul(tf.sub(tf.tensor1d([...posWeight]), 1), y), 1) : tf.onesLike(y);
+    (save as tf.GradSaveFunc)([input, y, logWeight]);
+    const softplusNegX = tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(input)))), tf.relu(tf.neg(input)));
+    const value = tf.mean(tf.add(tf.mul(tf.sub(1, y), input), tf.mul(logWeight, softplusNegX))) as tf.Scalar;
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ys, ws] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      return tf.mul(tf.div(dy, xs.size), tf.sub(tf.sub(1, ys), tf.mul(ws, tf.sigmoid(tf.neg(xs)))));
+    };
+    return { value, gradFunc };
+  })(logits) as tf.Scalar;
+}

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
-import { PARAM_GROUPS, type ParamGroup, type ResNet18 } from '@medxfer/models';
-import { crossEntropy } from './loss.js';
+import { PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
 import { Adam } from './optim/adam.js';
 import { restoreModel, snapshotModel } from './state.js';
+import { batchGradients, type StepSpec } from './step.js';
+import { lossOptionsFor, targetsOf, targetTensor } from './task.js';
 
 export interface LrFinderOptions {
   readonly model: ResNet18;
@@ -41,9 +42,8 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
   const start = options.startLr ?? 1e-7;
   const end = options.endLr ?? 10;
   const groups = options.groups ?? PARAM_GROUPS;
-  const names = model.parameterNames(groups);
-  const variables = names.map((n) => model.params.get(n)!);
-  const nameOf = new Map(names.map((n) => [model.params.get(n)!.name, n]));
+  const bn = Object.fromEntries(PARAM_GROUPS.map((g) => [g, 'train'])) as Record<ParamGroup, BatchNormMode>;
+  const spec: StepSpec = { names: model.parameterNames(groups), bn, loss: lossOptionsFor(undefined, train) };
   const saved = snapshotModel(model);
   const tracked = new Map(model.batchesTracked);
   const optimizer = new Adam();
@@ -60,11 +60,10 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
       const lr = start * (end / start) ** (step / Math.max(steps - 1, 1));
       const batch = makeBatch(train, indices, transform);
       const x = tf.tensor4d(batch.images, [...batch.shape]);
-      const y = tf.tensor1d(Int32Array.from(batch.labels), 'int32');
-      const { value, grads } = tf.variableGrads(() => crossEntropy(model.apply(x, { bn: 'train' }), y), variables);
-      const loss = value.dataSync()[0]!;
-      optimizer.apply(model.params, new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g])), () => ({ lr, weightDecay: 0 }));
-      tf.dispose([x, y, value, ...Object.values(grads)]);
+      const y = targetTensor(targetsOf(train, indices));
+      const { loss, grads } = batchGradients(model, spec, x, y, indices.length);
+      optimizer.apply(model.params, grads, () => ({ lr, weightDecay: 0 }));
+      tf.dispose([x, y, ...grads.values()]);
       avg = 0.98 * avg + 0.02 * loss;
       const smoothed = avg / (1 - 0.98 ** (step + 1));
       lrs.push(lr);

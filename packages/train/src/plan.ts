@@ -30,10 +30,14 @@ export interface Phase {
   readonly augment?: boolean;
 }
 
+/** The loss: cross-entropy for single-label tasks, binary cross-entropy with logits for multi-label ones. */
 export interface LossSpec {
+  /** Single-label: targets (1 − ε)·onehot + ε/C. Multi-label: y·(1 − ε) + ε/2. */
   readonly labelSmoothing?: number;
-  /** Per-class weights, or `balanced` (n / (classes · count_c), as sklearn). */
+  /** Single-label tasks: per-class weights, or `balanced` (n / (classes · count_c), as sklearn). */
   readonly classWeights?: readonly number[] | 'balanced';
+  /** Multi-label tasks: torch's `pos_weight` per label, or `balanced` (negatives / positives of each label). */
+  readonly posWeight?: readonly number[] | 'balanced';
 }
 
 /** A complete recipe: phases run in order over the same model. */

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
-import type { ResNet18 } from '@medxfer/models';
+import { FEATURES, type ResNet18 } from '@medxfer/models';
+import { checkProbabilities, probabilitiesOf, taskOf } from './task.js';
 
-/** Test-time augmentation: `flip` averages the softmax of each image and of its left–right mirror. */
+/** Test-time augmentation: `flip` averages the probabilities of each image and of its left–right mirror. */
 export type TestTimeAugmentation = 'none' | 'flip';
 
 export interface PredictOptions {
@@ -11,27 +12,34 @@ export interface PredictOptions {
   readonly tta?: TestTimeAugmentation;
 }
 
-/** Softmax probabilities `[count × classes]` of a whole split in eval mode, batch by batch. */
+/**
+ * Probabilities `[count × classes]` of a whole split in eval mode, batch by batch: softmax rows for single-label
+ * tasks, a sigmoid per label for multi-label ones (the split's task decides).
+ * @throws {NonFiniteOutputError} when the model gives probabilities that cannot be right (a broken backend).
+ */
 export function predictSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, options: PredictOptions = {}): Float32Array {
   const classes = model.numClasses;
+  const task = taskOf(split.info);
+  const activate = (logits: tf.Tensor) => probabilitiesOf(task, logits as tf.Tensor2D);
   const out = new Float32Array(split.count * classes);
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize: options.batchSize ?? 64, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(batch.images, [...batch.shape]);
-      const p = tf.softmax(model.apply(x, { foldBatchNorm: true }));
-      return (options.tta === 'flip' ? tf.mul(tf.add(p, tf.softmax(model.apply(tf.reverse(x, 2), { foldBatchNorm: true }))), 0.5) : p).dataSync() as Float32Array;
+      const p = activate(model.apply(x, { foldBatchNorm: true }));
+      return (options.tta === 'flip' ? tf.mul(tf.add(p, activate(model.apply(tf.reverse(x, 2), { foldBatchNorm: true }))), 0.5) : p).dataSync() as Float32Array;
     });
     out.set(probs, at);
     at += probs.length;
   }
+  checkProbabilities(task, out, classes);
   return out;
 }
 
-/** Pooled body features `[count × 512]` in eval mode (BatchNorm frozen), for the frozen-phase feature cache. */
+/** Pooled body features `[count × FEATURES]` in eval mode (BatchNorm frozen), for the frozen-phase feature cache. */
 export function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = 64): Float32Array {
-  const out = new Float32Array(split.count * 512);
+  const out = new Float32Array(split.count * FEATURES);
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });

@@ -1,18 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchIndices, classCounts, isSingleLabel, makeBatch, mixSeed, seededRandom, type DatasetSplit, type ImageTransform } from '@medxfer/data';
-import { groupOf, PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
+import { batchIndices, makeBatch, mixSeed, seededRandom, type Augmentation, type Random, type DatasetSplit, type ImageTransform } from '@medxfer/data';
+import { FEATURES, groupOf, PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
 import { evaluate, type Evaluation } from '@medxfer/metrics';
-import { NonFiniteLossError, PlanError, ResumeError } from './errors.js';
-import { crossEntropy, type CrossEntropyOptions } from './loss.js';
+import { NonFiniteLossError, PlanError, ResumeError, TrainingAborted } from './errors.js';
 import { Adam, Sgd } from './optim/adam.js';
-import type { Optimizer } from './optim/optimizer.js';
+import type { Optimizer, ParamSettings } from './optim/optimizer.js';
 import { groupLr, validatePlan, type Phase, type Plan } from './plan.js';
-import { featuresOfSplit, meanNll, predictSplit } from './predict.js';
+import { featuresOfSplit, predictSplit } from './predict.js';
 import type { ParallelGradients } from './parallel.js';
 import { lrFactor } from './schedule.js';
 import { recomputeBatchNormStats } from './bn-stats.js';
 import { WeightAverage } from './ema.js';
 import { restoreModel, snapshotModel, type TrainingState } from './state.js';
+import { batchGradients, type StepResult, type StepSpec } from './step.js';
+import { lossOptionsFor, probabilityLoss, targetsOf, targetTensor, taskOf, type LossOptions } from './task.js';
 
 /** One row of the training history. */
 export interface EpochRecord {
@@ -86,6 +87,8 @@ export interface TrainerOptions {
    * Not used for the frozen-body feature cache (the head alone is cheap).
    */
   readonly parallel?: ParallelGradients;
+  /** Stops training after the current batch: `train` then rejects with {@link TrainingAborted}. */
+  readonly signal?: AbortSignal;
 }
 
 export interface TrainingResult {
@@ -101,216 +104,272 @@ function makeOptimizer(phase: Phase): Optimizer {
   return new Adam({ betas: spec.betas ?? [0.9, 0.999], eps: spec.eps ?? 1e-8, decoupled: spec.kind === 'adamw' });
 }
 
-function lossOptions(plan: Plan, train: DatasetSplit): CrossEntropyOptions {
-  const spec = plan.loss ?? {};
-  let classWeights: number[] | undefined;
-  if (spec.classWeights === 'balanced') {
-    const counts = classCounts(train);
-    classWeights = counts.map((c) => train.count / (counts.length * Math.max(c, 1)));
-  } else if (spec.classWeights) classWeights = [...spec.classWeights];
-  return { ...(classWeights ? { classWeights } : {}), ...(spec.labelSmoothing ? { labelSmoothing: spec.labelSmoothing } : {}) };
-}
-
 /** Validation metrics from probabilities, by the dataset's task (MedMNIST's rules). */
 export function validationMetrics(split: DatasetSplit, probs: Float32Array, classes: number): { loss: number; acc: number; auc: number; evaluation: Evaluation } {
-  const task = split.info.task as 'binary-class' | 'multi-class' | 'ordinal-regression';
-  const evaluation = evaluate(task, split.labels, { data: probs, columns: classes });
-  return { loss: meanNll(probs, split.labels, classes), acc: evaluation.acc, auc: evaluation.auc, evaluation };
+  const task = taskOf(split.info);
+  const evaluation = task === 'multi-label'
+    ? evaluate('multi-label', { data: split.labels, columns: classes }, { data: probs, columns: classes })
+    : evaluate(task, split.labels, { data: probs, columns: classes });
+  return { loss: probabilityLoss(task, probs, split.labels, classes), acc: evaluation.acc, auc: evaluation.auc, evaluation };
+}
+
+type Best = NonNullable<TrainingState['best']>;
+
+/** What a run carries from step to step. */
+interface Run {
+  readonly options: TrainerOptions;
+  readonly model: ResNet18;
+  readonly plan: Plan;
+  readonly trainSplit: DatasetSplit;
+  readonly loss: LossOptions;
+  readonly history: EpochRecord[];
+  readonly stepsPerEpoch: number;
+  readonly totalEpochs: number;
+  readonly ema: WeightAverage | undefined;
+  best: Best | undefined;
+  stopReason: string | undefined;
+  imagesLeft: number;
+}
+
+/** One phase's fixed setup: what learns, BatchNorm modes, optimiser, augmentation, feature cache. */
+interface PhaseRun {
+  readonly phase: Phase;
+  readonly index: number;
+  readonly spec: StepSpec;
+  readonly optimizer: Optimizer;
+  readonly augmentation: Augmentation | undefined;
+  /** Pooled body features of the training split when the head trains alone on a frozen body. */
+  readonly cache: Float32Array | undefined;
+  readonly settings: (step: number) => (name: string) => ParamSettings;
+}
+
+/** Epoch totals as batches add to them. */
+interface EpochTotals {
+  lossSum: number;
+  correct: number;
+  seen: number;
+  lastLr: number;
+  /** The last batch's loss. */
+  lastLoss: number;
+}
+
+function checkModelFits(model: ResNet18, split: DatasetSplit): void {
+  const outputs = split.info.labels.length;
+  if (model.numClasses !== outputs) {
+    const what = taskOf(split.info) === 'multi-label' ? 'labels' : 'classes';
+    throw new PlanError(`the model has ${model.numClasses} outputs but ${split.info.flag} has ${outputs} ${what}`);
+  }
+}
+
+function startRun(options: TrainerOptions): Run & { startPhase: number; startEpoch: number } {
+  const { model, plan, train: trainSplit, resume } = options;
+  validatePlan(plan);
+  checkModelFits(model, trainSplit);
+  if (resume) {
+    if (resume.plan !== plan.name) throw new ResumeError(`the checkpoint was made by plan "${resume.plan}", not "${plan.name}"`);
+    if (plan.ema && !resume.ema) throw new ResumeError('the plan averages weights (ema) but the checkpoint has no average');
+    restoreModel(model, resume.model);
+    for (const [k, v] of Object.entries(resume.batchesTracked)) model.batchesTracked.set(k, v);
+  }
+  const history = [...(resume?.history ?? [])];
+  const totalEpochs = plan.phases.reduce((n, p) => n + p.epochs, 0);
+  return {
+    options, model, plan, trainSplit, loss: lossOptionsFor(plan.loss, trainSplit), history,
+    stepsPerEpoch: Math.ceil(trainSplit.count / plan.batchSize), totalEpochs,
+    ema: plan.ema ? new WeightAverage(model, plan.ema.decay, resume?.ema) : undefined,
+    best: resume?.best ? { ...resume.best } : undefined, stopReason: undefined,
+    imagesLeft: (totalEpochs - history.length) * trainSplit.count,
+    startPhase: resume?.phaseIndex ?? 0, startEpoch: resume?.phaseEpoch ?? 0,
+  };
+}
+
+function setUpPhase(run: Run, index: number, resumeOptimizer: boolean): PhaseRun {
+  const { model, plan, options } = run;
+  const phase = plan.phases[index]!;
+  const trained = new Set<ParamGroup>(phase.train);
+  const bn = Object.fromEntries(PARAM_GROUPS.map((g) => [g, trained.has(g) ? 'train' : (phase.frozenBn ?? 'frozen')])) as Record<ParamGroup, BatchNormMode>;
+  const names = model.parameterNames(phase.train);
+  const augmentation = phase.augment !== false ? plan.augmentation : undefined;
+  const headOnly = phase.train.length === 1 && phase.train[0] === 'head';
+  const bodyFrozen = PARAM_GROUPS.every((g) => g === 'head' || bn[g] === 'frozen');
+  const useCache = (options.featureCache ?? true) && headOnly && bodyFrozen && !augmentation;
+  const cache = useCache ? featuresOfSplit(model, run.trainSplit, options.transform, options.evalBatchSize) : undefined;
+  model.releaseFoldedWeights();
+  const optimizer = makeOptimizer(phase);
+  if (resumeOptimizer && options.resume?.optimizer) optimizer.setState(options.resume.optimizer);
+  const settings = (step: number) => {
+    const factor = lrFactor(phase.schedule ?? { kind: 'constant' }, step, phase.epochs * run.stepsPerEpoch, run.stepsPerEpoch);
+    return (name: string): ParamSettings => {
+      const decays = name.endsWith('.weight') && (model.params.get(name)?.rank ?? 1) > 1;
+      return { lr: groupLr(phase, groupOf(name)) * factor, weightDecay: decays ? (phase.weightDecay ?? 0) : 0 };
+    };
+  };
+  const spec: StepSpec = { names, bn, loss: run.loss, ...(cache ? { features: true } : {}) };
+  return { phase, index, spec, optimizer, augmentation, cache, settings };
+}
+
+/** The gradient of one batch: on the worker threads, or here in micro-batches (the same chunks). */
+async function batchStep(run: Run, ph: PhaseRun, epoch: number, b: number, indices: Uint32Array): Promise<StepResult> {
+  const { options, plan, trainSplit, model } = run;
+  const targets = targetsOf(trainSplit, indices);
+  const random = ph.augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined;
+  if (options.parallel && !ph.cache) {
+    const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation: ph.augmentation }, random);
+    // A plan's own chunks are part of its math: the threads compute them, however many there are.
+    const chunkSize = Math.min(options.microBatchSize ?? plan.batchSize, plan.chunkSize ?? Math.ceil(plan.batchSize / options.parallel.parallelism));
+    return options.parallel.batchGradients({ model, spec: ph.spec, images: batch.images, shape: batch.shape as [number, number, number, number], targets, chunkSize });
+  }
+  const input = ph.cache ? cachedFeatures(ph.cache, indices) : batchTensor(run, ph, indices, random);
+  const target = targetTensor(targets);
+  const chunk = Math.min(options.microBatchSize ?? indices.length, (!ph.cache && plan.chunkSize) || indices.length, indices.length);
+  try {
+    return batchGradients(model, ph.spec, input, target, chunk);
+  } finally {
+    tf.dispose([input, target]);
+  }
+}
+
+function cachedFeatures(cache: Float32Array, indices: Uint32Array): tf.Tensor2D {
+  const feats = new Float32Array(indices.length * FEATURES);
+  indices.forEach((i, k) => feats.set(cache.subarray(i * FEATURES, (i + 1) * FEATURES), k * FEATURES));
+  return tf.tensor2d(feats, [indices.length, FEATURES]);
+}
+
+function batchTensor(run: Run, ph: PhaseRun, indices: Uint32Array, random: Random | undefined): tf.Tensor4D {
+  const batch = makeBatch(run.trainSplit, indices, { ...run.options.transform, augmentation: ph.augmentation }, random);
+  return tf.tensor4d(batch.images, [...batch.shape] as [number, number, number, number]);
+}
+
+/** One optimiser step on one batch; adds it to the epoch's totals. */
+async function runBatch(run: Run, ph: PhaseRun, epoch: number, phaseEpoch: number, b: number, indices: Uint32Array, totals: EpochTotals): Promise<void> {
+  const paramSettings = ph.settings(phaseEpoch * run.stepsPerEpoch + b);
+  totals.lastLr = paramSettings(ph.spec.names[ph.spec.names.length - 1]!).lr;
+  const { loss, correct, grads } = await batchStep(run, ph, epoch, b, indices);
+  try {
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(ph.phase.name, epoch - 1, b, loss);
+    ph.optimizer.apply(run.model.params, grads, paramSettings);
+  } finally {
+    tf.dispose([...grads.values()]);
+  }
+  run.ema?.update();
+  totals.lastLoss = loss;
+  totals.lossSum += loss * indices.length;
+  totals.correct += correct;
+  totals.seen += indices.length;
+  run.imagesLeft -= indices.length;
+}
+
+function validate(run: Run): { loss: number; acc: number; auc: number } | undefined {
+  const { options, model, plan, ema } = run;
+  const val = options.val;
+  if (!val) return undefined;
+  const predictOptions = { ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}) };
+  const score = () => validationMetrics(val, predictSplit(model, val, options.transform, predictOptions), model.numClasses);
+  return ema ? ema.withAverage(score) : score();
+}
+
+/** The control callbacks get at the end of an epoch: stop, and the state to resume from. */
+function controlAfter(run: Run, ph: PhaseRun, nextPhaseEpoch: number): TrainerControl {
+  const phaseDone = nextPhaseEpoch >= ph.phase.epochs;
+  return {
+    stop: (reason) => void (run.stopReason ??= reason),
+    state: () => ({
+      plan: run.plan.name,
+      phaseIndex: phaseDone ? ph.index + 1 : ph.index,
+      phaseEpoch: phaseDone ? 0 : nextPhaseEpoch,
+      history: [...run.history],
+      model: snapshotModel(run.model),
+      batchesTracked: Object.fromEntries(run.model.batchesTracked),
+      ...(!phaseDone ? { optimizer: ph.optimizer.getState() } : {}),
+      ...(run.best ? { best: run.best } : {}),
+      ...(run.ema ? { ema: run.ema.snapshot() } : {}),
+    }),
+  };
+}
+
+function keepBest(run: Run, epoch: number, valStats: { loss: number; acc: number; auc: number } | undefined): void {
+  const metric = run.plan.keepBest?.metric;
+  if (!metric || !valStats) return;
+  const value = metric === 'loss' ? -valStats.loss : valStats[metric];
+  if (!run.best || value > run.best.value) run.best = { value, epoch, model: run.ema ? run.ema.snapshot() : snapshotModel(run.model) };
+}
+
+async function runEpoch(run: Run, ph: PhaseRun, phaseEpoch: number): Promise<void> {
+  const { options, plan, trainSplit } = run;
+  const callbacks = options.callbacks ?? [];
+  const epoch = run.history.length + 1;
+  const epochStart = performance.now();
+  const batches = batchIndices(trainSplit.count, { batchSize: plan.batchSize, seed: plan.seed, epoch });
+  const totals: EpochTotals = { lossSum: 0, correct: 0, seen: 0, lastLr: 0, lastLoss: 0 };
+  for (let b = 0; b < batches.length; b++) {
+    await runBatch(run, ph, epoch, phaseEpoch, b, batches[b]!, totals);
+    const imgPerS = totals.seen / ((performance.now() - epochStart) / 1000);
+    const progress: BatchProgress = {
+      phase: ph.phase.name, phaseIndex: ph.index, epoch, totalEpochs: run.totalEpochs, batch: b + 1, batches: batches.length,
+      loss: totals.lastLoss, imgPerS,
+      // At the current epoch's speed: phases differ (a frozen body is much faster), so a whole-run average misleads.
+      etaSeconds: run.imagesLeft / imgPerS,
+    };
+    for (const c of callbacks) await c.onBatchEnd?.(progress);
+    // A macrotask turn per batch: lets signals (Ctrl-C), messages and timers in while training runs.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (options.signal?.aborted) throw new TrainingAborted(options.signal.reason);
+  }
+  const seconds = (performance.now() - epochStart) / 1000;
+  const valStats = validate(run);
+  // The weights change at the next step: their folded inference copies would only take memory.
+  run.model.releaseFoldedWeights();
+  const record: EpochRecord = {
+    phase: ph.phase.name, epoch, phaseEpoch: phaseEpoch + 1, lr: totals.lastLr, trainLoss: totals.lossSum / totals.seen, trainAcc: totals.correct / totals.seen,
+    ...(valStats ? { valLoss: valStats.loss, valAcc: valStats.acc, valAuc: valStats.auc } : {}),
+    seconds, imgPerS: totals.seen / seconds, cachedFeatures: !!ph.cache,
+  };
+  run.history.push(record);
+  keepBest(run, epoch, valStats);
+  const control = controlAfter(run, ph, phaseEpoch + 1);
+  for (const c of callbacks) await c.onEpochEnd?.(record, control);
+}
+
+async function runPhase(run: Run, index: number, firstEpoch: number): Promise<void> {
+  const phase = run.plan.phases[index]!;
+  if (firstEpoch >= phase.epochs) return;
+  await Promise.all((run.options.callbacks ?? []).map((c) => c.onPhaseStart?.(phase, index)));
+  const ph = setUpPhase(run, index, firstEpoch > 0);
+  try {
+    for (let phaseEpoch = firstEpoch; phaseEpoch < phase.epochs && !run.stopReason; phaseEpoch++) await runEpoch(run, ph, phaseEpoch);
+  } finally {
+    ph.optimizer.dispose();
+  }
+}
+
+/** The weights the run ends with: the best epoch's, else the average, else the last; then BatchNorm statistics if asked. */
+function finish(run: Run): number {
+  const { model, plan, options } = run;
+  let epochKept = run.history.length;
+  if (run.best && plan.keepBest) {
+    restoreModel(model, run.best.model);
+    epochKept = run.best.epoch;
+  } else if (run.ema) {
+    run.ema.assignTo(model);
+  }
+  if (plan.recomputeBnStats) recomputeBatchNormStats(model, run.trainSplit, options.transform, plan.chunkSize ?? plan.batchSize, plan.seed);
+  return epochKept;
 }
 
 /**
- * Runs a plan's phases over a model: one loop, with callbacks, validation each epoch, keep-best,
- * resume, a NaN/Inf guard and the frozen-phase feature cache. Tensor counts stay flat.
+ * Runs a plan's phases over a model: phases of epochs of batches, with callbacks between them, validation
+ * each epoch, keep-best, resume, a NaN/Inf guard, the frozen-phase feature cache and an abort signal. Every
+ * task kind trains here (the loss and targets come from the dataset's task). Tensor counts stay flat.
  */
 export async function train(options: TrainerOptions): Promise<TrainingResult> {
-  const { model, plan, train: trainSplit, val } = options;
-  validatePlan(plan);
-  if (!isSingleLabel(trainSplit.info.task)) throw new PlanError(`${trainSplit.info.flag} is multi-label; training supports single-label tasks (binary, multi-class, ordinal) for now`);
-  if (model.numClasses !== trainSplit.info.labels.length) throw new PlanError(`the model has ${model.numClasses} outputs but ${trainSplit.info.flag} has ${trainSplit.info.labels.length} classes`);
-  const callbacks = options.callbacks ?? [];
-  const lossOpts = lossOptions(plan, trainSplit);
-  const history: EpochRecord[] = [...(options.resume?.history ?? [])];
-  const stepsPerEpoch = Math.ceil(trainSplit.count / plan.batchSize);
-  const totalEpochs = plan.phases.reduce((n, p) => n + p.epochs, 0);
-  let best = options.resume?.best ? { ...options.resume.best } : undefined;
-  let stopReason: string | undefined;
-  const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
-
-  let startPhase = 0;
-  let startEpoch = 0;
-  if (options.resume) {
-    if (options.resume.plan !== plan.name) throw new ResumeError(`the checkpoint was made by plan "${options.resume.plan}", not "${plan.name}"`);
-    restoreModel(model, options.resume.model);
-    for (const [k, v] of Object.entries(options.resume.batchesTracked)) model.batchesTracked.set(k, v);
-    startPhase = options.resume.phaseIndex;
-    startEpoch = options.resume.phaseEpoch;
-  }
-  let imagesLeft = (totalEpochs - history.length) * trainSplit.count;
-  if (options.resume && plan.ema && !options.resume.ema) throw new ResumeError('the plan averages weights (ema) but the checkpoint has no average');
-  const ema = plan.ema ? new WeightAverage(model, plan.ema.decay, options.resume?.ema) : undefined;
-  let epochKept = 0;
+  const run = startRun(options);
   try {
-    for (let phaseIndex = startPhase; phaseIndex < plan.phases.length && !stopReason; phaseIndex++) {
-      const phase = plan.phases[phaseIndex]!;
-      const firstEpoch = phaseIndex === startPhase ? startEpoch : 0;
-      if (firstEpoch >= phase.epochs) continue;
-      await Promise.all(callbacks.map((c) => c.onPhaseStart?.(phase, phaseIndex)));
-      const trained = new Set<ParamGroup>(phase.train);
-      const bnModes = Object.fromEntries(PARAM_GROUPS.map((g) => [g, trained.has(g) ? 'train' : (phase.frozenBn ?? 'frozen')])) as Record<ParamGroup, BatchNormMode>;
-      const names = model.parameterNames(phase.train);
-      const variables = names.map((n) => model.params.get(n)!);
-      const optimizer = makeOptimizer(phase);
-      if (options.resume?.optimizer && phaseIndex === startPhase && firstEpoch > 0) optimizer.setState(options.resume.optimizer);
-      const augmentation = phase.augment !== false ? plan.augmentation : undefined;
-      const headOnly = phase.train.length === 1 && phase.train[0] === 'head';
-      const bodyFrozen = PARAM_GROUPS.every((g) => g === 'head' || bnModes[g] === 'frozen');
-      const useCache = (options.featureCache ?? true) && headOnly && bodyFrozen && !augmentation;
-      const cache = useCache ? featuresOfSplit(model, trainSplit, options.transform, options.evalBatchSize) : undefined;
-      model.releaseFoldedWeights();
-      const settings = (step: number) => {
-        const factor = lrFactor(phase.schedule ?? { kind: 'constant' }, step, phase.epochs * stepsPerEpoch, stepsPerEpoch);
-        return (name: string) => {
-          const lr = groupLr(phase, groupOf(name)) * factor;
-          const decays = name.endsWith('.weight') && (model.params.get(name)?.rank ?? 1) > 1;
-          return { lr, weightDecay: decays ? (phase.weightDecay ?? 0) : 0 };
-        };
-      };
-
-      try {
-        for (let phaseEpoch = firstEpoch; phaseEpoch < phase.epochs && !stopReason; phaseEpoch++) {
-          const epoch = history.length + 1;
-          const epochStart = performance.now();
-          const batches = batchIndices(trainSplit.count, { batchSize: plan.batchSize, seed: plan.seed, epoch });
-          let lossSum = 0;
-          let correct = 0;
-          let seen = 0;
-          let lastLr = 0;
-          for (let b = 0; b < batches.length; b++) {
-            const indices = batches[b]!;
-            const step = phaseEpoch * stepsPerEpoch + b;
-            const paramSettings = settings(step);
-            lastLr = paramSettings(names[names.length - 1]!).lr;
-            let loss = 0;
-            let summed: Map<string, tf.Tensor> | undefined;
-            let predicted: Int32Array = new Int32Array(indices.length);
-            if (options.parallel && !cache) {
-              // The same chunks as the micro-batch path below, computed at once (see TrainerOptions.parallel).
-              const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
-              // A plan's own chunks are part of its math: the threads compute them, however many there are.
-              const chunkSize = Math.min(options.microBatchSize ?? plan.batchSize, plan.chunkSize ?? Math.ceil(plan.batchSize / options.parallel.parallelism));
-              const result = await options.parallel.batchGradients({
-                model, names, bn: bnModes, loss: lossOpts, images: batch.images, shape: batch.shape as [number, number, number, number],
-                labels: Int32Array.from(indices, (i) => trainSplit.labels[i]!), chunkSize,
-              });
-              ({ loss, predicted, grads: summed } = result);
-            } else {
-              const labels = tf.tensor1d(Int32Array.from(indices, (i) => trainSplit.labels[i]!), 'int32');
-              let input: tf.Tensor;
-              if (cache) {
-                const feats = new Float32Array(indices.length * 512);
-                indices.forEach((i, k) => feats.set(cache.subarray(i * 512, (i + 1) * 512), k * 512));
-                input = tf.tensor2d(feats, [indices.length, 512]);
-              } else {
-                const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation }, augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined);
-                input = tf.tensor4d(batch.images, [...batch.shape]);
-              }
-              // Micro-batches: the batch's gradient as the size-weighted sum of its chunks' gradients, so large
-              // inputs fit in memory (BatchNorm then sees each chunk's statistics, like PyTorch's accumulation).
-              const chunk = Math.min(options.microBatchSize ?? indices.length, (!cache && plan.chunkSize) || indices.length, indices.length);
-              for (let from = 0; from < indices.length; from += chunk) {
-                const size = Math.min(chunk, indices.length - from);
-                const weight = size / indices.length;
-                const part = chunk === indices.length ? input : tf.slice(input, from, size);
-                const partLabels = chunk === indices.length ? labels : tf.slice(labels, from, size);
-                let logits: tf.Tensor2D | undefined;
-                const { value, grads } = tf.variableGrads(() => {
-                  const out = cache ? model.head(part as tf.Tensor2D) : model.apply(part as tf.Tensor4D, { bn: bnModes });
-                  logits = tf.keep(out);
-                  return tf.mul(crossEntropy(out, partLabels as tf.Tensor1D, lossOpts), weight) as tf.Scalar;
-                }, variables);
-                loss += value.dataSync()[0]!;
-                predicted.set(tf.tidy(() => tf.argMax(logits!, 1).dataSync() as Int32Array), from);
-                const byName = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
-                if (!summed) summed = byName;
-                else {
-                  for (const [name, g] of byName) {
-                    const total = tf.add(summed.get(name)!, g);
-                    tf.dispose([summed.get(name)!, g]);
-                    summed.set(name, total);
-                  }
-                }
-                tf.dispose([value, logits!, ...(part !== input ? [part, partLabels] : [])]);
-              }
-              tf.dispose([input, labels]);
-            }
-            if (!Number.isFinite(loss)) {
-              tf.dispose([...summed!.values()]);
-              throw new NonFiniteLossError(phase.name, epoch - 1, b, loss);
-            }
-            optimizer.apply(model.params, summed!, paramSettings);
-            ema?.update();
-            for (let k = 0; k < indices.length; k++) if (predicted[k] === trainSplit.labels[indices[k]!]) correct++;
-            tf.dispose([...summed!.values()]);
-            lossSum += loss * indices.length;
-            seen += indices.length;
-            imagesLeft -= indices.length;
-            const imgPerS = seen / ((performance.now() - epochStart) / 1000);
-            const progress: BatchProgress = {
-              phase: phase.name, phaseIndex, epoch, totalEpochs, batch: b + 1, batches: batches.length, loss, imgPerS,
-              // At the current epoch's speed: phases differ (a frozen body is much faster), so a whole-run average misleads.
-              etaSeconds: imagesLeft / imgPerS,
-            };
-            for (const c of callbacks) await c.onBatchEnd?.(progress);
-            // A macrotask turn per batch: lets signals (Ctrl-C), messages and timers in while training runs.
-            await new Promise((resolve) => setTimeout(resolve, 0));
-          }
-          const seconds = (performance.now() - epochStart) / 1000;
-          let valStats: { loss: number; acc: number; auc: number } | undefined;
-          const validate = () => validationMetrics(val!, predictSplit(model, val!, options.transform, { ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}) }), model.numClasses);
-          if (val) valStats = ema ? ema.withAverage(validate) : validate();
-          // The weights change at the next step: their folded inference copies would only take memory.
-          model.releaseFoldedWeights();
-          const record: EpochRecord = {
-            phase: phase.name, epoch, phaseEpoch: phaseEpoch + 1, lr: lastLr, trainLoss: lossSum / seen, trainAcc: correct / seen,
-            ...(valStats ? { valLoss: valStats.loss, valAcc: valStats.acc, valAuc: valStats.auc } : {}),
-            seconds, imgPerS: seen / seconds, cachedFeatures: !!cache,
-          };
-          history.push(record);
-          if (plan.keepBest && valStats) {
-            const value = plan.keepBest.metric === 'loss' ? -valStats.loss : valStats[plan.keepBest.metric];
-            if (!best || value > best.value) best = { value, epoch, model: ema ? ema.snapshot() : snapshotModel(model) };
-          }
-          const nextPhaseEpoch = phaseEpoch + 1;
-          const control: TrainerControl = {
-            stop: (reason) => void (stopReason ??= reason),
-            state: () => ({
-              plan: plan.name,
-              phaseIndex: nextPhaseEpoch >= phase.epochs ? phaseIndex + 1 : phaseIndex,
-              phaseEpoch: nextPhaseEpoch >= phase.epochs ? 0 : nextPhaseEpoch,
-              history: [...history],
-              model: snapshotModel(model),
-              batchesTracked: Object.fromEntries(model.batchesTracked),
-              ...(nextPhaseEpoch < phase.epochs ? { optimizer: optimizer.getState() } : {}),
-              ...(best ? { best } : {}),
-              ...(ema ? { ema: ema.snapshot() } : {}),
-            }),
-          };
-          for (const c of callbacks) await c.onEpochEnd?.(record, control);
-        }
-      } finally {
-        optimizer.dispose();
-      }
+    for (let index = run.startPhase; index < run.plan.phases.length && !run.stopReason; index++) {
+      await runPhase(run, index, index === run.startPhase ? run.startEpoch : 0);
     }
-    epochKept = history.length;
-    if (best && plan.keepBest) {
-      restoreModel(model, best.model);
-      epochKept = best.epoch;
-    } else if (ema) {
-      ema.assignTo(model);
-    }
-    if (plan.recomputeBnStats) recomputeBatchNormStats(model, trainSplit, options.transform, plan.chunkSize ?? plan.batchSize, plan.seed);
+    const epochKept = finish(run);
+    return { history: run.history, epochKept, ...(run.stopReason ? { stoppedEarly: run.stopReason } : {}) };
   } finally {
-    ema?.dispose();
+    run.ema?.dispose();
   }
-  return { history, epochKept, ...(stopReason ? { stoppedEarly: stopReason } : {}) };
 }

@@ -127,7 +127,10 @@ describe('data-parallel gradients on worker threads (wasm, 28 px, real Pneumonia
     const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
     const images = new Float32Array(4 * 28 * 28);
     await expect(
-      w.batchGradients({ model, names: ['fc.weight'], bn: { stem: 'frozen', layer1: 'frozen', layer2: 'frozen', layer3: 'frozen', layer4: 'frozen', head: 'train' }, loss: {}, images, shape: [4, 28, 28, 1], labels: new Int32Array(4), chunkSize: 2 }),
+      w.batchGradients({
+        model, spec: { names: ['fc.weight'], bn: { stem: 'frozen', layer1: 'frozen', layer2: 'frozen', layer3: 'frozen', layer4: 'frozen', head: 'train' }, loss: { kind: 'cross-entropy' } },
+        images, shape: [4, 28, 28, 1], targets: { data: new Int32Array(4), shape: [4] }, chunkSize: 2,
+      }),
     ).rejects.toThrow(/exited/);
     model.dispose();
   });

@@ -1,18 +1,19 @@
 import { extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodePng, rasterToInput } from '@medxfer/data';
+import { encodePng, rasterToInput, transformForModel } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
 import { gradCam, overlayHeatmap, upsampleHeatmap } from '@medxfer/models';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { readImage } from '../image-input.js';
-import { loadModelArg, transformFor } from '../model-dir.js';
+import { checkProbabilities, predictionOf, probabilitiesOf, taskKind } from '@medxfer/train';
+import { loadModelArg } from '../model-dir.js';
 import { table, type Output } from '../output.js';
 
 export const predictSpec: CommandSpec = {
   name: 'predict',
-  summary: 'Class probabilities for PNG/JPEG images (resized and normalised as in training), with an optional Grad-CAM overlay.',
+  summary: 'Predictions for PNG/JPEG images (resized and normalised as in training): the class, or for multi-label models every finding above 0.5, with probabilities and an optional Grad-CAM overlay.',
   positionals: [{ name: 'image', required: true, variadic: true, description: 'PNG or JPEG files' }],
   flags: {
     model: { type: 'string', value: 'DIR', description: 'a run folder or a model folder (required)' },
@@ -28,33 +29,34 @@ export async function predictCommand(args: ParsedArgs, out: Output): Promise<voi
   const images = await Promise.all(args.positionals.map(readImage));
   await activateBackend(args.flags.backend as string);
   const loaded = await loadModelArg(args.flags.model as string | undefined);
-  const transform = transformFor(loaded);
+  const transform = transformForModel(loaded.metadata);
+  const task = taskKind(loaded.metadata.task);
   const names = loaded.metadata.classNames;
   const results = [];
   for (const [k, image] of images.entries()) {
     const input = rasterToInput(image, { ...transform, size: transform.size! });
     const x = tf.tensor4d(input.data, input.shape);
+    const probabilities = tf.tidy(() => probabilitiesOf(task, loaded.model.predict(x)).dataSync() as Float32Array);
+    checkProbabilities(task, probabilities, names.length);
+    const prediction = predictionOf(task, probabilities);
     let camFile: string | undefined;
-    let probabilities: Float32Array;
     if (cam) {
-      const result = gradCam(loaded.model, x);
-      probabilities = result.probabilities;
+      // Grad-CAM of the predicted class (multi-label: the most likely finding).
+      const result = gradCam(loaded.model, x, task === 'multi-label' ? undefined : prediction.classes[0]);
       const size = input.shape[1];
       const heat = upsampleHeatmap(result.heatmap, result.height, result.width, size, size);
       const rgba = overlayHeatmap(input.resized, size, size, input.shape[3], heat);
       camFile = images.length === 1 ? cam : cam.replace(/\.png$/, `-${k + 1}.png`);
       await writeFileAtomic(camFile, encodePng({ width: size, height: size, channels: 4, pixels: rgba }));
-    } else {
-      probabilities = tf.tidy(() => tf.softmax(loaded.model.predict(x)).dataSync() as Float32Array);
     }
     x.dispose();
-    let best = 0;
-    for (let c = 1; c < probabilities.length; c++) if (probabilities[c]! > probabilities[best]!) best = c;
-    results.push({ image: image.path, prediction: names[best], probabilities: Object.fromEntries(names.map((n, c) => [n, probabilities[c]])), ...(camFile ? { cam: camFile } : {}) });
+    const predicted = prediction.classes.map((c) => names[c]!);
+    results.push({ image: image.path, prediction: task === 'multi-label' ? predicted : predicted[0]!, probabilities: Object.fromEntries(names.map((n, c) => [n, probabilities[c]])), ...(camFile ? { cam: camFile } : {}) });
   }
   loaded.model.dispose();
+  const shown = (p: string | string[]) => (Array.isArray(p) ? (p.length ? p.join('; ') : 'no finding above 0.5') : p);
   out.result(
-    { model: loaded.dir, results },
-    table([['image', 'prediction', ...names.map((n) => `p(${n})`), ...(cam ? ['grad-cam'] : [])], ...results.map((r) => [r.image, r.prediction!, ...names.map((n) => r.probabilities[n]!.toFixed(4)), ...(r.cam ? [r.cam] : [])])]),
+    { model: loaded.dir, task, ...(task === 'multi-label' ? { threshold: 0.5 } : {}), results },
+    table([['image', task === 'multi-label' ? 'findings (p > 0.5)' : 'prediction', ...names.map((n) => `p(${n})`), ...(cam ? ['grad-cam'] : [])], ...results.map((r) => [r.image, shown(r.prediction), ...names.map((n) => r.probabilities[n]!.toFixed(4)), ...(r.cam ? [r.cam] : [])])]),
   );
 }

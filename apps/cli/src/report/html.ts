@@ -1,8 +1,8 @@
 // The HTML report of a training run: one self-contained page (inline CSS and SVG, the montage as a
 // data URL; no scripts, no external requests). `renderReport` is a pure function of its input.
-import type { BinaryReport, BinaryScalarMetric, ConfidenceInterval, PrecisionRecallCurve, ReliabilityBin, RocCurve } from '@medxfer/metrics';
-import type { EpochRecord } from '@medxfer/train';
-import { confusionMatrixChart, escapeXml, lineChart, PALETTE, prChart, reliabilityChart, rocChart, type Series, type VerticalMarker } from './svg.js';
+import { formatMetric, metricLabel, type ConfidenceInterval, type TaskReport } from '@medxfer/metrics';
+import type { EpochRecord, WorstError } from '@medxfer/train';
+import { confusionGridChart, escapeXml, lineChart, PALETTE, prChart, reliabilityChart, rocChart, type Series, type VerticalMarker } from './svg.js';
 
 /** The weights a run started from. */
 export interface WeightsInfo {
@@ -38,79 +38,39 @@ export interface RunSummary {
   readonly extra?: readonly (readonly [string, string])[];
 }
 
-/** The evaluation of one split: what `binaryReport`, `rocCurve`, `precisionRecallCurve` and `reliabilityDiagram` return. */
-export interface SplitEvaluation {
-  /** `binaryReport(labels, scores, { bootstrap })`; `ci` (when present) adds the intervals. */
-  readonly report: BinaryReport;
-  readonly roc?: RocCurve;
-  readonly pr?: PrecisionRecallCurve;
-  readonly reliability?: readonly ReliabilityBin[];
-}
-
-/** One image of the worst-errors montage. */
-export interface ErrorItem {
-  /** Index of the image in its split. */
-  readonly index: number;
-  /** True class index (0/1 for binary tasks). */
-  readonly label: number;
-  /** The score shown: by default the predicted probability of the positive class (see {@link ErrorMontage.scoreName}). */
-  readonly score: number;
-  /** Predicted class index, shown when given. */
-  readonly predicted?: number;
-}
-
 /** A montage of the worst errors, tiled left to right, top to bottom in `items` order. */
 export interface ErrorMontage {
   /** The PNG, base64 (with or without the `data:image/png;base64,` prefix). */
   readonly png: string;
-  readonly items: readonly ErrorItem[];
+  /** One caption per tile (what `worstErrors` of @medxfer/train returns). */
+  readonly items: readonly WorstError[];
   /** Split the errors come from (default `test`). */
   readonly split?: string;
   /** Tiles per row, for the caption (optional). */
   readonly columns?: number;
-  /** What `score` is (default `P(<positive class name>)`), e.g. `P(true class)`. */
-  readonly scoreName?: string;
 }
 
 export interface ReportInput {
   /** Page title (default `medxfer — <dataset>`). */
   readonly title?: string;
   readonly run: RunSummary;
-  /** Class names by index: [negative, positive] for binary tasks (default `negative`, `positive`). */
-  readonly classNames?: readonly string[];
   /** Training history, one row per epoch, as `train()` returns it. */
   readonly history: readonly EpochRecord[];
-  readonly val?: SplitEvaluation;
-  readonly test?: SplitEvaluation;
+  /** The reports of the splits, from `taskReport` / `scoreSplit` (any task). */
+  readonly val?: TaskReport;
+  readonly test?: TaskReport;
   readonly worstErrors?: ErrorMontage;
 }
 
-/** Rows of the metrics table: the `binaryReport` key and its label (↓: lower is better). */
-export const REPORT_METRICS: readonly (readonly [BinaryScalarMetric, string])[] = [
-  ['accuracy', 'Accuracy'],
-  ['balancedAccuracy', 'Balanced accuracy'],
-  ['sensitivity', 'Sensitivity (recall)'],
-  ['specificity', 'Specificity'],
-  ['precision', 'Precision (PPV)'],
-  ['npv', 'NPV'],
-  ['f1', 'F1'],
-  ['mcc', 'MCC'],
-  ['rocAuc', 'ROC AUC'],
-  ['averagePrecision', 'Average precision'],
-  ['brier', 'Brier score ↓'],
-  ['logLoss', 'Log loss ↓'],
-  ['ece', 'ECE ↓'],
-];
-
-/** `0.912`, or `—` for an undefined (NaN) or missing value. */
+/** `0.912`, or `undefined` for an undefined (NaN) or missing value. */
 export function formatValue(v: number | undefined, digits = 3): string {
-  return typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—';
+  return formatMetric(v, digits);
 }
 
 /** `0.912 (0.889–0.934)`; the interval is left out when absent or undefined. */
 export function formatWithCi(v: number, ci?: ConfidenceInterval, digits = 3): string {
   const value = formatValue(v, digits);
-  if (!ci || !Number.isFinite(ci.lower) || !Number.isFinite(ci.upper) || value === '—') return value;
+  if (!ci || !Number.isFinite(ci.lower) || !Number.isFinite(ci.upper) || !Number.isFinite(v)) return value;
   return `${value} (${ci.lower.toFixed(digits)}–${ci.upper.toFixed(digits)})`;
 }
 
@@ -158,7 +118,8 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; back
 figcaption { font-size: 12px; color: #5f6368; margin-top: 4px; max-width: 520px; }
 .note { color: #5f6368; font-size: 12px; margin: 8px 0 0; }
 .montage img { width: 100%; max-width: 640px; height: auto; image-rendering: pixelated; border: 1px solid #ddd; background: #000; }
-.errors { columns: 3 220px; font-size: 12px; margin: 8px 0 0; padding-left: 20px; }
+.errors { font-size: 12px; margin: 8px 0 0; padding-left: 28px; }
+.errors li { margin: 2px 0; }
 svg.chart { max-width: 100%; height: auto; background: #fff; }
 `;
 
@@ -185,47 +146,60 @@ function summarySection(input: ReportInput): string {
   return `<section id="summary"><h2>Run summary</h2><table class="summary"><tbody>${body}</tbody></table></section>`;
 }
 
-function splitsOf(input: ReportInput): [string, SplitEvaluation][] {
-  const out: [string, SplitEvaluation][] = [];
+function splitsOf(input: ReportInput): [string, TaskReport][] {
+  const out: [string, TaskReport][] = [];
   if (input.val) out.push(['Validation', input.val]);
   if (input.test) out.push(['Test', input.test]);
   return out;
 }
 
-function countsOf(r: BinaryReport): { n: number; positives: number } {
-  const c = r.confusion;
-  return { n: c.tn + c.fp + c.fn + c.tp, positives: c.fn + c.tp };
+const row = (cells: readonly string[], head = false) => `<tr>${cells.map((c, i) => (head ? `<th${i ? ' class="num"' : ''}>${c}</th>` : `<td${i ? ' class="num"' : ''}>${c}</td>`)).join('')}</tr>`;
+
+function binaryRows(splits: readonly [string, TaskReport][]): string[] {
+  if (!splits.every(([, r]) => r.binary)) return [];
+  return [
+    row(['Decision threshold', ...splits.map(([, r]) => h(formatValue(r.binary!.threshold)))]),
+    row(['Youden threshold (sens / spec)', ...splits.map(([, r]) => {
+      const y = r.binary!.youden;
+      return h(`${formatValue(y.threshold)} (${formatValue(y.sensitivity)} / ${formatValue(y.specificity)})`);
+    })]),
+  ];
+}
+
+function undefinedNotes(splits: readonly [string, TaskReport][]): string {
+  const notes = splits.flatMap(([name, r]) => Object.entries(r.undefinedMetrics).map(([k, why]) => `<li>${h(name)}: ${h(metricLabel(k))} is undefined — ${h(why)}</li>`));
+  return notes.length ? `<ul class="note undefined">${notes.join('')}</ul>` : '';
 }
 
 function metricsSection(input: ReportInput): string {
   const splits = splitsOf(input);
   if (splits.length === 0) return `<section id="metrics"><h2>Metrics</h2><p class="note">No evaluation was run.</p></section>`;
-  const head = `<tr><th>Metric</th>${splits.map(([name]) => `<th class="num">${h(name)}</th>`).join('')}</tr>`;
-  const rows = REPORT_METRICS.map(
-    ([key, label]) => `<tr><td>${h(label)}</td>${splits.map(([, s]) => `<td class="num">${h(formatWithCi(s.report[key], s.report.ci?.[key]))}</td>`).join('')}</tr>`,
+  const keys = [...new Set(splits.flatMap(([, r]) => Object.keys(r.summary)))];
+  const rows = keys.map((key) => row([h(metricLabel(key)), ...splits.map(([, r]) => h(formatWithCi(r.summary[key]!, r.ci?.[key])))]));
+  const support = splits.map(([, r]) => (r.task === 'binary-class' ? `${r.n} (${r.perClass[1]!.support})` : String(r.n)));
+  rows.push(row([r0(splits), ...support]), ...binaryRows(splits));
+  const boot = splits.map(([, r]) => r.bootstrap).find((b) => b !== undefined);
+  const ciNote = boot ? `In parentheses: ${Math.round(boot.confidence * 100)}% percentile bootstrap confidence intervals (${boot.samples} resamples${boot.stratified ? ', stratified by label' : ''}). ` : '';
+  const rules = [...new Set(splits.map(([, r]) => r.rule))].map(h).join(' ');
+  return (
+    `<section id="metrics"><h2>Metrics</h2><table class="metrics"><thead>${row(['Metric', ...splits.map(([n]) => h(n))], true)}</thead><tbody>${rows.join('')}</tbody></table>` +
+    `<p class="note">${ciNote}↓ lower is better. ${rules}</p>${undefinedNotes(splits)}</section>`
   );
-  rows.push(
-    `<tr><td>Samples (positives)</td>${splits
-      .map(([, s]) => {
-        const { n, positives } = countsOf(s.report);
-        return `<td class="num">${n} (${positives})</td>`;
-      })
-      .join('')}</tr>`,
+}
+
+const r0 = (splits: readonly [string, TaskReport][]) => (splits.some(([, r]) => r.task === 'binary-class') ? 'Samples (positives)' : 'Samples');
+
+/** The one-vs-rest table of each class (or label) of the test split (of validation when there is no test). */
+function perClassSection(input: ReportInput): string {
+  const report = input.test ?? input.val;
+  if (!report || report.task === 'binary-class') return '';
+  const multi = report.task === 'multi-label';
+  const head = [multi ? 'Label' : 'Class', multi ? 'Positives' : 'Support', 'ROC AUC', 'Avg precision', 'Sensitivity', 'Specificity', 'Precision', 'F1', ...(multi ? ['Accuracy', 'TP', 'FP', 'FN', 'TN'] : [])];
+  const rows = report.perClass.map((c) =>
+    row([h(c.name), String(c.support), ...[c.rocAuc, c.averagePrecision, c.sensitivity, c.specificity, c.precision, c.f1, ...(multi ? [c.accuracy] : [])].map((v) => h(formatValue(v))), ...(multi ? [c.confusion.tp, c.confusion.fp, c.confusion.fn, c.confusion.tn].map(String) : [])]),
   );
-  rows.push(`<tr><td>Decision threshold</td>${splits.map(([, s]) => `<td class="num">${h(formatValue(s.report.threshold))}</td>`).join('')}</tr>`);
-  rows.push(
-    `<tr><td>Youden threshold (sens / spec)</td>${splits
-      .map(([, s]) => {
-        const y = s.report.youden;
-        return `<td class="num">${h(`${formatValue(y.threshold)} (${formatValue(y.sensitivity)} / ${formatValue(y.specificity)})`)}</td>`;
-      })
-      .join('')}</tr>`,
-  );
-  const ci = splits.map(([, s]) => s.report.ci?.accuracy).find((c) => c !== undefined);
-  const note = ci
-    ? `<p class="note">In parentheses: ${Math.round(ci.confidence * 100)}% percentile bootstrap confidence intervals (${ci.samples} resamples, stratified by label). ↓ lower is better. Threshold metrics call a sample positive when its score exceeds the decision threshold.</p>`
-    : `<p class="note">↓ lower is better. Threshold metrics call a sample positive when its score exceeds the decision threshold.</p>`;
-  return `<section id="metrics"><h2>Metrics</h2><table class="metrics"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>${note}</section>`;
+  const what = multi ? 'Each label is its own yes/no question: present when its probability exceeds 0.5.' : 'One class against the rest: a sample counts as this class when it is the argmax.';
+  return `<section id="per-class"><h2>${multi ? 'Per-label metrics' : 'Per-class metrics'} (${input.test ? 'test' : 'validation'})</h2><table class="metrics"><thead>${row(head, true)}</thead><tbody>${rows.join('')}</tbody></table><p class="note">${h(what)}</p></section>`;
 }
 
 /** Vertical markers where the phase changes (between epochs), labelled with the new phase, and at the kept epoch. */
@@ -270,7 +244,7 @@ function trainingSection(input: ReportInput): string {
     .join('');
   return (
     `<section id="training"><h2>Training curves</h2><div class="charts">` +
-    `<figure>${lineChart(loss, { ...common, title: 'Loss', yLabel: 'Cross-entropy', legend: 'above' })}</figure>` +
+    `<figure>${lineChart(loss, { ...common, title: 'Loss', yLabel: 'Loss', legend: 'above' })}</figure>` +
     `<figure>${lineChart(acc, { ...common, title: 'Accuracy', yLabel: 'Accuracy', legend: 'above' })}</figure>` +
     `<figure>${lineChart(auc, { ...common, title: 'Validation ROC AUC', yLabel: 'ROC AUC', legend: 'above', emptyText: 'no validation AUC recorded' })}</figure>` +
     `</div><p class="note">Phases: ${phases.map((p) => h(p)).join(' → ')}. Dashed grey lines mark where a phase starts${input.run.epochKept !== undefined ? '; the green line marks the epoch whose weights were kept' : ''}.</p>` +
@@ -279,25 +253,35 @@ function trainingSection(input: ReportInput): string {
   );
 }
 
-function curvesSection(input: ReportInput): string {
+/** Binary tasks: one curve per split. Other tasks: one-vs-rest curves of each class (or label) of the test split. */
+function curvesOf(input: ReportInput): { roc: Parameters<typeof rocChart>[0]; pr: Parameters<typeof prChart>[0]; caption: string } {
+  const colour = (k: number) => PALETTE[k % PALETTE.length]!;
+  const report = input.test ?? input.val;
+  if (report && report.task !== 'binary-class') {
+    const curves = report.curves;
+    return {
+      roc: curves.map((c, k) => ({ name: c.name, fpr: c.roc.fpr, tpr: c.roc.tpr, auc: c.rocAuc, colour: colour(k) })),
+      pr: curves.map((c, k) => ({ name: c.name, precision: c.pr.precision, recall: c.pr.recall, averagePrecision: c.averagePrecision, prevalence: c.prevalence, colour: colour(k) })),
+      caption: `One-vs-rest, ${input.test ? 'test' : 'validation'} split: each ${report.task === 'multi-label' ? 'label' : 'class'} against the rest.`,
+    };
+  }
   // Test first (the headline), validation second.
-  const splits = splitsOf(input).reverse();
-  const colours = { Test: PALETTE[0], Validation: PALETTE[1] } as Record<string, string>;
-  const roc = splits
-    .filter(([, s]) => s.roc)
-    .map(([name, s]) => ({ name, fpr: s.roc!.fpr, tpr: s.roc!.tpr, auc: s.report.rocAuc, colour: colours[name]! }));
-  const pr = splits
-    .filter(([, s]) => s.pr)
-    .map(([name, s]) => {
-      const { n, positives } = countsOf(s.report);
-      return { name, precision: s.pr!.precision, recall: s.pr!.recall, averagePrecision: s.report.averagePrecision, prevalence: positives / n, colour: colours[name]! };
-    });
+  const splits = splitsOf(input).reverse().filter(([, r]) => r.curves.length > 0);
+  return {
+    roc: splits.map(([name, r], k) => ({ name, fpr: r.curves[0]!.roc.fpr, tpr: r.curves[0]!.roc.tpr, auc: r.curves[0]!.rocAuc, colour: colour(k) })),
+    pr: splits.map(([name, r], k) => ({ name, precision: r.curves[0]!.pr.precision, recall: r.curves[0]!.pr.recall, averagePrecision: r.curves[0]!.averagePrecision, prevalence: r.curves[0]!.prevalence, colour: colour(k) })),
+    caption: '',
+  };
+}
+
+function curvesSection(input: ReportInput): string {
+  const { roc, pr, caption } = curvesOf(input);
   const rocHtml = roc.length
-    ? `<figure>${rocChart(roc)}<figcaption>Dashed: chance. The AUC is the area under each curve.</figcaption></figure>`
-    : `<p class="note">No ROC curve.</p>`;
+    ? `<figure>${rocChart(roc)}<figcaption>${h(caption)} Dashed: chance. The AUC is the area under each curve.</figcaption></figure>`
+    : `<p class="note">No ROC curve: it is undefined when a split has only one class.</p>`;
   const prHtml = pr.length
-    ? `<figure>${prChart(pr)}<figcaption>Step curves, as average precision sums them; dashed: prevalence, the precision of a random classifier.</figcaption></figure>`
-    : `<p class="note">No precision–recall curve.</p>`;
+    ? `<figure>${prChart(pr)}<figcaption>${h(caption)} Step curves, as average precision sums them; dashed: prevalence, the precision of a random classifier.</figcaption></figure>`
+    : `<p class="note">No precision–recall curve: it is undefined without positives.</p>`;
   return (
     `<section id="roc"><h2>ROC curves</h2><div class="charts">${rocHtml}</div></section>` +
     `<section id="pr"><h2>Precision–recall curves</h2><div class="charts">${prHtml}</div></section>`
@@ -305,42 +289,37 @@ function curvesSection(input: ReportInput): string {
 }
 
 function confusionSection(input: ReportInput): string {
-  const splits = splitsOf(input);
+  const splits = splitsOf(input).filter(([, r]) => r.confusionMatrix);
   if (splits.length === 0) return '';
-  const names: [string, string] = [input.classNames?.[0] ?? 'negative', input.classNames?.[1] ?? 'positive'];
-  const figures = splits.map(([name, s]) => `<figure>${confusionMatrixChart(s.report.confusion, { title: `${name} (threshold ${formatValue(s.report.threshold, 2)})`, classNames: names })}</figure>`);
-  return `<section id="confusion"><h2>Confusion matrices</h2><div class="charts">${figures.join('')}</div><p class="note">Rows: true class; columns: predicted class. Shading and percentages are per row (sensitivity and specificity on the diagonal).</p></section>`;
+  const figures = splits.map(([name, r]) => {
+    const title = r.binary ? `${name} (threshold ${formatValue(r.binary.threshold, 2)})` : name;
+    return `<figure>${confusionGridChart(r.confusionMatrix!, { title, classNames: r.classNames })}</figure>`;
+  });
+  const diagonal = splits[0]![1].task === 'binary-class' ? ' (sensitivity and specificity on the diagonal)' : ' (each class\'s sensitivity on the diagonal)';
+  return `<section id="confusion"><h2>Confusion matrices</h2><div class="charts">${figures.join('')}</div><p class="note">Rows: true class; columns: predicted class. Shading and percentages are per row${diagonal}.</p></section>`;
 }
 
 function calibrationSection(input: ReportInput): string {
-  const splits = splitsOf(input)
-    .reverse()
-    .filter(([, s]) => s.reliability);
+  const splits = splitsOf(input).reverse();
   if (splits.length === 0) return '';
-  const figures = splits.map(
-    ([name, s]) =>
-      `<figure>${reliabilityChart(s.reliability!, { title: `Reliability diagram — ${name}` })}<figcaption>ECE ${h(formatWithCi(s.report.ece, s.report.ci?.ece))}, Brier ${h(formatWithCi(s.report.brier, s.report.ci?.brier))}. Bars: observed fraction of positives per bin; dots: at the bin's mean predicted probability; numbers: samples per bin.</figcaption></figure>`,
-  );
+  const figures = splits.map(([name, r]) => {
+    const scores = r.binary ? ` ECE ${h(formatWithCi(r.summary['ece']!, r.ci?.['ece']))}, Brier ${h(formatWithCi(r.summary['brier']!, r.ci?.['brier']))}.` : '';
+    return `<figure>${reliabilityChart(r.reliability.bins, { title: `Reliability diagram — ${name}` })}<figcaption>Of the ${h(r.reliability.of)}.${scores} Bars: observed fraction of positives per bin; dots: at the bin's mean predicted probability; numbers: samples per bin.</figcaption></figure>`;
+  });
   return `<section id="calibration"><h2>Calibration</h2><div class="charts">${figures.join('')}</div></section>`;
 }
 
 function errorsSection(input: ReportInput): string {
   const m = input.worstErrors;
   if (!m) return '';
-  const nameOf = (c: number) => input.classNames?.[c] ?? (c === 0 ? 'negative' : c === 1 ? 'positive' : `class ${c}`);
   const split = m.split ?? 'test';
-  const scoreName = m.scoreName ?? `P(${nameOf(1)})`;
   const items = m.items
-    .map(
-      (e, i) =>
-        `<li>#${e.index}: true ${h(nameOf(e.label))}${e.predicted !== undefined ? `, predicted ${h(nameOf(e.predicted))}` : ''}, ${h(scoreName)} = ${h(formatValue(e.score))}` +
-        `${m.columns ? ` <span class="note">(row ${Math.floor(i / m.columns) + 1}, column ${(i % m.columns) + 1})</span>` : ''}</li>`,
-    )
+    .map((e, i) => `<li>#${e.index}: ${h(e.caption)}, ${h(e.scoreName)} = ${h(formatValue(e.score))}${m.columns ? ` <span class="note">(row ${Math.floor(i / m.columns) + 1}, column ${(i % m.columns) + 1})</span>` : ''}</li>`)
     .join('');
   const alt = `The ${m.items.length} most confidently wrong ${split} images`;
   return (
     `<section id="errors"><h2>Worst errors</h2><figure class="montage"><img src="${pngDataUrl(m.png)}" alt="${h(alt)}"/>` +
-    `<figcaption>${h(alt)}, left to right and top to bottom: index in the ${h(split)} split, true label and ${h(scoreName)}.</figcaption></figure>` +
+    `<figcaption>${h(alt)}, left to right and top to bottom, with the index in the ${h(split)} split and what went wrong.</figcaption></figure>` +
     `<ol class="errors">${items}</ol></section>`
   );
 }
@@ -360,11 +339,13 @@ export function renderReport(input: ReportInput): string {
     `<h1>${h(title)}</h1><p class="subtitle">${h(subtitle)}</p>` +
     summarySection(input) +
     metricsSection(input) +
+    perClassSection(input) +
     trainingSection(input) +
     curvesSection(input) +
     confusionSection(input) +
     calibrationSection(input) +
     errorsSection(input) +
+    `<p class="note disclaimer">For research and teaching only: not a medical device, not for diagnosis or treatment decisions.</p>` +
     `</main></body></html>\n`
   );
 }

@@ -1,19 +1,11 @@
-import { precisionRecallCurve, reliabilityDiagram, rocCurve, type BinaryReport } from '@medxfer/metrics';
-import type { EvaluateRunInput, RunEvaluation, SplitResult } from '../evaluation.js';
-import { renderReport, type SplitEvaluation } from './html.js';
-
-function splitEvaluation(result: SplitResult, classes: number): SplitEvaluation | undefined {
-  if (!('rocAuc' in result.report)) return undefined; // the report's charts are for binary tasks
-  const scores = Float64Array.from({ length: result.count }, (_, i) => result.probs[i * classes + classes - 1]!);
-  return { report: result.report as BinaryReport, roc: rocCurve(result.labels, scores), pr: precisionRecallCurve(result.labels, scores), reliability: reliabilityDiagram(result.labels, scores) };
-}
+import type { EvaluateRunInput, RunEvaluation } from '../evaluation.js';
+import type { WorstError } from '@medxfer/train';
+import { renderReport } from './html.js';
 
 /** Maps a finished run to the report renderer's input and renders report.html. */
-export function renderRunReport(input: EvaluateRunInput & { results: RunEvaluation['results']; worst: number[]; worstPng: Uint8Array | undefined }): string {
-  const { config, results, model } = input;
-  const classes = model.numClasses;
-  const test = splitEvaluation(results.test, classes);
-  const val = splitEvaluation(results.val, classes);
+export function renderRunReport(input: EvaluateRunInput & { results: RunEvaluation['results']; worst: readonly WorstError[]; worstPng: Uint8Array | undefined }): string {
+  const { config, results } = input;
+  const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'undefined');
   return renderReport({
     run: {
       dataset: `${config.dataset.flag} (${config.dataset.size} px${config.dataset.checksum === 'official' ? '' : config.dataset.checksum === 'known-copy' ? ', bundled copy' : ', unverified copy'})`,
@@ -27,24 +19,15 @@ export function renderRunReport(input: EvaluateRunInput & { results: RunEvaluati
       epochKept: input.epochKept,
       date: config.createdAt,
       extra: [
-        ['ACC / AUC (val)', `${results.val.acc.toFixed(4)} / ${results.val.auc.toFixed(4)}`],
-        ['ACC / AUC (test)', `${results.test.acc.toFixed(4)} / ${results.test.auc.toFixed(4)}`],
+        ['Task', `${results.test.report.task} (${results.test.report.classNames.length} ${results.test.report.task === 'multi-label' ? 'labels' : 'classes'})`],
+        ['ACC / AUC (val)', `${fmt(results.val.report.acc)} / ${fmt(results.val.report.auc)}`],
+        ['ACC / AUC (test)', `${fmt(results.test.report.acc)} / ${fmt(results.test.report.auc)}`],
         ['dataset md5', config.dataset.md5],
       ],
     },
-    classNames: input.splits.test.info.labels,
     history: input.history,
-    ...(val ? { val } : {}),
-    ...(test ? { test } : {}),
-    ...(input.worstPng
-      ? {
-          worstErrors: {
-            png: btoa(Array.from(input.worstPng, (b) => String.fromCharCode(b)).join('')),
-            columns: Math.ceil(Math.sqrt(input.worst.length)),
-            split: 'test',
-            items: input.worst.map((index) => ({ index, label: results.test.labels[index]!, score: results.test.probs[index * classes + classes - 1]! })),
-          },
-        }
-      : {}),
+    val: results.val.report,
+    test: results.test.report,
+    ...(input.worstPng ? { worstErrors: { png: btoa(Array.from(input.worstPng, (b) => String.fromCharCode(b)).join('')), columns: Math.ceil(Math.sqrt(input.worst.length)), split: 'test', items: input.worst } } : {}),
   });
 }

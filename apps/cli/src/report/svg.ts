@@ -401,40 +401,48 @@ function blues(t: number): string {
   return `#${hex(lerp(247, 8))}${hex(lerp(251, 69))}${hex(lerp(255, 148))}`;
 }
 
+/** A class name cut to `max` characters for an axis label. */
+const shortName = (name: string, max = 16) => (name.length > max ? `${name.slice(0, max - 1)}…` : name);
+
 /**
- * A 2×2 confusion matrix as a heat table (rows: true class, columns: predicted class), each cell
- * shaded by its share of the row (the per-class rate), showing the count and that percentage.
+ * A K×K confusion matrix as a heat table (rows: true class, columns: predicted class), each cell shaded by
+ * its share of the row (the per-class rate), showing the count and that percentage. For 2×2 the cells are
+ * also named TN/FP/FN/TP.
  */
-export function confusionMatrixChart(confusion: ConfusionCounts, options: { readonly title?: string; readonly classNames?: readonly [string, string]; readonly size?: number } = {}): string {
-  const [neg, pos] = options.classNames ?? ['negative', 'positive'];
-  const cell = options.size ?? 96;
-  const left = 118;
-  const top = options.title ? 64 : 40;
-  const width = left + 2 * cell + 16;
-  const height = top + 2 * cell + 16;
-  const rows = [
-    [confusion.tn, confusion.fp],
-    [confusion.fn, confusion.tp],
-  ] as const;
-  const names = ['TN', 'FP', 'FN', 'TP'];
+export function confusionGridChart(matrix: readonly (readonly number[])[], options: { readonly title?: string; readonly classNames?: readonly string[]; readonly size?: number } = {}): string {
+  const k = matrix.length;
+  const names = Array.from({ length: k }, (_, c) => shortName(options.classNames?.[c] ?? (k === 2 ? ['negative', 'positive'][c]! : `class ${c}`)));
+  const cell = options.size ?? (k <= 4 ? 96 : Math.max(34, Math.floor(480 / k)));
+  const left = 12 + Math.max(...names.map((s) => s.length)) * 7;
+  const top = (options.title ? 64 : 40) + (k > 4 ? 60 : 0);
+  const width = left + k * cell + 16;
+  const height = top + k * cell + 16;
+  const cellNames = k === 2 ? ['TN', 'FP', 'FN', 'TP'] : undefined;
+  const big = k <= 4;
   const parts: string[] = [];
   if (options.title) parts.push(`<text x="${n(width / 2)}" y="19" text-anchor="middle" font-size="14" font-weight="600" fill="#111">${escapeXml(options.title)}</text>`);
-  parts.push(`<text x="${n(left + cell)}" y="${n(top - 24)}" text-anchor="middle" font-size="11" fill="#555">predicted</text>`);
-  parts.push(`<text x="14" y="${n(top + cell)}" text-anchor="middle" font-size="11" fill="#555" transform="rotate(-90 14 ${n(top + cell)})">true</text>`);
-  [neg, pos].forEach((name, c) => parts.push(`<text x="${n(left + c * cell + cell / 2)}" y="${n(top - 8)}" text-anchor="middle" font-size="12" fill="#222">${escapeXml(name)}</text>`));
-  [neg, pos].forEach((name, r) => parts.push(`<text x="${n(left - 8)}" y="${n(top + r * cell + cell / 2 + 4)}" text-anchor="end" font-size="12" fill="#222">${escapeXml(name)}</text>`));
-  rows.forEach((row, r) => {
-    const total = row[0] + row[1];
+  parts.push(`<text x="${n(left + (k * cell) / 2)}" y="${options.title ? 40 : 16}" text-anchor="middle" font-size="11" fill="#555">predicted</text>`);
+  parts.push(`<text x="14" y="${n(top + (k * cell) / 2)}" text-anchor="middle" font-size="11" fill="#555" transform="rotate(-90 14 ${n(top + (k * cell) / 2)})">true</text>`);
+  names.forEach((name, c) => {
+    const x = left + c * cell + cell / 2;
+    parts.push(big
+      ? `<text x="${n(x)}" y="${n(top - 8)}" text-anchor="middle" font-size="12" fill="#222">${escapeXml(name)}</text>`
+      : `<text x="${n(x)}" y="${n(top - 6)}" font-size="11" fill="#222" transform="rotate(-45 ${n(x)} ${n(top - 6)})">${escapeXml(name)}</text>`);
+    parts.push(`<text x="${n(left - 8)}" y="${n(top + c * cell + cell / 2 + 4)}" text-anchor="end" font-size="12" fill="#222">${escapeXml(name)}</text>`);
+  });
+  matrix.forEach((row, r) => {
+    const total = row.reduce((a, b) => a + b, 0);
     row.forEach((count, c) => {
       const share = total > 0 ? count / total : NaN;
       const cx = left + c * cell;
       const cy = top + r * cell;
       const ink = finite(share) && share > 0.5 ? '#fff' : '#111';
       parts.push(`<rect class="cell" x="${cx}" y="${cy}" width="${cell}" height="${cell}" fill="${blues(share)}" stroke="#fff" stroke-width="2"/>`);
-      parts.push(`<text x="${n(cx + cell / 2)}" y="${n(cy + cell / 2 - 4)}" text-anchor="middle" font-size="20" font-weight="600" fill="${ink}">${count}</text>`);
-      parts.push(
-        `<text x="${n(cx + cell / 2)}" y="${n(cy + cell / 2 + 15)}" text-anchor="middle" font-size="11" fill="${ink}">${names[r * 2 + c]} · ${finite(share) ? `${(share * 100).toFixed(1)}%` : '—'}</text>`,
-      );
+      parts.push(`<text x="${n(cx + cell / 2)}" y="${n(cy + cell / 2 + (big ? -4 : 4))}" text-anchor="middle" font-size="${big ? 20 : 11}" font-weight="600" fill="${ink}">${count}</text>`);
+      if (big) {
+        const rate = finite(share) ? `${(share * 100).toFixed(1)}%` : '—';
+        parts.push(`<text x="${n(cx + cell / 2)}" y="${n(cy + cell / 2 + 15)}" text-anchor="middle" font-size="11" fill="${ink}">${cellNames ? `${cellNames[r * 2 + c]} · ` : ''}${rate}</text>`);
+      }
     });
   });
   const label = options.title ?? 'Confusion matrix';
@@ -442,4 +450,9 @@ export function confusionMatrixChart(confusion: ConfusionCounts, options: { read
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart confusion-matrix" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(label)}" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif">` +
     `<title>${escapeXml(label)}</title>${parts.join('')}</svg>`
   );
+}
+
+/** A binary confusion matrix (counts) as {@link confusionGridChart} draws it. */
+export function confusionMatrixChart(confusion: ConfusionCounts, options: { readonly title?: string; readonly classNames?: readonly [string, string]; readonly size?: number } = {}): string {
+  return confusionGridChart([[confusion.tn, confusion.fp], [confusion.fn, confusion.tp]], options);
 }

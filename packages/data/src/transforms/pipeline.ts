@@ -2,7 +2,7 @@ import type { DatasetSplit } from '../dataset.js';
 import { DataError } from '../errors.js';
 import type { Random } from '../random.js';
 import { augmentImage, type Augmentation } from './augment.js';
-import { channelStats, NO_NORMALIZATION, type Normalization } from './normalize.js';
+import { channelStats, IMAGENET_NORMALIZATION, NO_NORMALIZATION, type Normalization } from './normalize.js';
 import { resizeBilinearPIL } from './resize.js';
 
 /** How images become model input. */
@@ -75,4 +75,20 @@ export function makeBatch(split: DatasetSplit, indices: ArrayLike<number>, trans
   }
   const shape: [number, number, number, number] = nchw ? [n, channels, size, size] : [n, size, size, channels];
   return { images, shape, labels, indices };
+}
+
+/**
+ * The input pipeline medxfer's models take for images of `channels` channels at `size` px: grey images as one
+ * channel in [0, 1] (the notebook's grey → RGB + ImageNet normalisation is folded into the model's grey stem,
+ * exactly), colour images as RGB with ImageNet normalisation.
+ */
+export function inputTransform(channels: number, size: number): ImageTransform {
+  return channels === 1 ? { size, channels: 1 } : { size, channels: 3, normalization: IMAGENET_NORMALIZATION };
+}
+
+/** The input pipeline of a saved model, from what its metadata says (`input`: `rgb`, `grey` or `single`). */
+export function transformForModel(metadata: { readonly input: string; readonly inputSize: number; readonly normalization: Normalization }): ImageTransform {
+  if (metadata.input === 'rgb') return { size: metadata.inputSize, channels: 3, normalization: metadata.normalization };
+  if (metadata.input === 'grey') return { size: metadata.inputSize, channels: 1 };
+  return { size: metadata.inputSize, channels: 1, normalization: metadata.normalization };
 }

@@ -117,3 +117,25 @@ export function stateDict(model: ResNet18): Map<string, StateTensor> {
   }
   return out;
 }
+
+/** What {@link initFromCheckpoint} did. */
+export interface InitReport {
+  /** True when the model got a fresh `fc` (the checkpoint had none, or one with another class count). */
+  readonly headReplaced: boolean;
+}
+
+/**
+ * Starts a model from a torchvision ResNet18 checkpoint the way transfer learning does: every body weight
+ * loaded, and a fresh head (`model.fc = nn.Linear(512, classes)`, seeded) unless the checkpoint already has
+ * one of the model's class count.
+ *
+ * @throws {StateDictMismatchError} when a body weight is missing or mis-shaped: not a ResNet18 checkpoint.
+ */
+export function initFromCheckpoint(model: ResNet18, state: ReadonlyMap<string, TorchTensor>, seed = 0): InitReport {
+  const report = loadStateDict(model, state, { strict: false });
+  const missing = report.missing.filter((k) => !k.startsWith('fc.'));
+  if (missing.length || report.misshaped.length) throw new StateDictMismatchError(missing, [], report.misshaped);
+  const headReplaced = report.headDropped || report.missing.includes('fc.weight');
+  if (headReplaced) model.replaceHead(model.numClasses, seed);
+  return { headReplaced };
+}

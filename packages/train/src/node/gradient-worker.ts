@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { groupOf, ResNet18 } from '@medxfer/models';
-import { chunkGradients, copyOut } from './chunk.js';
+import { addGradients } from '../step.js';
+import { chunkFromArrays, copyOut } from './chunk.js';
 import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
 
 const port = parentPort!;
@@ -39,10 +40,10 @@ function compute(msg: ComputeMessage): ComputeReply {
   for (const i of msg.changed) readVariable(i);
   // Running stats of train-mode BatchNorms start each chunk at 0, so afterwards they hold exactly the
   // chunk's increment momentum·(batch statistic); the main thread applies it as r ← (1 − momentum)·r + increment.
-  const trainBuffers = [...model!.buffers.keys()].filter((n) => msg.bn[groupOf(n)] === 'train');
+  const trainBuffers = [...model!.buffers.keys()].filter((n) => msg.spec.bn[groupOf(n)] === 'train');
   const trackedBefore = new Map(model!.batchesTracked);
   const losses: number[] = [];
-  const predicted: Int32Array[] = [];
+  const correct: number[] = [];
   const stats: Record<string, Float32Array>[] = [];
   let summed: Map<string, tf.Tensor> | undefined;
   for (const c of msg.chunks) {
@@ -50,29 +51,22 @@ function compute(msg: ComputeMessage): ComputeReply {
       const v = model!.buffers.get(n)!;
       tf.tidy(() => v.assign(tf.zerosLike(v)));
     }
-    const r = chunkGradients(model!, msg.names, msg.bn, msg.loss, c.images, c.shape, c.labels, c.weight);
+    const r = chunkFromArrays(model!, msg.spec, c.images, c.shape, c.targets, c.weight);
     losses.push(r.loss);
-    predicted.push(r.predicted);
+    correct.push(r.correct);
     stats.push(Object.fromEntries(trainBuffers.map((n) => [n, model!.buffers.get(n)!.dataSync() as Float32Array])));
-    if (!summed) summed = r.grads;
-    else {
-      for (const [name, g] of r.grads) {
-        const total = tf.add(summed.get(name)!, g);
-        tf.dispose([summed.get(name)!, g]);
-        summed.set(name, total);
-      }
-    }
+    summed = addGradients(summed, r.grads);
   }
   // Back to the values the main thread gave (the next request sends only what changed there).
   layout!.vars.forEach((v, i) => {
     if (model!.buffers.has(v.name) && trainBuffers.includes(v.name)) readVariable(i);
   });
   const offsets = new Map(layout!.vars.map((v) => [v.name, v.offset]));
-  for (const n of msg.names) copyOut(summed!.get(n)!, gradView!, offsets.get(n)!);
+  for (const n of msg.spec.names) copyOut(summed!.get(n)!, gradView!, offsets.get(n)!);
   tf.dispose([...summed!.values()]);
   const tracked: Record<string, number> = {};
   for (const [k, v] of model!.batchesTracked) if (v !== trackedBefore.get(k)) tracked[k] = v - trackedBefore.get(k)!;
-  return { type: 'result', id: msg.id, losses, predicted, stats, tracked, numTensors: tf.memory().numTensors };
+  return { type: 'result', id: msg.id, losses, correct, stats, tracked, numTensors: tf.memory().numTensors };
 }
 
 const ready = start();
@@ -94,8 +88,8 @@ port.on('message', async (msg: LayoutMessage | ComputeMessage | { type: 'memory'
     reply = { type: 'error', id: (msg as { id?: number }).id ?? -1, message: (error as Error).message, stack: (error as Error).stack ?? '' };
   }
   // wasm's dataSync copies out of its heap (each array owns its buffer); the cpu backend may hand out its own storage.
-  const own = <T extends Float32Array | Int32Array>(a: T): T => (backend === 'wasm' ? a : (a.slice() as T));
-  if (reply.type === 'result') reply = { ...reply, predicted: reply.predicted.map(own), stats: reply.stats.map((s) => Object.fromEntries(Object.entries(s).map(([k, a]) => [k, own(a)]))) };
-  const transfer: ArrayBuffer[] = reply.type === 'result' ? [...reply.predicted, ...reply.stats.flatMap((s) => Object.values(s))].map((a) => a.buffer as ArrayBuffer) : [];
+  const own = (a: Float32Array): Float32Array => (backend === 'wasm' ? a : a.slice());
+  if (reply.type === 'result') reply = { ...reply, stats: reply.stats.map((s) => Object.fromEntries(Object.entries(s).map(([k, a]) => [k, own(a)]))) };
+  const transfer: ArrayBuffer[] = reply.type === 'result' ? reply.stats.flatMap((s) => Object.values(s)).map((a) => a.buffer as ArrayBuffer) : [];
   port.postMessage(reply, transfer);
 });

@@ -2,7 +2,9 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { BN_MOMENTUM, dataIdOf, type ResNet18 } from '@medxfer/models';
 import type { BatchGradientRequest, BatchGradients, ParallelGradients } from '../parallel.js';
-import { chunkGradients, copyOut } from './chunk.js';
+import { addStep, type StepResult } from '../step.js';
+import { sliceTargets } from '../task.js';
+import { chunkFromArrays, copyOut } from './chunk.js';
 import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
 
 export interface GradientWorkersOptions {
@@ -37,12 +39,130 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
   return { entry: `import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(url.href)}));`, eval: true };
 }
 
+/** Starts one worker thread; a thread that fails rejects what it has pending and every later request. */
+function spawnThread(entry: string | URL, isCode: boolean, backend: 'wasm' | 'cpu'): Thread {
+  const worker = new Worker(entry, { workerData: { backend }, eval: isCode });
+  const thread: Thread = { worker, pending: new Map(), seen: new Map() };
+  const fail = (error: Error) => {
+    thread.dead ??= error;
+    for (const p of thread.pending.values()) p.reject(error);
+    thread.pending.clear();
+  };
+  worker.on('message', (reply: WorkerReply) => {
+    const p = thread.pending.get(reply.id);
+    if (!p) return;
+    thread.pending.delete(reply.id);
+    if (thread.pending.size === 0) worker.unref();
+    if (reply.type === 'error') p.reject(Object.assign(new Error(`gradient worker: ${reply.message}`), { stack: reply.stack }));
+    else p.resolve(reply);
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`gradient worker exited (code ${code})`)));
+  worker.unref();
+  return thread;
+}
+
+let nextId = 0;
+function send(thread: Thread, msg: { id: number }, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+  if (thread.dead) return Promise.reject(thread.dead);
+  return new Promise((resolve, reject) => {
+    thread.pending.set(msg.id, { resolve, reject });
+    thread.worker.ref();
+    thread.worker.postMessage(msg, transfer);
+  });
+}
+
+/** The model's variables in one SharedArrayBuffer that the worker threads read, rewritten only where a variable changed. */
+class SharedVariables {
+  private model: ResNet18 | undefined;
+  layout: Pick<LayoutMessage, 'buffer' | 'vars'> | undefined;
+  private view: Float32Array | undefined;
+  private readonly written = new Map<string, object>();
+
+  constructor(private readonly threads: readonly Thread[]) {}
+
+  /** Lays the model out anew when it is not the one laid out (and tells every thread). */
+  ensure(model: ResNet18): void {
+    const all = model.allVariables();
+    const same = this.model === model && this.layout!.vars.length === all.size && this.layout!.vars.every((v) => all.get(v.name)?.size === v.size);
+    if (same) return;
+    let offset = 0;
+    const vars = [...all].map(([name, v]) => {
+      const entry = { name, shape: [...v.shape], offset, size: v.size };
+      offset += v.size;
+      return entry;
+    });
+    const buffer = new SharedArrayBuffer(offset * 4);
+    this.layout = { buffer, vars };
+    this.view = new Float32Array(buffer);
+    this.model = model;
+    this.written.clear();
+    for (const t of this.threads) {
+      t.seen.clear();
+      const grads = new SharedArrayBuffer(offset * 4);
+      t.grads = new Float32Array(grads);
+      const msg: LayoutMessage = { type: 'layout', numClasses: model.numClasses, input: model.input, ...(model.normalization ? { normalization: model.normalization } : {}), buffer, grads, vars };
+      if (!t.dead) t.worker.postMessage(msg);
+    }
+  }
+
+  /** Writes what changed since `thread` last read, and returns those variables' indices. */
+  changedFor(thread: Thread, model: ResNet18): number[] {
+    const all = model.allVariables();
+    const changed: number[] = [];
+    this.layout!.vars.forEach((v, i) => {
+      const id = dataIdOf(all.get(v.name)!);
+      if (thread.seen.get(v.name) === id) return;
+      if (this.written.get(v.name) !== id) {
+        copyOut(all.get(v.name)!, this.view!, v.offset);
+        this.written.set(v.name, id);
+      }
+      thread.seen.set(v.name, id);
+      changed.push(i);
+    });
+    return changed;
+  }
+}
+
+interface Chunk {
+  readonly from: number;
+  readonly size: number;
+}
+
+/** Contiguous shares of the chunks, the calling thread's first: chunk order is the order running stats move in. */
+function shareChunks(n: number, chunkSize: number, threads: number): Chunk[][] {
+  const size = Math.max(1, Math.min(chunkSize, n));
+  const chunks = Array.from({ length: Math.ceil(n / size) }, (_, k) => ({ from: k * size, size: Math.min(size, n - k * size) }));
+  const share = Math.ceil(chunks.length / threads);
+  return Array.from({ length: threads }, (_, t) => chunks.slice(t * share, (t + 1) * share));
+}
+
+/** Applies a worker's reply to the model (running stats in chunk order, batches tracked) and returns its chunks' sum. */
+function absorbReply(req: BatchGradientRequest, thread: Thread, chunks: readonly Chunk[], reply: ComputeReply, offsets: Map<string, number>): StepResult {
+  const { model } = req;
+  chunks.forEach((_, k) => {
+    for (const [name, increment] of Object.entries(reply.stats[k]!)) {
+      const v = model.buffers.get(name)!;
+      tf.tidy(() => v.assign(tf.add(tf.mul(v, 1 - BN_MOMENTUM), tf.tensor(increment, v.shape))));
+    }
+  });
+  for (const [prefix, k] of Object.entries(reply.tracked)) model.batchesTracked.set(prefix, (model.batchesTracked.get(prefix) ?? 0) + k);
+  const grads = new Map(req.spec.names.map((name) => {
+    const { shape, size } = model.params.get(name)!;
+    const at = offsets.get(name)!;
+    // wasm copies the values into its heap at once; other backends may keep the array.
+    const values = tf.getBackend() === 'wasm' ? thread.grads!.subarray(at, at + size) : thread.grads!.slice(at, at + size);
+    return [name, tf.tensor(values, shape)] as const;
+  }));
+  return { loss: reply.losses.reduce((a, b) => a + b, 0), correct: reply.correct.reduce((a, b) => a + b, 0), grads };
+}
+
 /**
  * Data-parallel gradients on worker threads, each with a ResNet18 replica (tfjs runs wasm single-threaded
  * in Node, so this is how training uses several cores). Pass it as `TrainerOptions.parallel`: each batch is
- * cut into chunks of `ceil(batchSize / workers)` images, the chunks are computed at once (the first on the
- * calling thread), and the summed gradients step the optimiser on the calling thread. The result equals the
- * micro-batch path with that chunk size up to float summation order.
+ * cut into chunks, the chunks are computed at once (the first share on the calling thread), and the summed
+ * gradients step the optimiser on the calling thread. The result equals the micro-batch path with that
+ * chunk size up to float summation order.
  *
  * Per request the calling thread writes the variables whose values changed (parameters and running stats,
  * detected by tfjs data identity) into one SharedArrayBuffer, and each worker reads those into its replica.
@@ -58,173 +178,76 @@ export function createGradientWorkers(options: GradientWorkersOptions = {}): Gra
   const { entry, eval: isCode } = workerEntry();
   // The calling thread computes the first share itself (faster than leaving it idle while `count` workers
   // compute: a worker's share also pays for reading the weights and writing back its gradients).
-  const threads: Thread[] = Array.from({ length: count - 1 }, () => {
-    const worker = new Worker(entry, { workerData: { backend }, eval: isCode });
-    const thread: Thread = { worker, pending: new Map(), seen: new Map() };
-    const fail = (error: Error) => {
-      thread.dead ??= error;
-      for (const p of thread.pending.values()) p.reject(error);
-      thread.pending.clear();
-    };
-    worker.on('message', (reply: WorkerReply) => {
-      const p = thread.pending.get(reply.id);
-      if (!p) return;
-      thread.pending.delete(reply.id);
-      if (thread.pending.size === 0) worker.unref();
-      if (reply.type === 'error') p.reject(Object.assign(new Error(`gradient worker: ${reply.message}`), { stack: reply.stack }));
-      else p.resolve(reply);
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`gradient worker exited (code ${code})`)));
-    worker.unref();
-    return thread;
-  });
-  let nextId = 0;
-  const send = (thread: Thread, msg: { id: number }, transfer: ArrayBuffer[] = []): Promise<WorkerReply> => {
-    if (thread.dead) return Promise.reject(thread.dead);
-    return new Promise((resolve, reject) => {
-      thread.pending.set(msg.id, { resolve, reject });
-      thread.worker.ref();
-      thread.worker.postMessage(msg, transfer);
-    });
-  };
+  const threads: Thread[] = Array.from({ length: count - 1 }, () => spawnThread(entry, isCode, backend));
+  const shared = new SharedVariables(threads);
 
-  // The shared copy of the model's variables.
-  let layoutModel: ResNet18 | undefined;
-  let layout: Pick<LayoutMessage, 'buffer' | 'vars'> | undefined;
-  let view: Float32Array | undefined;
-  const written = new Map<string, object>();
-  const ensureLayout = (model: ResNet18) => {
-    const all = model.allVariables();
-    const same = layoutModel === model && layout!.vars.length === all.size && layout!.vars.every((v) => all.get(v.name)?.size === v.size);
-    if (same) return;
-    let offset = 0;
-    const vars = [...all].map(([name, v]) => {
-      const entry = { name, shape: [...v.shape], offset, size: v.size };
-      offset += v.size;
-      return entry;
-    });
-    const buffer = new SharedArrayBuffer(offset * 4);
-    layout = { buffer, vars };
-    view = new Float32Array(buffer);
-    layoutModel = model;
-    written.clear();
-    for (const t of threads) {
-      t.seen.clear();
-      const grads = new SharedArrayBuffer(offset * 4);
-      t.grads = new Float32Array(grads);
-      const msg: LayoutMessage = { type: 'layout', numClasses: model.numClasses, input: model.input, ...(model.normalization ? { normalization: model.normalization } : {}), buffer, grads, vars };
-      if (!t.dead) t.worker.postMessage(msg);
-    }
-  };
-
-  let busy = false;
-  async function batchGradients(req: BatchGradientRequest): Promise<BatchGradients> {
-    if (busy) throw new Error('createGradientWorkers: one batchGradients call at a time');
-    busy = true;
-    try {
-      return await run(req);
-    } finally {
-      busy = false;
-    }
-  }
-
-  async function run(req: BatchGradientRequest): Promise<BatchGradients> {
-    const { model, names, shape, images, labels } = req;
-    const n = shape[0];
+  const dispatch = (req: BatchGradientRequest, thread: Thread, chunks: readonly Chunk[]): Promise<ComputeReply> => {
+    const { shape, images } = req;
     const per = shape[1] * shape[2] * shape[3];
-    const chunkSize = Math.max(1, Math.min(req.chunkSize, n));
-    const chunks = Array.from({ length: Math.ceil(n / chunkSize) }, (_, k) => ({ from: k * chunkSize, size: Math.min(chunkSize, n - k * chunkSize) }));
-    // Contiguous shares, the calling thread's first: chunk order is the order running stats move in.
-    const share = Math.ceil(chunks.length / (threads.length + 1));
-    const mine = chunks.slice(0, share);
-    const theirs = threads.map((_, t) => chunks.slice((t + 1) * share, (t + 2) * share));
+    const parts = chunks.map((c) => ({
+      images: images.slice(c.from * per, (c.from + c.size) * per),
+      shape: [c.size, shape[1], shape[2], shape[3]] as [number, number, number, number],
+      targets: sliceTargets(req.targets, c.from, c.size),
+      weight: c.size / shape[0],
+    }));
+    const msg: ComputeMessage = { type: 'compute', id: nextId++, changed: shared.changedFor(thread, req.model), spec: req.spec, chunks: parts };
+    return send(thread, msg, parts.flatMap((p) => [p.images.buffer, p.targets.data.buffer as ArrayBuffer])) as Promise<ComputeReply>;
+  };
 
-    const replies: Promise<ComputeReply>[] = [];
-    if (theirs.some((c) => c.length)) {
-      ensureLayout(model);
-      const all = model.allVariables();
-      const ids = layout!.vars.map((v) => dataIdOf(all.get(v.name)!));
-      threads.forEach((thread, t) => {
-        if (!theirs[t]!.length) return;
-        const changed: number[] = [];
-        layout!.vars.forEach((v, i) => {
-          if (thread.seen.get(v.name) === ids[i]) return;
-          if (written.get(v.name) !== ids[i]) {
-            copyOut(all.get(v.name)!, view!, v.offset);
-            written.set(v.name, ids[i]!);
-          }
-          thread.seen.set(v.name, ids[i]!);
-          changed.push(i);
-        });
-        const parts = theirs[t]!.map((c) => ({
-          images: images.slice(c.from * per, (c.from + c.size) * per),
-          shape: [c.size, shape[1], shape[2], shape[3]] as [number, number, number, number],
-          labels: labels.slice(c.from, c.from + c.size),
-          weight: c.size / n,
-        }));
-        const msg: ComputeMessage = { type: 'compute', id: nextId++, changed, names, bn: req.bn, loss: req.loss, chunks: parts };
-        replies.push(send(thread, msg, parts.flatMap((p) => [p.images.buffer, p.labels.buffer])) as Promise<ComputeReply>);
-      });
-    }
-
-    let loss = 0;
-    const predicted = new Int32Array(n);
-    let summed: Map<string, tf.Tensor> | undefined;
-    const add = (grads: Map<string, tf.Tensor>) => {
-      if (!summed) return void (summed = grads);
-      for (const [name, g] of grads) {
-        const total = tf.add(summed.get(name)!, g);
-        tf.dispose([summed.get(name)!, g]);
-        summed.set(name, total);
-      }
-    };
+  const computeOwn = (req: BatchGradientRequest, chunks: readonly Chunk[]): StepResult | undefined => {
+    const { shape, images } = req;
+    const per = shape[1] * shape[2] * shape[3];
+    let total: StepResult | undefined;
     try {
-      for (const c of mine) {
-        const r = chunkGradients(model, names, req.bn, req.loss, images.subarray(c.from * per, (c.from + c.size) * per), [c.size, shape[1], shape[2], shape[3]], labels.subarray(c.from, c.from + c.size), c.size / n);
-        loss += r.loss;
-        predicted.set(r.predicted, c.from);
-        add(r.grads);
+      for (const c of chunks) {
+        const part = images.subarray(c.from * per, (c.from + c.size) * per);
+        total = addStep(total, chunkFromArrays(req.model, req.spec, part, [c.size, shape[1], shape[2], shape[3]], sliceTargets(req.targets, c.from, c.size), c.size / shape[0]));
       }
     } catch (error) {
+      if (total) tf.dispose([...total.grads.values()]);
+      throw error;
+    }
+    return total;
+  };
+
+  async function run(req: BatchGradientRequest): Promise<BatchGradients> {
+    const [mine, ...theirs] = shareChunks(req.shape[0], req.chunkSize, threads.length + 1) as [Chunk[], ...Chunk[][]];
+    const busyThreads = threads.map((thread, t) => ({ thread, chunks: theirs[t]! })).filter((w) => w.chunks.length > 0);
+    if (busyThreads.length) shared.ensure(req.model);
+    const replies = busyThreads.map((w) => dispatch(req, w.thread, w.chunks));
+    let own: StepResult | undefined;
+    try {
+      own = computeOwn(req, mine);
+    } catch (error) {
       await Promise.allSettled(replies);
-      if (summed) tf.dispose([...summed.values()]);
       throw error;
     }
     const settled = await Promise.allSettled(replies);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) {
-      if (summed) tf.dispose([...summed.values()]);
+      if (own) tf.dispose([...own.grads.values()]);
       throw (failed as PromiseRejectedResult).reason;
     }
-    let w = 0;
-    const offsets = new Map(layout?.vars.map((v) => [v.name, v.offset]));
-    threads.forEach((thread, t) => {
-      if (!theirs[t]!.length) return;
-      const reply = (settled[w++] as PromiseFulfilledResult<ComputeReply>).value;
-      theirs[t]!.forEach((c, k) => {
-        loss += reply.losses[k]!;
-        predicted.set(reply.predicted[k]!, c.from);
-        for (const [name, increment] of Object.entries(reply.stats[k]!)) {
-          const v = model.buffers.get(name)!;
-          tf.tidy(() => v.assign(tf.add(tf.mul(v, 1 - BN_MOMENTUM), tf.tensor(increment, v.shape))));
-        }
-      });
-      for (const [prefix, k] of Object.entries(reply.tracked)) model.batchesTracked.set(prefix, (model.batchesTracked.get(prefix) ?? 0) + k);
-      add(new Map(names.map((name) => {
-        const { shape: s, size } = model.params.get(name)!;
-        const at = offsets.get(name)!;
-        // wasm copies the values into its heap at once; other backends may keep the array.
-        const values = tf.getBackend() === 'wasm' ? thread.grads!.subarray(at, at + size) : thread.grads!.slice(at, at + size);
-        return [name, tf.tensor(values, s)];
-      })));
+    const offsets = new Map(shared.layout?.vars.map((v) => [v.name, v.offset]));
+    let total = own;
+    busyThreads.forEach((w, k) => {
+      total = addStep(total, absorbReply(req, w.thread, w.chunks, (settled[k] as PromiseFulfilledResult<ComputeReply>).value, offsets));
     });
-    return { loss, predicted, grads: summed! };
+    return total!;
   }
 
+  let busy = false;
   return {
     parallelism: threads.length + 1,
-    batchGradients,
+    async batchGradients(req) {
+      if (busy) throw new Error('createGradientWorkers: one batchGradients call at a time');
+      busy = true;
+      try {
+        return await run(req);
+      } finally {
+        busy = false;
+      }
+    },
     async workerTensors() {
       const replies = await Promise.all(threads.map((t) => send(t, { type: 'memory', id: nextId++ } as { id: number })));
       return replies.map((r) => (r as { numTensors: number }).numTensors);

@@ -1,7 +1,7 @@
 // Messages between createGradientWorkers and its worker threads.
-import type { BatchNormMode, ParamGroup } from '@medxfer/models';
 import type { Normalization } from '@medxfer/data';
-import type { CrossEntropyOptions } from '../loss.js';
+import type { StepSpec } from '../step.js';
+import type { Targets } from '../task.js';
 
 /** The model's variables (parameters, then running stats) laid out in one SharedArrayBuffer. */
 export interface LayoutMessage {
@@ -20,10 +20,8 @@ export interface ComputeMessage {
   readonly id: number;
   /** Indices into the layout's `vars` whose values changed since the last request. */
   readonly changed: readonly number[];
-  readonly names: readonly string[];
-  readonly bn: Readonly<Record<ParamGroup, BatchNormMode>>;
-  readonly loss: CrossEntropyOptions;
-  readonly chunks: readonly { images: Float32Array; shape: [number, number, number, number]; labels: Int32Array; weight: number }[];
+  readonly spec: StepSpec;
+  readonly chunks: readonly { images: Float32Array; shape: [number, number, number, number]; targets: Targets; weight: number }[];
 }
 
 /** The worker's gradients, summed over its chunks, are in its `grads` buffer when this arrives. */
@@ -32,7 +30,7 @@ export interface ComputeReply {
   readonly id: number;
   /** Per chunk, in order. */
   readonly losses: number[];
-  readonly predicted: Int32Array[];
+  readonly correct: number[];
   /** Per chunk: running-stat name → momentum·(the chunk's batch statistic), for train-mode BatchNorms. */
   readonly stats: Record<string, Float32Array>[];
   /** num_batches_tracked increments over the worker's chunks. */

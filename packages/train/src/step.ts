@@ -1,0 +1,89 @@
+// The training step, written once: the trainer, the worker threads and the LR finder all compute
+// gradients here, so their results agree bit for bit by construction.
+import * as tf from '@tensorflow/tfjs-core';
+import type { BatchNormMode, ParamGroup, ResNet18 } from '@medxfer/models';
+import { correctOf, lossOf, type LossOptions } from './task.js';
+
+/** What a step differentiates and how. Plain data: worker threads receive it as it is. */
+export interface StepSpec {
+  /** The parameters to differentiate (torchvision names). */
+  readonly names: readonly string[];
+  /** BatchNorm mode per group (train-mode BatchNorms move their running stats). */
+  readonly bn: Readonly<Record<ParamGroup, BatchNormMode>>;
+  readonly loss: LossOptions;
+  /** The input is pooled body features `[N, 512]` (the frozen-body feature cache): only the head runs. */
+  readonly features?: boolean;
+}
+
+export interface StepResult {
+  /** The size-weighted loss, summed over chunks in order. */
+  readonly loss: number;
+  /** Correct decisions (see `correctOf`), summed over chunks. */
+  readonly correct: number;
+  /** Size-weighted loss gradients by parameter name, summed in chunk order. The caller disposes them. */
+  readonly grads: Map<string, tf.Tensor>;
+}
+
+/**
+ * One chunk's loss gradient, weighted by `weight` (its share of the batch). Moves the model's running stats
+ * where BatchNorm is in train mode.
+ */
+export function chunkGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor, targets: tf.Tensor, weight: number): StepResult {
+  const variables = spec.names.map((n) => model.params.get(n)!);
+  const nameOf = new Map(spec.names.map((n) => [model.params.get(n)!.name, n]));
+  let logits: tf.Tensor2D | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = spec.features ? model.head(input as tf.Tensor2D) : model.apply(input as tf.Tensor4D, { bn: { ...spec.bn } });
+    logits = tf.keep(out);
+    return tf.mul(lossOf(out, targets, spec.loss), weight) as tf.Scalar;
+  }, variables);
+  const loss = value.dataSync()[0]!;
+  const correct = correctOf(logits!, targets);
+  tf.dispose([value, logits!]);
+  return { loss, correct, grads: new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g])) };
+}
+
+/** Adds `next` into `total` (disposing what it replaces) and returns the sum; `total` undefined starts it. */
+export function addGradients(total: Map<string, tf.Tensor> | undefined, next: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+  if (!total) return next;
+  for (const [name, g] of next) {
+    const sum = tf.add(total.get(name)!, g);
+    tf.dispose([total.get(name)!, g]);
+    total.set(name, sum);
+  }
+  return total;
+}
+
+/** Adds one chunk's result to a running batch result. */
+export function addStep(total: StepResult | undefined, next: StepResult): StepResult {
+  if (!total) return next;
+  return { loss: total.loss + next.loss, correct: total.correct + next.correct, grads: addGradients(total.grads, next.grads) };
+}
+
+/**
+ * A batch's gradient as the size-weighted sum of the gradients of its chunks of `chunkSize` images, computed
+ * one after another (micro-batches: large inputs fit in memory; BatchNorm in train mode sees each chunk's
+ * statistics, like gradient accumulation in PyTorch). `input` and `targets` stay the caller's.
+ */
+export function batchGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor, targets: tf.Tensor, chunkSize: number): StepResult {
+  const n = input.shape[0]!;
+  const chunk = Math.max(1, Math.min(chunkSize, n));
+  let total: StepResult | undefined;
+  try {
+    for (let from = 0; from < n; from += chunk) {
+      const size = Math.min(chunk, n - from);
+      const whole = size === n;
+      const part = whole ? input : tf.slice(input, from, size);
+      const partTargets = whole ? targets : tf.slice(targets, from, size);
+      try {
+        total = addStep(total, chunkGradients(model, spec, part, partTargets, size / n));
+      } finally {
+        if (!whole) tf.dispose([part, partTargets]);
+      }
+    }
+  } catch (error) {
+    if (total) tf.dispose([...total.grads.values()]);
+    throw error;
+  }
+  return total!;
+}
