@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy } from '@medxfer/train';
+import { binaryCrossEntropyWithLogits, crossEntropy } from '@medxfer/train';
 import { useBackend } from '../../../test-support/backend.js';
 
 // logits [[2, 0], [0, 1]], labels [0, 1]; −log p by hand:
@@ -29,5 +30,34 @@ describe('cross-entropy as torch.nn.CrossEntropyLoss', () => {
     const nll = (w[0]! * row0[0]! + w[1]! * row1[1]!) / (w[0]! + w[1]!);
     const smooth = ((w[0]! * row0[0]! + w[1]! * row0[1]!) / 2 + (w[0]! * row1[0]! + w[1]! * row1[1]!) / 2) / (w[0]! + w[1]!);
     expect(loss({ classWeights: w, labelSmoothing: e })).toBeCloseTo((1 - e) * nll + e * smooth, 6);
+  });
+});
+
+interface BceCase {
+  name: string;
+  logits: number[][];
+  targets: number[][];
+  posWeight: number[] | null;
+  labelSmoothing: number;
+  loss: number;
+  grad: number[][];
+}
+const bce = JSON.parse(readFileSync(new URL('./fixtures/bce-with-logits.json', import.meta.url), 'utf8')) as { cases: BceCase[] };
+
+describe.each(['cpu', 'wasm'] as const)('binary cross-entropy with logits as torch.nn.BCEWithLogitsLoss (PyTorch 1.13 fixture, %s)', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it.each(bce.cases.map((c) => [c.name, c] as const))('%s: loss and gradient', (_name, c) => {
+    const x = tf.tensor2d(c.logits);
+    const y = tf.tensor2d(c.targets);
+    const options = { ...(c.posWeight ? { posWeight: c.posWeight } : {}), ...(c.labelSmoothing ? { labelSmoothing: c.labelSmoothing } : {}) };
+    const before = tf.memory().numTensors;
+    const { value, grad } = tf.valueAndGrad((logits: tf.Tensor) => binaryCrossEntropyWithLogits(logits as tf.Tensor2D, y, options))(x);
+    expect(Math.abs(value.dataSync()[0]! - c.loss)).toBeLessThan(1e-6 + 1e-6 * c.loss);
+    const g = grad.dataSync();
+    c.grad.flat().forEach((ref, i) => expect(Math.abs(g[i]! - ref), `grad[${i}] (x = ${c.logits.flat()[i]})`).toBeLessThan(1e-7 + 1e-5 * Math.abs(ref)));
+    tf.dispose([value, grad]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
   });
 });
