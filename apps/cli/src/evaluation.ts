@@ -5,6 +5,7 @@ import type { ResNet18 } from '@medxfer/models';
 import { predictionsCsv, scoreSplit, worstErrors, type EpochRecord, type SplitScore, type WorstError } from '@medxfer/train';
 import type { RunConfig } from './run-config.js';
 import { table, type Output } from './output.js';
+import { renderRunReport } from './report/run-report.js';
 import { RUN_FILES, runPath, writeJson } from './run-folder.js';
 
 export interface RunEvaluation {
@@ -74,7 +75,6 @@ export async function evaluateRun(input: EvaluateRunInput): Promise<RunEvaluatio
     bootstrap: test.bootstrap ?? null, tta: config.plan.tta ?? 'none', epochKept: input.epochKept,
     val: reportJson(results.val.report), test: reportJson(test),
   });
-  const { renderRunReport } = await import('./report/run-report.js');
   await writeFileAtomic(runPath(dir, RUN_FILES.report), renderRunReport({ ...input, results, worst, worstPng }));
   return { headline: { val: { acc: results.val.report.acc, auc: results.val.report.auc }, test: { acc: test.acc, auc: test.auc } }, results };
 }

@@ -1,5 +1,5 @@
 // Generated from the MedMNIST v3.0.2 metadata (medmnist/info.py); facts, not code: edit with care.
-import type { DatasetInfo } from './catalogue.js';
+import type { DatasetInfo } from './catalogue-types.js';
 
 export const MEDMNIST_VERSION = "3.0.2";
 

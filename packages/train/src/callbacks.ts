@@ -1,5 +1,34 @@
-import type { Callback, EpochRecord } from './trainer.js';
+import type { EpochRecord } from './history.js';
+import type { Phase } from './plan.js';
 import { encodeTrainingState, type TrainingState } from './state.js';
+
+export interface BatchProgress {
+  readonly phase: string;
+  readonly phaseIndex: number;
+  readonly epoch: number;
+  readonly totalEpochs: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly loss: number;
+  readonly imgPerS: number;
+  /** Seconds left for the whole plan, from the speed so far. */
+  readonly etaSeconds: number;
+}
+
+/** What callbacks may do to the run. */
+export interface TrainerControl {
+  /** Stops after the current epoch (e.g. early stopping). */
+  stop(reason: string): void;
+  /** The state to resume from after this epoch. */
+  state(): TrainingState;
+}
+
+export interface Callback {
+  onPhaseStart?(phase: Phase, index: number): void | Promise<void>;
+  onBatchEnd?(progress: BatchProgress): void | Promise<void>;
+  onEpochEnd?(record: EpochRecord, control: TrainerControl): void | Promise<void>;
+}
+
 
 /** Stops when the validation metric has not improved for `patience` epochs. */
 export function earlyStopping(options: { metric: 'valAuc' | 'valAcc' | 'valLoss'; patience: number; minDelta?: number }): Callback {

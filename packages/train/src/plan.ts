@@ -2,7 +2,9 @@ import { PARAM_GROUPS, type ParamGroup } from '@medxfer/models';
 import type { Augmentation } from '@medxfer/data';
 import { PlanError } from './errors.js';
 import type { Schedule } from './schedule.js';
-import type { TestTimeAugmentation } from './predict.js';
+
+/** Test-time augmentation: `flip` averages the probabilities of each image and of its left–right mirror. */
+export type TestTimeAugmentation = 'none' | 'flip';
 
 export type OptimizerSpec =
   | { kind: 'adam' | 'adamw'; betas?: readonly [number, number]; eps?: number }

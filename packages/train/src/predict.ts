@@ -3,8 +3,9 @@ import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from 
 import { FEATURES, type ResNet18 } from '@medxfer/models';
 import { checkProbabilities, probabilitiesOf, taskOf } from './task.js';
 
-/** Test-time augmentation: `flip` averages the probabilities of each image and of its left–right mirror. */
-export type TestTimeAugmentation = 'none' | 'flip';
+import type { TestTimeAugmentation } from './plan.js';
+
+export type { TestTimeAugmentation };
 
 export interface PredictOptions {
   /** Images per forward pass (default 64). */

@@ -2,7 +2,7 @@ import { encodeSafetensors, readSafetensors, readSafetensorsHeader, type ResNet1
 import * as tf from '@tensorflow/tfjs-core';
 import { ResumeError } from './errors.js';
 import type { OptimizerState } from './optim/optimizer.js';
-import type { EpochRecord } from './trainer.js';
+import type { EpochRecord } from './history.js';
 
 /** Everything needed to continue a run exactly where it stopped. */
 export interface TrainingState {

@@ -12,53 +12,10 @@ import { lrFactor } from './schedule.js';
 import { recomputeBatchNormStats } from './bn-stats.js';
 import { WeightAverage } from './ema.js';
 import { restoreModel, snapshotModel, type TrainingState } from './state.js';
+import type { BatchProgress, Callback, TrainerControl } from './callbacks.js';
+import type { EpochRecord } from './history.js';
 import { batchGradients, type StepResult, type StepSpec } from './step.js';
 import { lossOptionsFor, probabilityLoss, targetsOf, targetTensor, taskOf, type LossOptions } from './task.js';
-
-/** One row of the training history. */
-export interface EpochRecord {
-  readonly phase: string;
-  /** 1-based epoch over the whole plan, and within the phase. */
-  readonly epoch: number;
-  readonly phaseEpoch: number;
-  readonly lr: number;
-  readonly trainLoss: number;
-  readonly trainAcc: number;
-  readonly valLoss?: number;
-  readonly valAcc?: number;
-  readonly valAuc?: number;
-  readonly seconds: number;
-  readonly imgPerS: number;
-  /** True when the head trained on cached body features. */
-  readonly cachedFeatures: boolean;
-}
-
-export interface BatchProgress {
-  readonly phase: string;
-  readonly phaseIndex: number;
-  readonly epoch: number;
-  readonly totalEpochs: number;
-  readonly batch: number;
-  readonly batches: number;
-  readonly loss: number;
-  readonly imgPerS: number;
-  /** Seconds left for the whole plan, from the speed so far. */
-  readonly etaSeconds: number;
-}
-
-/** What callbacks may do to the run. */
-export interface TrainerControl {
-  /** Stops after the current epoch (e.g. early stopping). */
-  stop(reason: string): void;
-  /** The state to resume from after this epoch. */
-  state(): TrainingState;
-}
-
-export interface Callback {
-  onPhaseStart?(phase: Phase, index: number): void | Promise<void>;
-  onBatchEnd?(progress: BatchProgress): void | Promise<void>;
-  onEpochEnd?(record: EpochRecord, control: TrainerControl): void | Promise<void>;
-}
 
 export interface TrainerOptions {
   readonly model: ResNet18;

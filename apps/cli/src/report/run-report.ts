@@ -1,9 +1,20 @@
-import type { EvaluateRunInput, RunEvaluation } from '../evaluation.js';
-import type { WorstError } from '@medxfer/train';
+import type { EpochRecord, SplitScore, WorstError } from '@medxfer/train';
+import type { RunConfig } from '../run-config.js';
 import { renderReport } from './html.js';
 
+/** What a finished run hands to its report. */
+export interface RunReportInput {
+  readonly config: RunConfig;
+  readonly history: readonly EpochRecord[];
+  readonly trainSeconds: number;
+  readonly epochKept: number;
+  readonly results: Readonly<Record<'val' | 'test', SplitScore>>;
+  readonly worst: readonly WorstError[];
+  readonly worstPng: Uint8Array | undefined;
+}
+
 /** Maps a finished run to the report renderer's input and renders report.html. */
-export function renderRunReport(input: EvaluateRunInput & { results: RunEvaluation['results']; worst: readonly WorstError[]; worstPng: Uint8Array | undefined }): string {
+export function renderRunReport(input: RunReportInput): string {
   const { config, results } = input;
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'undefined');
   return renderReport({
