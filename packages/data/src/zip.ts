@@ -36,6 +36,15 @@ function isUnsafeName(name: string): boolean {
   return normal.startsWith('/') || /^[a-zA-Z]:/.test(normal) || normal.split('/').includes('..');
 }
 
+/** Where the end-of-central-directory record starts (it ends the archive, after a comment of up to 64 KiB). */
+function endOfCentralDirectory(view: DataView, fail: (problem: string) => never): number {
+  const length = view.byteLength;
+  if (length < 22) fail(`only ${length} bytes, too short for a zip archive`);
+  for (let at = length - 22; at >= Math.max(0, length - 22 - U16_MAX); at--) if (view.getUint32(at, true) === EOCD_SIG) return at;
+  const looksZip = length >= 4 && view.getUint32(0, true) === LOCAL_SIG;
+  return fail(looksZip ? 'the end of the archive is missing (truncated download?)' : 'not a zip archive (no end-of-central-directory record)');
+}
+
 /**
  * Parses a zip archive (stored and deflated entries, zip64, data descriptors).
  * `file` names the archive in error messages.
@@ -53,18 +62,7 @@ export function readZip(bytes: Uint8Array, file = '<zip>'): ZipArchive {
     return value;
   };
 
-  if (bytes.length < 22) fail(`only ${bytes.length} bytes, too short for a zip archive`);
-  let eocd = -1;
-  for (let at = bytes.length - 22; at >= Math.max(0, bytes.length - 22 - U16_MAX); at--) {
-    if (view.getUint32(at, true) === EOCD_SIG) {
-      eocd = at;
-      break;
-    }
-  }
-  if (eocd < 0) {
-    const looksZip = bytes.length >= 4 && view.getUint32(0, true) === LOCAL_SIG;
-    fail(looksZip ? 'the end of the archive is missing (truncated download?)' : 'not a zip archive (no end-of-central-directory record)');
-  }
+  const eocd = endOfCentralDirectory(view, fail);
 
   let count = u16(eocd + 10);
   let cdSize = u32(eocd + 12);

@@ -20,27 +20,27 @@ const bytesOf = (values: number[]) => Uint8Array.from(values);
 describe('readNpy', () => {
   it('reads every integer dtype in both byte orders', () => {
     // int16 -2, 258 little endian: fe ff 02 01; big endian: ff fe 01 02
-    expect(Array.from(readNpy(npy("{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", bytesOf([0xfe, 0xff, 0x02, 0x01]))).data)).toEqual([-2, 258]);
-    expect(Array.from(readNpy(npy("{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }", bytesOf([0xff, 0xfe, 0x01, 0x02]))).data)).toEqual([-2, 258]);
-    expect(Array.from(readNpy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", bytesOf([0, 127, 255]))).data)).toEqual([0, 127, 255]);
-    expect(Array.from(readNpy(npy("{'descr': '|i1', 'fortran_order': False, 'shape': (2,), }", bytesOf([0xff, 0x80]))).data)).toEqual([-1, -128]);
-    expect(Array.from(readNpy(npy("{'descr': '<u2', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xff, 0xff]))).data)).toEqual([65535]);
-    expect(Array.from(readNpy(npy("{'descr': '>u4', 'fortran_order': False, 'shape': (1,), }", bytesOf([0, 0, 1, 0]))).data)).toEqual([256]);
-    expect(Array.from(readNpy(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xff, 0xff, 0xff, 0xff]))).data)).toEqual([-1]);
-    expect(Array.from(readNpy(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).data)).toEqual([-2n]);
-    expect(Array.from(readNpy(npy("{'descr': '>u8', 'fortran_order': False, 'shape': (1,), }", bytesOf([0, 0, 0, 1, 0, 0, 0, 0]))).data)).toEqual([2n ** 32n]);
-    expect(Array.from(readNpy(npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", bytesOf([1, 0]))).data)).toEqual([1, 0]);
+    expect(Array.from(readNpy(npy("{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", bytesOf([0xfe, 0xff, 0x02, 0x01]))).data as ArrayLike<number>)).toEqual([-2, 258]);
+    expect(Array.from(readNpy(npy("{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }", bytesOf([0xff, 0xfe, 0x01, 0x02]))).data as ArrayLike<number>)).toEqual([-2, 258]);
+    expect(Array.from(readNpy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", bytesOf([0, 127, 255]))).data as ArrayLike<number>)).toEqual([0, 127, 255]);
+    expect(Array.from(readNpy(npy("{'descr': '|i1', 'fortran_order': False, 'shape': (2,), }", bytesOf([0xff, 0x80]))).data as ArrayLike<number>)).toEqual([-1, -128]);
+    expect(Array.from(readNpy(npy("{'descr': '<u2', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xff, 0xff]))).data as ArrayLike<number>)).toEqual([65535]);
+    expect(Array.from(readNpy(npy("{'descr': '>u4', 'fortran_order': False, 'shape': (1,), }", bytesOf([0, 0, 1, 0]))).data as ArrayLike<number>)).toEqual([256]);
+    expect(Array.from(readNpy(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xff, 0xff, 0xff, 0xff]))).data as ArrayLike<number>)).toEqual([-1]);
+    expect(Array.from(readNpy(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))).data as ArrayLike<number>)).toEqual([-2n]);
+    expect(Array.from(readNpy(npy("{'descr': '>u8', 'fortran_order': False, 'shape': (1,), }", bytesOf([0, 0, 0, 1, 0, 0, 0, 0]))).data as ArrayLike<number>)).toEqual([2n ** 32n]);
+    expect(Array.from(readNpy(npy("{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }", bytesOf([1, 0]))).data as ArrayLike<number>)).toEqual([1, 0]);
   });
 
   it('reads floats: f2 (widened), f4 and big-endian f8', () => {
     // f2: 0x3c00 = 1, 0xc000 = -2, 0x7c00 = inf, 0x0001 = 2^-24 (subnormal)
     const half = readNpy(npy("{'descr': '<f2', 'fortran_order': False, 'shape': (4,), }", bytesOf([0x00, 0x3c, 0x00, 0xc0, 0x00, 0x7c, 0x01, 0x00])));
-    expect(Array.from(half.data)).toEqual([1, -2, Infinity, 2 ** -24]);
+    expect(Array.from(half.data as ArrayLike<number>)).toEqual([1, -2, Infinity, 2 ** -24]);
     expect(half.dtype).toBe('f2');
     // f4 1.5 = 0x3fc00000
-    expect(Array.from(readNpy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", bytesOf([0, 0, 0xc0, 0x3f]))).data)).toEqual([1.5]);
+    expect(Array.from(readNpy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", bytesOf([0, 0, 0xc0, 0x3f]))).data as ArrayLike<number>)).toEqual([1.5]);
     // f8 -0.25 = 0xbfd0000000000000, big endian
-    expect(Array.from(readNpy(npy("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xbf, 0xd0, 0, 0, 0, 0, 0, 0]))).data)).toEqual([-0.25]);
+    expect(Array.from(readNpy(npy("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", bytesOf([0xbf, 0xd0, 0, 0, 0, 0, 0, 0]))).data as ArrayLike<number>)).toEqual([-0.25]);
   });
 
   it('reads format versions 2 and 3 and scalar / empty shapes', () => {
@@ -48,14 +48,14 @@ describe('readNpy', () => {
     expect(v2.shape).toEqual([2, 1]);
     const v3 = readNpy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", bytesOf([42]), 3));
     expect(v3.shape).toEqual([]);
-    expect(Array.from(v3.data)).toEqual([42]);
+    expect(Array.from(v3.data as ArrayLike<number>)).toEqual([42]);
     expect(readNpy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }", new Uint8Array(0))).data.length).toBe(0);
   });
 
   it('transposes Fortran order into C order', () => {
     // A 2×3 array [[1,2,3],[4,5,6]] stored column-major: 1 4 2 5 3 6
     const f = readNpy(npy("{'descr': '|u1', 'fortran_order': True, 'shape': (2, 3), }", bytesOf([1, 4, 2, 5, 3, 6])));
-    expect(Array.from(f.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(f.data as ArrayLike<number>)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('round-trips through encodeNpy', () => {

@@ -6,7 +6,8 @@ import { useBackend } from '../../../test-support/backend.js';
 // The explicit conv backward (ops/conv2d.ts) against tfjs-cpu's own conv2d gradients, on the shapes
 // ResNet18 meets at 28–224 px plus odd sizes: every formulation (im2col layouts, single-position GEMM,
 // flipped data or filter, zero insertion for stride 2) must agree to float32 rounding.
-const CASES: [number[], number[], number, number][] = [
+type Shape4 = [number, number, number, number];
+const CASES: [Shape4, Shape4, number, number][] = [
   // [x shape NHWC, filter HWIO, stride, pad]
   [[2, 9, 9, 1], [7, 7, 1, 4], 2, 3],
   [[2, 7, 7, 8], [3, 3, 8, 8], 1, 1],

@@ -137,6 +137,7 @@ const MAX_LONG_BYTES = 64;
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 /** Reads one pickle from `bytes` (starting at `options.start`), allowing only state-dict constructs. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: the pickle virtual machine is one loop over one opcode switch, the way CPython's and torch's readers are written; each case is a few lines and the allowlist checks sit beside the opcodes they guard.
 export function unpickle(bytes: Uint8Array, options: UnpickleOptions = {}): UnpickleResult {
   const file = options.file ?? '<pickle>';
   const entry = options.entry;
