@@ -11,6 +11,7 @@ export default defineConfig({
     // Tests run against the TypeScript sources; the consumer test checks the built packages.
     alias: packages.flatMap((pkg) => [
       { find: new RegExp(`^@medxfer/${pkg}/node$`), replacement: src(pkg, 'node') },
+      { find: new RegExp(`^@medxfer/${pkg}/internal$`), replacement: src(pkg, 'internal') },
       { find: new RegExp(`^@medxfer/${pkg}$`), replacement: src(pkg, 'index') },
     ]),
   },

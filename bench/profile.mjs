@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 const tf = await import('@tensorflow/tfjs-core');
 await import('@tensorflow/tfjs-backend-cpu');
 const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-const { ResNet18, installWasmKernels, wasmKernelsBuild } = await import(process.env.MODELS ?? '@medxfer/models');
+const models = await import(process.env.MODELS ?? '@medxfer/models');
+const { ResNet18, wasmKernelsBuild } = models;
+const useMedxferKernels = models.useMedxferKernels ?? models.installWasmKernels;
 if (!process.env.NO_RELAXED) (await import('@medxfer/models/node')).enableRelaxedSimd();
 const { Adam, crossEntropy } = await import('@medxfer/train');
 
@@ -19,7 +21,7 @@ setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'
 await tf.setBackend(args.backend);
 await tf.ready();
 // medxfer's own kernels replace some of the backend's: install them first so the timers wrap them.
-console.log(`medxfer wasm kernels: ${installWasmKernels() ? `installed (${wasmKernelsBuild()})` : 'not available'}`);
+console.log(`medxfer wasm kernels: ${useMedxferKernels() ? `installed (${wasmKernelsBuild()})` : 'not available'}`);
 
 const stats = new Map();
 let on = false;

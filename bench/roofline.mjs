@@ -45,12 +45,12 @@ const SHAPES = [
 ];
 const tf = await import('@tensorflow/tfjs-core');
 const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-const { installWasmKernels, wasmKernelsBuild } = await import('@medxfer/models');
+const { useMedxferKernels, wasmKernelsBuild } = await import('@medxfer/models');
 const require = createRequire(import.meta.url);
 setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
 await tf.setBackend('wasm');
 await tf.ready();
-installWasmKernels();
+useMedxferKernels();
 /** Multiply-adds of a convolution that reach real input (what both implementations compute at least). */
 function liveMacs([n, h, w, ci], [kh, kw, , co], stride, pad) {
   const oh = Math.floor((h + 2 * pad - kh) / stride) + 1;

@@ -71,7 +71,7 @@ async function main() {
           process.stderr.write(`… plain tfjs (tf.layers + fit): ${backend} ${size}px ${mode} batch ${batch}\n`);
           records.push(await runInChild({ ...c, impl: 'plain-tfjs', ...(slow && mode !== 'infer' ? { warmup: 1, steps: 1 } : {}) }));
           if (backend === 'wasm') {
-            // The same tf.layers model after installWasmKernels(): what medxfer's kernels give any tfjs code.
+            // The same tf.layers model after useMedxferKernels(): what medxfer's kernels give any tfjs code.
             process.stderr.write(`… plain tfjs + medxfer's wasm kernels: ${size}px ${mode} batch ${batch}\n`);
             records.push(await runInChild({ ...c, impl: 'plain-tfjs+kernels' }));
           }
@@ -117,7 +117,7 @@ function printPlain(records) {
   for (const p of plain) {
     const m = records.find((r) => r.impl === 'medxfer' && (r.workers ?? 1) === 1 && r.backend === p.backend && r.size === p.size && r.mode === p.mode);
     const kernels = p.impl === 'plain-tfjs+kernels';
-    const what = `  ${p.backend.padEnd(4)} ${String(p.size).padStart(3)}px ${p.mode.padEnd(6)}${kernels ? ' (plain + installWasmKernels())' : ''}`;
+    const what = `  ${p.backend.padEnd(4)} ${String(p.size).padStart(3)}px ${p.mode.padEnd(6)}${kernels ? ' (plain + useMedxferKernels())' : ''}`;
     if (p.imgPerS === null) console.log(`${what} plain tfjs cannot run it: ${p.error}`);
     else if (m) console.log(`${what} medxfer ${m.imgPerS.toFixed(1).padStart(7)} img/s  plain ${p.imgPerS.toFixed(1).padStart(7)}  ×${(m.imgPerS / p.imgPerS).toFixed(1)}`);
   }
@@ -172,7 +172,10 @@ async function runCase(c) {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
-  const { ResNet18, installWasmKernels, wasmKernelsBuild } = await import(c.models ? new URL(c.models, `file://${process.cwd()}/`).href : '@medxfer/models');
+  const models = await import(c.models ? new URL(c.models, `file://${process.cwd()}/`).href : '@medxfer/models');
+  const { ResNet18, wasmKernelsBuild } = models;
+  // Older builds (a --models comparison) installed the kernels themselves and named the call installWasmKernels.
+  const useMedxferKernels = models.useMedxferKernels ?? models.installWasmKernels;
   const { Adam, crossEntropy } = await import('@medxfer/train');
   // As the CLI does: fused multiply-adds in medxfer's wasm convolutions where relaxed SIMD can be on (Node 20: a V8 flag).
   if (c.relaxed) (await import('@medxfer/models/node')).enableRelaxedSimd();
@@ -180,7 +183,7 @@ async function runCase(c) {
   if (!(await tf.setBackend(c.backend))) throw new Error(`backend ${c.backend} failed to initialise`);
   await tf.ready();
   if (c.impl === 'plain-tfjs' || c.impl === 'plain-tfjs+kernels') {
-    if (c.impl === 'plain-tfjs+kernels' && !installWasmKernels()) throw new Error('medxfer wasm kernels unavailable');
+    if (c.impl === 'plain-tfjs+kernels' && !useMedxferKernels()) throw new Error('medxfer wasm kernels unavailable');
     const { timePlain } = await import('./plain-tfjs.mjs');
     const x = tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 7);
     const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');
@@ -193,6 +196,7 @@ async function runCase(c) {
     process.send(record, () => process.exit(0));
     return;
   }
+  if (c.backend === 'wasm') useMedxferKernels();
   const model = new ResNet18({ numClasses: 2, input: 'grey', seed: 1 });
   const x = tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 7);
   const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { useMedxferKernels } from '@medxfer/models';
 
 export function assert(condition: unknown, message = 'assertion failed'): asserts condition {
   if (!condition) throw new Error(message);
@@ -61,6 +62,7 @@ export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);
   await tf.ready();
+  if (name === 'wasm') useMedxferKernels();
 }
 
 /** NCHW float32 (PyTorch's layout) to an NHWC tensor. */

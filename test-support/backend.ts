@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { useMedxferKernels } from '@medxfer/models';
 
 const require = createRequire(import.meta.url);
 let wasmPathsSet = false;
@@ -15,5 +16,7 @@ export async function useBackend(name: 'cpu' | 'wasm'): Promise<typeof tf> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);
   await tf.ready();
+  // As the CLI and the web app do after choosing wasm.
+  if (name === 'wasm') useMedxferKernels();
   return tf;
 }

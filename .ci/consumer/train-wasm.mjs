@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { openMedMNIST, permutation, seededRandom, subsetSplit } from '@medxfer/data';
-import { ResNet18 } from '@medxfer/models';
+import { ResNet18, useMedxferKernels } from '@medxfer/models';
 import { loadModelFromDir, saveModelToDir } from '@medxfer/models/node';
 import { checkpointEachEpoch, decodeTrainingState, notebookPlan, predictSplit, train } from '@medxfer/train';
 import * as trainNode from '@medxfer/train/node';
@@ -19,6 +19,7 @@ const require = createRequire(import.meta.url);
 setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
 assert(await tf.setBackend('wasm'), 'the wasm backend failed to initialise');
 await tf.ready();
+assert(useMedxferKernels(), "medxfer's wasm kernels failed to install");
 
 const data = openMedMNIST(new Uint8Array(await readFile(shared('data', 'pneumoniamnist.npz'))), { flag: 'pneumoniamnist', verify: false });
 const pick = (split, n, seed) => subsetSplit(split, permutation(split.count, seededRandom(seed)).subarray(0, n));

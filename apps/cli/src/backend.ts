@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, backendsFor } from '@medxfer/train';
+import { useMedxferKernels } from '@medxfer/models';
 import { enableRelaxedSimd } from '@medxfer/models/node';
 import { UsageError } from './errors.js';
 
@@ -59,6 +60,7 @@ export async function activateBackend(name: string): Promise<{ name: string; tri
       await load(candidate);
       if (await tf.setBackend(backendInfo(candidate)!.tfjsName)) {
         await tf.ready();
+        if (candidate === 'wasm') useMedxferKernels();
         return { name: candidate, tried };
       }
       tried.push(`${candidate}: failed to initialise`);

@@ -2,6 +2,7 @@
 // order come from @medxfer/train's one list (`backendsFor('browser')`); this module only knows how
 // to import each backend package (lazily: a backend's code is fetched when first chosen).
 import * as tf from '@tensorflow/tfjs-core';
+import { useMedxferKernels } from '@medxfer/models';
 import { backendInfo, backendsFor } from '@medxfer/train';
 import type { ActiveBackend, BackendSupport, Environment } from './protocol.js';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -118,6 +119,8 @@ export async function activate(name: string): Promise<ActiveBackend> {
     throw new Error(`${name} failed to initialise in this browser`);
   }
   await tf.ready();
+  // medxfer's WebAssembly kernels: an explicit, global step (see useMedxferKernels).
+  if (name === 'wasm') useMedxferKernels();
   return { name, detail: await describe(name) };
 }
 

@@ -3,11 +3,10 @@ export * from './errors.js';
 export { BLOCKS, FEATURES, PARAM_GROUPS, groupOf, type ParamGroup } from './resnet/architecture.js';
 export { ResNet18, type BatchNormMode, type ForwardOptions, type ResNet18Options, type StateTensor } from './resnet/model.js';
 export { greyStemConv } from './resnet/grey-stem.js';
-export { batchNorm, BN_EPSILON, BN_MOMENTUM } from './ops/batchnorm.js';
+export { batchNorm, BN_EPSILON, BN_MOMENTUM, type BatchNormParams } from './ops/batchnorm.js';
 export { relu } from './ops/relu.js';
-export { installWasmKernels, releaseWasmKernelCaches, wasmKernelsBuild } from './wasm/install.js';
+export { installWasmKernels, medxferKernelsActive, releaseWasmKernelCaches, useMedxferKernels, wasmKernelsBuild } from './wasm/install.js';
 // For kernels that run on tfjs-wasm's heap (as @medxfer/train's fused optimiser kernels do).
-export { activeWasmBackend, dataIdOf, heapModuleBuild, heapModuleFor, heapOffset, instantiateOnHeap, type HeapModuleBuild, type HeapModuleSource, type WasmBackendInternals } from './wasm/heap.js';
 export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './ops/conv2d.js';
 export { initFromCheckpoint, loadStateDict, stateDict, type InitReport, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
 export * from './checkpoint/index.js';

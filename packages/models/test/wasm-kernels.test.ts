@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { ResNet18, batchNorm, installWasmKernels, relu, releaseWasmKernelCaches, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
+import { ResNet18, batchNorm, useMedxferKernels, relu, releaseWasmKernelCaches, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
 import { LAYERS, type LayerExports } from '../src/wasm/layers-module.js';
 import { useBackend } from '../../../test-support/backend.js';
 
@@ -19,7 +19,7 @@ async function onBoth(f: () => tf.Tensor | tf.Tensor[]): Promise<{ cpu: tf.Typed
   await useBackend('cpu');
   const cpu = run();
   await useBackend('wasm');
-  expect(installWasmKernels()).toBe(true);
+  expect(useMedxferKernels()).toBe(true);
   const wasm = run();
   return { cpu, wasm };
 }
@@ -33,7 +33,7 @@ describe('wasm layout kernels (Slice, StridedSlice, Transpose, Reverse) give tfj
 
   it('reports that it is not installed on other backends', async () => {
     await useBackend('cpu');
-    expect(installWasmKernels()).toBe(false);
+    expect(useMedxferKernels()).toBe(false);
   });
 
   const cases: [string, () => tf.Tensor][] = [
@@ -157,7 +157,7 @@ describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution
 describe('the two builds of the layer kernels', () => {
   it('runs the relaxed-SIMD build where the runtime has it, and it agrees with the multiply-then-add build', async () => {
     await useBackend('wasm');
-    installWasmKernels();
+    useMedxferKernels();
     // The suite runs with relaxed SIMD on (vitest.config.ts), as the CLI does.
     expect(wasmKernelsBuild()).toBe('relaxed-simd');
     // Both builds on one fresh memory, the same convolution.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients.js';
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '../wasm/batchnorm-kernels.js';
-import { installWasmKernels } from '../wasm/install.js';
+import { medxferKernelsActive } from '../wasm/install.js';
 
 /** PyTorch's BatchNorm2d defaults: eps 1e-5, momentum 0.1 (new = 0.9·old + 0.1·batch). */
 export const BN_EPSILON = 1e-5;
@@ -32,7 +32,7 @@ export function batchNorm(x: tf.Tensor4D, p: BatchNormParams, mode: 'train' | 'f
   if (mode === 'frozen') return tf.batchNorm(x, p.runningMean, p.runningVar, p.beta, p.gamma, BN_EPSILON) as tf.Tensor4D;
   const [n, h, w, c] = x.shape;
   const count = n * h * w;
-  if (c % 4 === 0 && installWasmKernels()) return batchNormTrainWasm(x, p, updateStats, momentum, count);
+  if (c % 4 === 0 && medxferKernelsActive()) return batchNormTrainWasm(x, p, updateStats, momentum, count);
   const run = tf.customGrad((xi, gamma, beta, save) => {
     const x4 = xi as tf.Tensor4D;
     const { mean, variance } = tf.moments(x4, [0, 1, 2]);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients.js';
-import { installWasmKernels } from '../wasm/install.js';
+import { medxferKernelsActive } from '../wasm/install.js';
 import { liveTaps, outSizeOf } from './conv-geometry.js';
 
 /** A 2D convolution as torchvision uses it: NHWC input, HWIO filter, symmetric zero padding, no bias. */
@@ -225,7 +225,7 @@ function backpropKernels(xs: tf.Tensor4D, dy: tf.Tensor4D, ws: tf.Tensor4D, spec
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, spec: Conv2dSpec): tf.Tensor4D {
   const [, h, w] = x.shape;
   const [kh, kw, ci, co] = filter.shape;
-  const viaKernels = co % 8 === 0 && (!spec.inputGrad || ci % 8 === 0) && installWasmKernels();
+  const viaKernels = co % 8 === 0 && (!spec.inputGrad || ci % 8 === 0) && medxferKernelsActive();
   if (!viaKernels && outSizeOf(h, kh, spec.stride, spec.pad) === 1 && outSizeOf(w, kw, spec.stride, spec.pad) === 1 && spec.pad < kh && spec.pad < kw) {
     return conv2dSinglePosition(x, filter, spec);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { installWasmKernels } from '../wasm/install.js';
+import { medxferKernelsActive } from '../wasm/install.js';
 import { RELU_GRAD_KERNEL } from '../wasm/relu-grad-kernel.js';
 
 /**
@@ -7,7 +7,7 @@ import { RELU_GRAD_KERNEL } from '../wasm/relu-grad-kernel.js';
  * threshold_backward) instead of tfjs's step, cast and multiply; elsewhere tfjs's own.
  */
 export function relu<T extends tf.Tensor>(x: T): T {
-  if (x.dtype !== 'float32' || !installWasmKernels()) return tf.relu(x);
+  if (x.dtype !== 'float32' || !medxferKernelsActive()) return tf.relu(x);
   const run = tf.customGrad((xi, save) => {
     const y = tf.relu(xi as tf.Tensor);
     (save as tf.GradSaveFunc)([y]);

@@ -4,7 +4,7 @@ import { InputShapeError } from '../errors.js';
 import { batchNorm, type BatchNormParams } from '../ops/batchnorm.js';
 import { conv2d } from '../ops/conv2d.js';
 import { relu } from '../ops/relu.js';
-import { installWasmKernels, releaseWasmKernelCaches } from '../wasm/install.js';
+import { releaseWasmKernelCaches } from '../wasm/install.js';
 import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, type ConvSpec, type ParamGroup } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
@@ -148,9 +148,6 @@ export class ResNet18 {
   /** The output of `layer4`, `[N, H/32, W/32, 512]` (what Grad-CAM looks at). */
   trunk(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
     this.checkInput(x);
-    // Before any kernel runs, so that a whole forward pass runs on the same kernels (folded inference calls
-    // none of the ops that would install them).
-    installWasmKernels();
     const modeOf = (group: ParamGroup): BatchNormMode => (typeof options.bn === 'string' ? options.bn : (options.bn?.[group] ?? 'frozen'));
     const anyTrain = PARAM_GROUPS.some((g) => modeOf(g) === 'train');
     const updateStats = options.updateStats ?? anyTrain;

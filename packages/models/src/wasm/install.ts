@@ -45,9 +45,13 @@ function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
  *   lacks, is added: tf.layers convolutional models can train on wasm;
  * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training, and
  *   `MedxferReluGrad` (ReLU's gradient in one pass).
- * `ResNet18` and medxfer's ops call it themselves; call it to speed up other tfjs code on the wasm backend.
+ *
+ * A global, explicit step: call it once after `tf.setBackend('wasm')` (the CLI, the web app's worker, the
+ * gradient worker threads and the bench do). Until then medxfer's ops run on tfjs's own kernels (slower;
+ * training uses its gradient formulations where tfjs-wasm has no kernel). {@link medxferKernelsActive} asks
+ * without installing anything.
  */
-export function installWasmKernels(): boolean {
+export function useMedxferKernels(): boolean {
   const backend = activeWasmBackend();
   if (!backend || !layerKernelsFor(backend)) return false;
   if (installedOn.has(backend)) return true;
@@ -68,6 +72,15 @@ export function installWasmKernels(): boolean {
   }
   installedOn.add(backend);
   return true;
+}
+
+/** @deprecated The former name of {@link useMedxferKernels}. */
+export const installWasmKernels = useMedxferKernels;
+
+/** Whether medxfer's kernels are installed on the active backend (a query: it installs nothing). */
+export function medxferKernelsActive(): boolean {
+  const backend = activeWasmBackend();
+  return !!backend && installedOn.has(backend);
 }
 
 /**

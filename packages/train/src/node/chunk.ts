@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activeWasmBackend, heapOffset, type ResNet18 } from '@medxfer/models';
+import type { ResNet18 } from '@medxfer/models';
+import { activeWasmBackend, heapOffset } from '@medxfer/models/internal';
 import { chunkGradients, type StepResult, type StepSpec } from '../step.js';
 import { targetTensor, type Targets } from '../task.js';
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { groupOf, ResNet18 } from '@medxfer/models';
+import { groupOf, ResNet18, useMedxferKernels } from '@medxfer/models';
 import { addGradients } from '../step.js';
 import { chunkFromArrays, copyOut } from './chunk.js';
 import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
@@ -20,6 +20,8 @@ async function start(): Promise<void> {
   }
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise in a worker thread`);
   await tf.ready();
+  // The same kernels as the calling thread, so every chunk runs the same code.
+  if (backend === 'wasm') useMedxferKernels();
 }
 
 let model: ResNet18 | undefined;

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { BN_MOMENTUM, dataIdOf, type ResNet18 } from '@medxfer/models';
+import { BN_MOMENTUM, type ResNet18 } from '@medxfer/models';
+import { dataIdOf } from '@medxfer/models/internal';
 import type { BatchGradientRequest, BatchGradients, ParallelGradients } from '../parallel.js';
 import { addStep, type StepResult } from '../step.js';
 import { sliceTargets } from '../task.js';

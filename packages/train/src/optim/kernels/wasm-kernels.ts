@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { heapModuleFor, heapOffset, instantiateOnHeap, type HeapModuleSource, type WasmBackendInternals as WasmBackend } from '@medxfer/models';
+import { heapModuleFor, heapOffset, instantiateOnHeap, type HeapModuleSource, type WasmBackendInternals as WasmBackend } from '@medxfer/models/internal';
 import { OPTIM_SHARED_WASM_BASE64, OPTIM_WASM_BASE64 } from './optim-wasm-binary.js';
 
 /** Name of the fused Adam kernel: inputs `{ p, g, m, v }`, outputs `[p', m', v']`, attributes {@link AdamKernelAttrs}. */
