@@ -335,8 +335,51 @@ try {
     return await page.textContent('#cam-note');
   });
 
-  // A real PyTorch checkpoint (torchvision ResNet18, 1000 classes) from the shared fixtures, when present.
-  const pth = join(process.env.MEDXFER_SHARED ?? resolve(web, '../../../shared'), 'fixtures/torch/resnet18-random-seed0.pth');
+  await check('a multi-label set (synthetic ChestMNIST .npz) trains, reports per label and predicts findings', async () => {
+    // The test helper that writes synthetic MedMNIST files (official keys, dtypes, shapes), through tsx.
+    const { register } = await import('tsx/esm/api');
+    register();
+    const { syntheticMedMNIST } = await import(pathToFileURL(resolve(web, '../../test-support/synthetic-medmnist.ts')).href);
+    const file = join(out, 'chestmnist.npz');
+    writeFileSync(file, syntheticMedMNIST('chestmnist', { seed: 5 }));
+    await page.selectOption('[data-testid="dataset"]', 'npz');
+    await page.selectOption('#npz-flag', '');
+    await page.setInputFiles('#npz-input', file);
+    await page.waitForFunction(() => {
+      const box = document.getElementById('dataset-summary');
+      return box?.dataset.status === 'ready' && /chestmnist\.npz/.test(box.textContent ?? '');
+    }, null, { timeout: 60_000 });
+    await page.selectOption('#resize', 'dataset');
+    await page.selectOption('#preset', 'notebook');
+    await page.fill('#epochs-head', '1');
+    await page.fill('#epochs-full', '3');
+    await page.fill('#lr-full', '1e-3');
+    await page.click('[data-testid="train"]');
+    await page.waitForSelector('[data-testid="per-class"]', { timeout: TRAIN_TIMEOUT_MS });
+    const labels = await page.$$eval('[data-testid="per-class"] tbody tr', (trs) => trs.length);
+    assert(labels === 14, `per-label table has ${labels} rows, expected 14`);
+    const auc = Number(await page.getAttribute('[data-testid="metric-auc"]', 'data-value'));
+    assert(auc > 0.7, `mean per-label AUC ${auc}`);
+    const metrics = await page.textContent('#metrics');
+    assert(/Accuracy \(mean over labels\)/.test(metrics) && /ROC AUC \(micro\)/.test(metrics), `metrics: ${metrics.slice(0, 200)}`);
+    assert(!/NaN/.test(metrics), 'a metric shows NaN');
+    const data = openMedMNIST(new Uint8Array(readFileSync(file)), { flag: 'chestmnist', verify: false });
+    const png = join(out, 'chest.png');
+    writeFileSync(png, encodePng({ width: 28, height: 28, channels: 1, pixels: imageAt(data.splits.test, 0) }));
+    await page.setInputFiles('[data-testid="predict-input"]', png);
+    await page.waitForSelector('[data-testid="prediction"]:not([hidden]) .verdict', { timeout: 60_000 });
+    const verdict = await page.textContent('[data-testid="prediction"] .verdict');
+    assert(/findings above 0\.5|no finding/.test(verdict), `verdict: ${verdict}`);
+    await page.locator('section[aria-labelledby="eval-h"]').screenshot({ path: join(out, 'evaluation-multi-label.png') });
+    // Back to the demo subset, which the checks below expect.
+    await page.selectOption('[data-testid="dataset"]', 'demo');
+    await page.click('#demo-load');
+    await page.waitForFunction(() => document.getElementById('dataset-summary')?.dataset.status === 'ready' && /demo subset \(bundled/.test(document.getElementById('dataset-summary')?.textContent ?? ''), null, { timeout: 60_000 });
+    return `mean per-label AUC ${auc.toFixed(3)}; ${verdict.split(' — ')[0]}`;
+  });
+
+  // A real PyTorch checkpoint (torchvision ResNet18, 1000 classes) from the repository's fixtures.
+  const pth = join(process.env.MEDXFER_SHARED ?? resolve(web, '../../test-support/shared'), 'fixtures/torch/resnet18-random-seed0.pth');
   if (existsSync(pth)) {
     await check('import torchvision .pth weights and train from them', async () => {
       await page.setInputFiles('#pth-input', pth);

@@ -32,6 +32,8 @@ export interface ChartOptions {
   readonly baseline?: { y: number; label: string };
   readonly width?: number;
   readonly height?: number;
+  /** The legend along the top (default true; with many series the names are on each line's tooltip instead). */
+  readonly legend?: boolean;
 }
 
 const PAD = { left: 44, right: 10, top: 24, bottom: 36 };
@@ -97,12 +99,12 @@ export function lineChart(o: ChartOptions): string {
     const pts = s.points.filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
     if (pts.length === 0) continue;
     const d = pts.map((p, i) => `${i ? 'L' : 'M'}${r(sx(p[0]))} ${r(sy(p[1]))}`).join(' ');
-    parts.push(`<path class="series" d="${d}" stroke="${esc(s.colour)}"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    parts.push(`<path class="series" d="${d}" stroke="${esc(s.colour)}"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${esc(s.label)}</title></path>`);
     if (s.dots ?? pts.length <= 30) for (const p of pts) parts.push(`<circle cx="${r(sx(p[0]))}" cy="${r(sy(p[1]))}" r="2.5" fill="${esc(s.colour)}"/>`);
   }
   // Legend along the top.
   let lx = PAD.left;
-  for (const s of o.series) {
+  for (const s of o.legend === false ? [] : o.series) {
     parts.push(`<line x1="${lx}" x2="${lx + 14}" y1="12" y2="12" stroke="${esc(s.colour)}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
     parts.push(`<text class="legend" x="${lx + 18}" y="15">${esc(s.label)}</text>`);
     lx += 26 + s.label.length * 6;
@@ -175,6 +177,7 @@ export function rocCurvesChart(curves: readonly Pick<ClassCurves, 'name' | 'roc'
   const one = curves.length === 1;
   return lineChart({
     title: one ? `ROC curve (AUC ${num(curves[0]!.rocAuc)})` : 'ROC curves, one class against the rest',
+    legend: curves.length <= 3,
     xLabel: 'false positive rate (1 − specificity)',
     yLabel: 'sensitivity',
     xDomain: [0, 1],
@@ -189,6 +192,7 @@ export function prCurvesChart(curves: readonly Pick<ClassCurves, 'name' | 'pr' |
   const one = curves.length === 1;
   return lineChart({
     title: one ? `Precision–recall curve (AP ${num(curves[0]!.averagePrecision)})` : 'Precision–recall curves, one class against the rest',
+    legend: curves.length <= 3,
     xLabel: 'recall (sensitivity)',
     yLabel: 'precision',
     xDomain: [0, 1],

@@ -366,6 +366,7 @@ function renderEvaluation(s: AppState, prev: AppState | undefined) {
   if (prev && prev.evaluation === ev) return;
   const box = $('metrics');
   const charts = $('eval-charts');
+  $('per-class-box').innerHTML = '';
   if (ev.status === 'running') {
     box.innerHTML = '<p class="hint">Evaluating…</p>';
     return;
@@ -382,9 +383,11 @@ function renderEvaluation(s: AppState, prev: AppState | undefined) {
   }
   const e = ev.result[ev.split];
   const r = e.report;
-  box.innerHTML = metricsTable(e, ev.result.seconds) + perClassTable(r);
+  box.innerHTML = metricsTable(e, ev.result.seconds);
+  $('per-class-box').innerHTML = perClassTable(r);
   const parts: string[] = [];
-  if (r.curves.length) parts.push(`<figure>${rocCurvesChart(r.curves)}</figure>`, `<figure>${prCurvesChart(r.curves)}</figure>`);
+  const legendNote = r.curves.length > 3 ? `<figcaption>One curve per ${r.task === 'multi-label' ? 'label' : 'class'}: hover a line for its name; the values are in the table below.</figcaption>` : '';
+  if (r.curves.length) parts.push(`<figure>${rocCurvesChart(r.curves)}${legendNote}</figure>`, `<figure>${prCurvesChart(r.curves)}${legendNote}</figure>`);
   parts.push(`<figure>${reliabilityChart(r.reliability.bins)}<figcaption>Of the ${esc(r.reliability.of)}.</figcaption></figure>`);
   charts.innerHTML = parts.join('');
   if (r.confusionMatrix) box.insertAdjacentHTML('beforeend', `<div class="confusion-wrap">${confusionTable(r.confusionMatrix, r.classNames)}</div>`);
