@@ -8,7 +8,7 @@
 #   full/  : all four + tfjs-core, -backend-cpu, -backend-wasm 4.22.0    -> models-predict.mjs
 #            (imports only @medxfer/models), train-wasm.mjs, types-check.ts
 #
-# Fixtures: $MEDXFER_SHARED, default ../shared beside the repository. Last line:
+# Fixtures: $MEDXFER_SHARED, default the repository's copy in test-support/shared/. Last line:
 #   consumer: N passed, M failed
 # (each check of each program counts; a step that fails before its checks run counts as one failure).
 # Keeps the scratch folder when MEDXFER_KEEP_SCRATCH=1.
@@ -18,7 +18,7 @@ repo="$(pwd)"
 
 TFJS_VERSION=4.22.0
 TS_VERSION="$(node -p 'require("./package.json").devDependencies.typescript')"
-shared="$(cd "${MEDXFER_SHARED:-../shared}" 2>/dev/null && pwd)" || { echo "consumer: shared fixtures not found (${MEDXFER_SHARED:-../shared}); set MEDXFER_SHARED"; echo "consumer: 0 passed, 1 failed"; exit 1; }
+shared="$(cd "${MEDXFER_SHARED:-test-support/shared}" 2>/dev/null && pwd)" || { echo "consumer: shared fixtures not found (${MEDXFER_SHARED:-test-support/shared}); set MEDXFER_SHARED"; echo "consumer: 0 passed, 1 failed"; exit 1; }
 export MEDXFER_SHARED="$shared"
 
 passed=0

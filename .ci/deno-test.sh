@@ -9,11 +9,11 @@
 #   --no-check                 the runtime suite; the .d.ts files are type-checked by .ci/consumer-test.sh
 #   --allow-read=<repo>,<shared fixtures>   the only permission: fixtures, dist/, and the wasm binaries
 #
-# Fixtures: $MEDXFER_SHARED, default ../shared beside the repository. Last line: deno: N passed, M failed
+# Fixtures: $MEDXFER_SHARED, default the repository's copy in test-support/shared/. Last line: deno: N passed, M failed
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
-shared="$(cd "${MEDXFER_SHARED:-../shared}" 2>/dev/null && pwd)" || { echo "deno: shared fixtures not found (${MEDXFER_SHARED:-../shared}); set MEDXFER_SHARED"; echo "deno: 0 passed, 1 failed"; exit 1; }
+shared="$(cd "${MEDXFER_SHARED:-test-support/shared}" 2>/dev/null && pwd)" || { echo "deno: shared fixtures not found (${MEDXFER_SHARED:-test-support/shared}); set MEDXFER_SHARED"; echo "deno: 0 passed, 1 failed"; exit 1; }
 deno="$repo/node_modules/.bin/deno"
 [ -x "$deno" ] || { echo "deno is not installed (npm ci installs it from the root devDependencies)"; echo "deno: 0 passed, 1 failed"; exit 1; }
 "$deno" --version | head -n 1

@@ -48,8 +48,8 @@ export async function assertRejects(fn: () => Promise<unknown>, type: abstract n
 }
 
 const repoRoot = new URL('../', import.meta.url);
-/** The shared fixtures: `--shared=<dir>` after `--` (set by .ci/deno-test.sh), else ../shared beside the repository. */
-export const sharedDir: string = Deno.args.find((a) => a.startsWith('--shared='))?.slice('--shared='.length) ?? new URL('../shared', repoRoot).pathname;
+/** The fixtures: `--shared=<dir>` after `--` (set by .ci/deno-test.sh), else the repository's test-support/shared/. */
+export const sharedDir: string = Deno.args.find((a) => a.startsWith('--shared='))?.slice('--shared='.length) ?? new URL('test-support/shared', repoRoot).pathname;
 
 export const readShared = (...parts: string[]): Uint8Array => Deno.readFileSync([sharedDir, ...parts].join('/'));
 
