@@ -18,7 +18,7 @@ export const BACKENDS: readonly BackendInfo[] = [
   { name: 'tensorflow', tfjsName: 'tensorflow', package: '@tensorflow/tfjs-node', runtimes: ['node'], embedded: false, description: 'libtensorflow on the CPU (native, optional)' },
   { name: 'webgpu', tfjsName: 'webgpu', package: '@tensorflow/tfjs-backend-webgpu', runtimes: ['browser'], embedded: true, description: 'WebGPU' },
   { name: 'webgl', tfjsName: 'webgl', package: '@tensorflow/tfjs-backend-webgl', runtimes: ['browser'], embedded: true, description: 'WebGL 2' },
-  { name: 'wasm', tfjsName: 'wasm', package: '@tensorflow/tfjs-backend-wasm', runtimes: ['node', 'browser'], embedded: true, description: 'WebAssembly SIMD (XNNPACK)' },
+  { name: 'wasm', tfjsName: 'wasm', package: '@tensorflow/tfjs-backend-wasm', runtimes: ['node', 'browser'], embedded: true, description: "WebAssembly SIMD with medxfer's own kernels" },
   { name: 'cpu', tfjsName: 'cpu', package: '@tensorflow/tfjs-backend-cpu', runtimes: ['node', 'browser'], embedded: true, description: 'plain JavaScript' },
 ];
 

@@ -6,6 +6,7 @@
  * `[in, out]` fc), with the BatchNorm running stats and `num_batches_tracked` (int32): 122 entries, as
  * torchvision's state dict. Portable: no file system, no Node globals.
  */
+import { VERSION } from '../version.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { sha256Hex, type FileStore, type Normalization } from '@medxfer/data';
 import { ModelError } from '../errors.js';
@@ -14,7 +15,7 @@ import { ResNet18 } from '../resnet/model.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFileError, ModelFormatError, validateMetadata, type ModelMetadata } from './metadata.js';
 
 /** The version written into `generatedBy`. */
-export const MODELS_VERSION = '0.1.0';
+export const MODELS_VERSION = VERSION;
 /** The file names a saved model uses (those of tfjs-node's `file://` handler). */
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
