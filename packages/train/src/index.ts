@@ -17,7 +17,7 @@ export { featuresOfSplit, meanNll, predictSplit, type PredictOptions, type TestT
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';
 export { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';
 export {
-  checkProbabilities, correctOf, lossOf, lossOptionsFor, MULTI_LABEL_THRESHOLD, outputActivation, predictionOf, probabilitiesOf, probabilityLoss,
+  checkProbabilities, correctOf, explainedClass, lossOf, lossOptionsFor, MULTI_LABEL_THRESHOLD, outputActivation, predictionOf, probabilitiesOf, probabilityLoss,
   sliceTargets, targetsOf, targetTensor, taskKind, taskOf, type LossOptions, type Prediction, type Targets, type TaskKind,
 } from './task.js';
 export { addGradients, addStep, batchGradients, chunkGradients, type StepResult, type StepSpec } from './step.js';

@@ -142,3 +142,11 @@ export function sliceTargets(t: Targets, from: number, size: number): Targets {
   const width = t.shape.length === 2 ? t.shape[1]! : 1;
   return { data: t.data.slice(from * width, (from + size) * width), shape: t.shape.length === 2 ? [size, width] : [size] };
 }
+
+/** The class an explanation (Grad-CAM) should show: the predicted class, or for multi-label the most probable finding. */
+export function explainedClass(task: TaskKind, probabilities: ArrayLike<number>): number {
+  if (task !== 'multi-label') return predictionOf(task, probabilities).classes[0]!;
+  let best = 0;
+  for (let j = 1; j < probabilities.length; j++) if (probabilities[j]! > probabilities[best]!) best = j;
+  return best;
+}

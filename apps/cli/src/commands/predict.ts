@@ -7,7 +7,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { readImage } from '../image-input.js';
-import { checkProbabilities, predictionOf, probabilitiesOf, taskKind } from '@medxfer/train';
+import { checkProbabilities, explainedClass, predictionOf, probabilitiesOf, taskKind } from '@medxfer/train';
 import { loadModelArg } from '../model-dir.js';
 import { table, type Output } from '../output.js';
 
@@ -41,8 +41,7 @@ export async function predictCommand(args: ParsedArgs, out: Output): Promise<voi
     const prediction = predictionOf(task, probabilities);
     let camFile: string | undefined;
     if (cam) {
-      // Grad-CAM of the predicted class (multi-label: the most likely finding).
-      const result = gradCam(loaded.model, x, task === 'multi-label' ? undefined : prediction.classes[0]);
+      const result = gradCam(loaded.model, x, explainedClass(task, probabilities));
       const size = input.shape[1];
       const heat = upsampleHeatmap(result.heatmap, result.height, result.width, size, size);
       const rgba = overlayHeatmap(input.resized, size, size, input.shape[3], heat);
