@@ -1,3 +1,11 @@
+/** A 2D convolution as torchvision uses it: NHWC input, HWIO filter, symmetric zero padding, no bias. */
+export interface Conv2dSpec {
+  readonly stride: number;
+  readonly pad: number;
+  /** Whether the input needs a gradient (false for the first layer: saves a whole backward conv). */
+  readonly inputGrad: boolean;
+}
+
 /** Taps of one axis that read at least one real (non-padding) input element: [first, count] (they are contiguous). */
 export function liveTaps(kernel: number, stride: number, pad: number, inSize: number, outSize: number): [number, number] {
   let first = -1;

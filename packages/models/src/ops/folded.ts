@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BN_EPSILON, type BatchNormParams } from './batchnorm.js';
-import { singlePositionColumns, singlePositionOperands } from './conv2d.js';
+import { singlePositionColumns, singlePositionOperands } from './conv2d-single-position.js';
 import { dataIdOf } from '../wasm/heap.js';
 
 /** BatchNorm with running statistics as y = x·scale + shift, per channel. */
