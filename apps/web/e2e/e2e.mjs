@@ -61,6 +61,34 @@ const assert = (cond, message) => {
   if (!cond) throw new Error(message);
 };
 
+let synthetic;
+/** Writes a synthetic MedMNIST .npz (the tests' helper: official keys, dtypes, shapes; TypeScript, through tsx) to `out`. */
+async function syntheticNpz(flag, seed) {
+  if (!synthetic) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    synthetic = await import(pathToFileURL(resolve(web, '../../test-support/synthetic-medmnist.ts')).href);
+  }
+  const file = join(out, `${flag}.npz`);
+  writeFileSync(file, synthetic.syntheticMedMNIST(flag, { seed }));
+  return file;
+}
+
+/** Opens a .npz through the page (recognised by its file name), then trains a short notebook recipe on it. */
+async function openAndTrainBriefly(page, file, name) {
+  await page.selectOption('[data-testid="dataset"]', 'npz');
+  await page.selectOption('#npz-flag', '');
+  await page.setInputFiles('#npz-input', file);
+  await page.waitForFunction((n) => document.getElementById('dataset-summary')?.dataset.status === 'ready' && (document.getElementById('dataset-summary')?.textContent ?? '').includes(n), name, { timeout: 60_000 });
+  await page.selectOption('#resize', 'dataset');
+  await page.selectOption('#preset', 'notebook');
+  await page.fill('#epochs-head', '1');
+  await page.fill('#epochs-full', '3');
+  await page.fill('#lr-full', '1e-3');
+  await page.click('[data-testid="train"]');
+  await page.waitForSelector('[data-testid="per-class"]', { timeout: TRAIN_TIMEOUT_MS });
+}
+
 function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -335,27 +363,19 @@ try {
     return await page.textContent('#cam-note');
   });
 
+  await check('a multi-class RGB set (synthetic DermaMNIST .npz) trains and shows its per-class table and 7×7 confusion matrix', async () => {
+    await openAndTrainBriefly(page, await syntheticNpz('dermamnist', 6), 'dermamnist.npz');
+    const classes = await page.$$eval('[data-testid="per-class"] tbody tr', (trs) => trs.length);
+    const confusion = await page.$$eval('#metrics table.confusion tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td').length));
+    assert(classes === 7 && confusion.length === 7 && confusion.every((n) => n === 7), `per-class rows ${classes}, confusion ${JSON.stringify(confusion)}`);
+    const acc = Number(await page.getAttribute('[data-testid="metric-acc"]', 'data-value'));
+    assert(acc > 2 / 7, `accuracy ${acc} is not above chance`);
+    return `test ACC ${acc.toFixed(3)}, AUC ${Number(await page.getAttribute('[data-testid="metric-auc"]', 'data-value')).toFixed(3)}`;
+  });
+
   await check('a multi-label set (synthetic ChestMNIST .npz) trains, reports per label and predicts findings', async () => {
-    // The test helper that writes synthetic MedMNIST files (official keys, dtypes, shapes), through tsx.
-    const { register } = await import('tsx/esm/api');
-    register();
-    const { syntheticMedMNIST } = await import(pathToFileURL(resolve(web, '../../test-support/synthetic-medmnist.ts')).href);
-    const file = join(out, 'chestmnist.npz');
-    writeFileSync(file, syntheticMedMNIST('chestmnist', { seed: 5 }));
-    await page.selectOption('[data-testid="dataset"]', 'npz');
-    await page.selectOption('#npz-flag', '');
-    await page.setInputFiles('#npz-input', file);
-    await page.waitForFunction(() => {
-      const box = document.getElementById('dataset-summary');
-      return box?.dataset.status === 'ready' && /chestmnist\.npz/.test(box.textContent ?? '');
-    }, null, { timeout: 60_000 });
-    await page.selectOption('#resize', 'dataset');
-    await page.selectOption('#preset', 'notebook');
-    await page.fill('#epochs-head', '1');
-    await page.fill('#epochs-full', '3');
-    await page.fill('#lr-full', '1e-3');
-    await page.click('[data-testid="train"]');
-    await page.waitForSelector('[data-testid="per-class"]', { timeout: TRAIN_TIMEOUT_MS });
+    const file = await syntheticNpz('chestmnist', 5);
+    await openAndTrainBriefly(page, file, 'chestmnist.npz');
     const labels = await page.$$eval('[data-testid="per-class"] tbody tr', (trs) => trs.length);
     assert(labels === 14, `per-label table has ${labels} rows, expected 14`);
     const auc = Number(await page.getAttribute('[data-testid="metric-auc"]', 'data-value'));

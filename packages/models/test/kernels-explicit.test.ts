@@ -14,7 +14,7 @@ describe('useMedxferKernels', () => {
     expect(medxferKernelsActive()).toBe(false);
     const model = new ResNet18({ numClasses: 3, input: 'grey', seed: 4 });
     // Batch 8 at 64 px: train-mode BatchNorm over two images at layer4's 1×1 map would amplify rounding differences.
-    const x = tf.randomUniform([8, 64, 64, 1], 0, 1, 'float32', 9);
+    const x = tf.randomUniform([8, 64, 64, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
     const step = () => {
       const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.apply(x, { bn: 'train', updateStats: false }))) as tf.Scalar, [model.params.get('conv1.weight')!, model.params.get('layer4.1.conv2.weight')!]);
       const out = { loss: value.dataSync()[0]!, grads: Object.values(grads).map((g) => g.dataSync().slice() as Float32Array) };

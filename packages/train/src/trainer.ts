@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchIndices, makeBatch, mixSeed, seededRandom, type Augmentation, type Random, type DatasetSplit, type ImageTransform } from '@medxfer/data';
+import { batchIndices, classCounts, makeBatch, mixSeed, seededRandom, type Augmentation, type Random, type DatasetSplit, type ImageTransform } from '@medxfer/data';
 import { FEATURES, groupOf, PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
 import { evaluate, type Evaluation } from '@medxfer/metrics';
 import { NonFiniteLossError, PlanError, ResumeError, TrainingAborted } from './errors.js';
@@ -115,6 +115,11 @@ function checkModelFits(model: ResNet18, split: DatasetSplit): void {
   if (model.numClasses !== outputs) {
     const what = taskOf(split.info) === 'multi-label' ? 'labels' : 'classes';
     throw new PlanError(`the model has ${model.numClasses} outputs but ${split.info.flag} has ${outputs} ${what}`);
+  }
+  // A single-label model trained on one class learns nothing else (multi-label sets may lack a finding).
+  const present = classCounts(split).filter((c) => c > 0).length;
+  if (taskOf(split.info) !== 'multi-label' && present < 2) {
+    throw new PlanError(`the training split (${split.count} images) holds only one class, ${split.info.labels[split.labels[0] ?? 0]}; a classifier needs at least two (a larger or stratified subset, e.g. --train-limit, keeps every class)`);
   }
 }
 

@@ -4,13 +4,13 @@ import { makeBatch, batchIndices } from '@medxfer/data';
 import { ResNet18 } from '@medxfer/models';
 import { recomputeBatchNormStats } from '@medxfer/train';
 import { useBackend } from '../../../test-support/backend.js';
-import { firstN, pneumonia } from './helpers.js';
+import { sampleOf, pneumonia } from './helpers.js';
 
 describe('recomputeBatchNormStats (wasm, real PneumoniaMNIST images)', () => {
   beforeAll(() => useBackend('wasm'));
 
   it("sets bn1's running stats to the average of the chunks' mean and unbiased variance of conv1's output (computed here in float64)", () => {
-    const split = firstN(pneumonia().splits.train, 40);
+    const split = sampleOf(pneumonia().splits.train, 40);
     const transform = { size: 28, channels: 1 as const };
     const model = new ResNet18({ numClasses: 2, input: 'single', seed: 2 });
     // Reference: conv1's output per chunk (16, 16, 8 images), by hand.

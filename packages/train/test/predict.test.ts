@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ResNet18 } from '@medxfer/models';
 import { predictSplit } from '@medxfer/train';
 import { useBackend } from '../../../test-support/backend.js';
-import { firstN, pneumonia } from './helpers.js';
+import { sampleOf, pneumonia } from './helpers.js';
 
 /** The split with every image mirrored left–right (uint8 rows reversed by hand). */
 function mirrored<T extends { images: Uint8Array; count: number; size: number }>(split: T): T {
@@ -18,7 +18,7 @@ describe('predictSplit (wasm, real PneumoniaMNIST images)', () => {
   beforeAll(() => useBackend('wasm'));
 
   it('flip TTA is the mean of the probabilities of the images and of their mirror images', () => {
-    const split = firstN(pneumonia().splits.test, 40);
+    const split = sampleOf(pneumonia().splits.test, 40);
     const model = new ResNet18({ numClasses: 2, input: 'single', seed: 3 });
     const transform = { size: 28, channels: 1 as const };
     const plain = predictSplit(model, split, transform, { batchSize: 16 });

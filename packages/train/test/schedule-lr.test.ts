@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ResNet18 } from '@medxfer/models';
 import { discriminativeLrs, findLearningRate, lrFactor, PlanError, validatePlan, notebookPlan } from '@medxfer/train';
 import { useBackend } from '../../../test-support/backend.js';
-import { firstN, pneumonia } from './helpers.js';
+import { sampleOf, pneumonia } from './helpers.js';
 
 describe('learning-rate schedules (hand-computed, torch semantics)', () => {
   it('one-cycle: warm-up from lr/25 to lr over the first 25% of steps, cosine down to lr/(25·1e4)', () => {
@@ -45,7 +45,7 @@ describe('the LR finder (wasm)', () => {
     const before = Array.from(model.params.get('layer1.0.conv1.weight')!.dataSync());
     const stats = Array.from(model.buffers.get('bn1.running_mean')!.dataSync());
     const tensors = tf.memory().numTensors;
-    const result = await findLearningRate({ model, train: firstN(pneumonia().splits.train, 256), transform: { size: 28, channels: 1 }, steps: 40, startLr: 1e-6, endLr: 10, batchSize: 32, divergence: 1.2 });
+    const result = await findLearningRate({ model, train: sampleOf(pneumonia().splits.train, 256), transform: { size: 28, channels: 1 }, steps: 40, startLr: 1e-6, endLr: 10, batchSize: 32, divergence: 1.2 });
     expect(result.lrs[0]).toBeCloseTo(1e-6, 12);
     for (let i = 1; i < result.lrs.length; i++) expect(result.lrs[i]! / result.lrs[i - 1]!).toBeCloseTo((10 / 1e-6) ** (1 / 39), 8);
     // It stops exactly when the smoothed loss first exceeds 1.2× the best so far (or at the end of the sweep).

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { subsetSplit } from '@medxfer/data';
 import { ResNet18 } from '@medxfer/models';
 import {
   checkpointEachEpoch,
@@ -12,10 +13,10 @@ import {
   type TrainingState,
 } from '@medxfer/train';
 import { useBackend } from '../../../test-support/backend.js';
-import { firstN, pneumonia } from './helpers.js';
+import { sampleOf, pneumonia } from './helpers.js';
 
 const transform = { size: 28, channels: 1 as const };
-const data = () => ({ train: firstN(pneumonia().splits.train, 96), val: firstN(pneumonia().splits.val, 64) });
+const data = () => ({ train: sampleOf(pneumonia().splits.train, 96), val: sampleOf(pneumonia().splits.val, 64) });
 const headPlan = (frozenBn: 'train' | 'frozen'): Plan => ({
   name: 'head-only', batchSize: 32, seed: 3,
   phases: [{ name: 'head', epochs: 2, train: ['head'], lr: 1e-2, optimizer: { kind: 'adam' }, frozenBn }],
@@ -93,7 +94,7 @@ describe('the training loop (wasm, 28 px, real PneumoniaMNIST images)', () => {
       name: 'ema-check', batchSize: 16, seed: 4, ema: { decay: 0.6 },
       phases: [{ name: 'top', epochs: 2, train: ['layer4', 'head'], lr: 1e-2, optimizer: { kind: 'adam' }, frozenBn: 'train' }],
     };
-    const small = { train: firstN(pneumonia().splits.train, 48), val: firstN(pneumonia().splits.val, 32) };
+    const small = { train: sampleOf(pneumonia().splits.train, 48), val: sampleOf(pneumonia().splits.val, 32) };
     const watched = ['fc.weight', 'layer4.1.conv2.weight', 'layer4.1.bn2.running_mean'];
     const values = (model: ResNet18) => watched.map((n) => Float64Array.from((model.params.get(n) ?? model.buffers.get(n))!.dataSync()));
     const model = new ResNet18({ numClasses: 2, input: 'single', seed: 5 });
@@ -146,6 +147,16 @@ describe('the training loop (wasm, 28 px, real PneumoniaMNIST images)', () => {
   });
 });
 
+describe('training data checks', () => {
+  it('refuses a single-label training split that holds one class, naming it', async () => {
+    await useBackend('cpu');
+    const pneumoniaOnly = subsetSplit(pneumonia().splits.train, [0, 1, 2, 3, 4, 5, 6, 7]); // stored by class: all pneumonia
+    const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
+    await expect(train({ model, plan: headPlan('frozen'), train: pneumoniaOnly, transform })).rejects.toThrow(/only one class, pneumonia/);
+    model.dispose();
+  });
+});
+
 describe('micro-batching (gradient accumulation)', () => {
   beforeAll(() => useBackend('wasm'));
 
@@ -155,7 +166,7 @@ describe('micro-batching (gradient accumulation)', () => {
     const plan: Plan = { name: 'head-frozen-bn', batchSize: 32, seed: 1, phases: [{ name: 'head', epochs: 1, train: ['head'], lr: 1e-2, optimizer: { kind: 'sgd', momentum: 0.9 }, frozenBn: 'frozen' }] };
     const run = async (microBatchSize?: number) => {
       const model = new ResNet18({ numClasses: 2, input: 'single', seed: 2 });
-      const result = await train({ model, plan, train: firstN(pneumonia().splits.train, 64), transform, featureCache: false, ...(microBatchSize ? { microBatchSize } : {}) });
+      const result = await train({ model, plan, train: sampleOf(pneumonia().splits.train, 64), transform, featureCache: false, ...(microBatchSize ? { microBatchSize } : {}) });
       const w = weightsOf(model, ['fc.weight'])[0]!;
       model.dispose();
       return { loss: result.history[0]!.trainLoss, w };
