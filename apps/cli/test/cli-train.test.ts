@@ -84,6 +84,10 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     const out = JSON.parse(r.stdout);
     out.results.forEach((res: { probabilities: Record<string, number> }, i: number) => expect(Math.abs(res.probabilities.pneumonia! - rows[i]![3]!)).toBeLessThan(1e-5));
     expect(existsSync(join(dir, 'cam-1.png')) && existsSync(join(dir, 'cam-2.png'))).toBe(true);
+    // At 28 px layer4 is one cell; Grad-CAM takes layer1, whose 7×7 map can localise.
+    expect(out.results[0].camInfo).toMatchObject({ layer: 'layer1', grid: '7×7' });
+    const chosen = await runCli(['predict', '--model', run, files[0]!, '--cam', join(dir, 'l4.png'), '--cam-layer', 'layer4', '--backend', 'wasm', '--json']);
+    expect(JSON.parse(chosen.stdout).results[0].camInfo).toMatchObject({ layer: 'layer4', grid: '1×1', flat: true });
     const bad = await runCli(['predict', '--model', run, join(dir, 'nope.png')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/nope\.png: no such image/);

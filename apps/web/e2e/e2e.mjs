@@ -349,16 +349,17 @@ try {
     return await page.textContent('#progress-text');
   });
 
-  await check('Grad-CAM localises at 64 px (one head-only epoch)', async () => {
+  await check('Grad-CAM localises at 64 px on layer2 (one head-only epoch)', async () => {
     await page.selectOption('#resize', '64');
     await page.fill('#epochs-head', '1');
     await page.fill('#epochs-full', '0');
     await page.click('[data-testid="train"]');
     await page.waitForSelector('[data-testid="metric-auc"]', { timeout: TRAIN_TIMEOUT_MS });
     await page.setInputFiles('[data-testid="predict-input"]', join(out, 'xray.png'));
-    await page.waitForSelector('#cam-note[data-cells="4"]', { timeout: 60_000 });
+    // At 64 px layer4 is 2×2; Grad-CAM takes layer2, the deepest stage with a map of at least 7×7 (8×8).
+    await page.waitForSelector('#cam-note[data-cells="64"]', { timeout: 60_000 });
     const flat = await page.getAttribute('#cam-note', 'data-flat');
-    assert(flat === 'false', `the 2×2 Grad-CAM map is uniform: ${await page.textContent('#cam-note')}`);
+    assert(flat === 'false', `the 8×8 Grad-CAM map is uniform: ${await page.textContent('#cam-note')}`);
     await page.locator('[data-testid="prediction"]').screenshot({ path: join(out, 'prediction-64px.png') });
     return await page.textContent('#cam-note');
   });

@@ -423,11 +423,9 @@ function renderPrediction(s: AppState, prev: AppState | undefined) {
     `<div class="cam"><figure><canvas id="pred-image" role="img" aria-label="The image as resized for the model"></canvas><figcaption>image</figcaption></figure>` +
     `<figure><canvas id="pred-cam" role="img" aria-label="Grad-CAM heat-map overlay for ${esc(r.classNames[r.camClass])}"></canvas><figcaption>Grad-CAM: ${esc(r.classNames[r.camClass])}</figcaption></figure></div>` +
     `<p class="hint" id="cam-note" data-cells="${r.camCells}" data-flat="${r.camFlat}">${
-      r.camCells === 1
-        ? `At ${r.inputSize} px input, ResNet18's layer4 is a single cell, so Grad-CAM cannot localise (the map is uniform). Train at 64 px or more (224 px gives a 7×7 map).`
-        : r.camFlat
-          ? `Grad-CAM (layer4, ${r.camGrid} grid) found no region that raised the score of ${esc(r.classNames[r.camClass])}: the map is uniform.`
-          : `Red areas raised the score of ${esc(r.classNames[r.camClass])} most (Grad-CAM on layer4's ${r.camGrid} grid).`
+      r.camFlat
+        ? `Grad-CAM (${esc(r.camLayer)}, ${r.camGrid} grid) found no region that raised the score of ${esc(r.classNames[r.camClass])}: the map is uniform.`
+        : `Red areas raised the score of ${esc(r.classNames[r.camClass])} most (Grad-CAM on ${esc(r.camLayer)}'s ${r.camGrid} grid, the deepest layer with a map of at least 7×7 at ${r.inputSize} px).`
     } Not a diagnosis.</p>`;
   drawRGBA($<HTMLCanvasElement>('pred-image'), r.display.size, r.display.size, r.display.image);
   drawRGBA($<HTMLCanvasElement>('pred-cam'), r.display.size, r.display.size, r.display.overlay);

@@ -118,6 +118,8 @@ export interface Prediction {
   readonly predicted: number[];
   /** The class Grad-CAM explains (the predicted one). */
   readonly camClass: number;
+  /** The stage Grad-CAM looked at: the deepest with a map of at least 7×7 (layer1 at 28 px, layer4 at 224). */
+  readonly camLayer: string;
   /** Grad-CAM's resolution: layer4's cells (1 at 28 px: no localisation) and grid, e.g. "7×7". */
   readonly camCells: number;
   readonly camGrid: string;

@@ -358,7 +358,7 @@ async function doPredict(file: File): Promise<{ value: Prediction; transfer: Tra
   const imageRgba = toRGBA(shown, DISPLAY, DISPLAY, channels);
   const overlayRgba = new Uint8ClampedArray(overlay.buffer, overlay.byteOffset, overlay.byteLength);
   return {
-    value: { classNames: info.classNames, probabilities, task, predicted, camClass: cam.classIndex, camCells: cam.height * cam.width, camGrid: `${cam.height}×${cam.width}`, camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { size: DISPLAY, image: imageRgba, overlay: overlayRgba }, fileName: file.name },
+    value: { classNames: info.classNames, probabilities, task, predicted, camClass: cam.classIndex, camLayer: cam.layer, camCells: cam.height * cam.width, camGrid: `${cam.height}×${cam.width}`, camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { size: DISPLAY, image: imageRgba, overlay: overlayRgba }, fileName: file.name },
     transfer: [imageRgba.buffer, overlayRgba.buffer],
   };
 }

@@ -1,6 +1,6 @@
 // @medxfer/models — torchvision-exact ResNet18 for TensorFlow.js and a safe PyTorch checkpoint importer.
 export * from './errors.js';
-export { BLOCKS, FEATURES, PARAM_GROUPS, groupOf, type ParamGroup } from './resnet/architecture.js';
+export { BLOCKS, FEATURES, PARAM_GROUPS, STAGES, groupOf, type ParamGroup, type StageName } from './resnet/architecture.js';
 export { ResNet18, type BatchNormMode, type ForwardOptions, type ResNet18Options, type StateTensor } from './resnet/model.js';
 export { greyStemConv } from './resnet/grey-stem.js';
 export { batchNorm, BN_EPSILON, BN_MOMENTUM, type BatchNormParams } from './ops/batchnorm.js';
@@ -10,7 +10,7 @@ export { installWasmKernels, medxferKernelsActive, releaseWasmKernelCaches, useM
 export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './ops/conv2d.js';
 export { initFromCheckpoint, loadStateDict, stateDict, type InitReport, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
 export * from './checkpoint/index.js';
-export { gradCam, jetColour, normaliseMinMax, overlayHeatmap, upsampleHeatmap, type GradCamResult } from './explain/grad-cam.js';
+export { camLayerFor, gradCam, jetColour, normaliseMinMax, overlayHeatmap, stageMapSize, upsampleHeatmap, type GradCamOptions, type GradCamResult } from './explain/grad-cam.js';
 export {
   MODEL_JSON,
   MODELS_VERSION,

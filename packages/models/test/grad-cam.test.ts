@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { ResNet18 } from '../src/resnet/model.js';
 import { InputShapeError, ModelError } from '../src/errors.js';
-import { gradCam, jetColour, normaliseMinMax, overlayHeatmap, upsampleHeatmap } from '../src/explain/grad-cam.js';
+import { camLayerFor, gradCam, jetColour, normaliseMinMax, overlayHeatmap, stageMapSize, upsampleHeatmap } from '../src/explain/grad-cam.js';
 import { useBackend } from '../../../test-support/backend.js';
 
 const SIZE = 128; // layer4: 4×4
@@ -66,8 +66,9 @@ describe('gradCam on wasm', () => {
 
   it('with the class score = mean of channel k, the map is normalised ReLU(A_k) (1e-5)', () => {
     const before = tf.memory().numTensors;
-    const result = gradCam(model, x, 1);
+    const result = gradCam(model, x, 1, { layer: 'layer4' });
     expect(tf.memory().numTensors).toBe(before);
+    expect(result.layer).toBe('layer4');
     expect(result.height).toBe(SIZE / 32);
     expect(result.width).toBe(SIZE / 32);
     expect(result.height).toBe(layer4.height);
@@ -94,6 +95,20 @@ describe('gradCam on wasm', () => {
     // logit 1 = mean(A_k) > 0 = logit 0, so the predicted class is 1.
     expect(result.classIndex).toBe(l[1]! > l[0]! ? 1 : 0);
     expect(result.classIndex).toBe(1);
+  });
+
+  it('chooses the deepest stage with a map of at least 7×7 by default, and runs the rest of the network from it', () => {
+    expect([28, 64, 128, 224].map((size) => camLayerFor(size))).toEqual(['layer1', 'layer2', 'layer3', 'layer4']);
+    expect([28, 64, 224].map((size) => stageMapSize(size, 'layer4'))).toEqual([1, 2, 7]);
+    expect(stageMapSize(28, 'layer1')).toBe(7);
+    const auto = gradCam(model, x, 1);
+    expect([auto.layer, auto.height, auto.width]).toEqual(['layer3', 8, 8]);
+    expect(auto.heatmap.some((v) => v > 0 && v < 1), 'an 8×8 map with structure').toBe(true);
+    // layerOutput then continueFrom is the whole trunk.
+    for (const layer of ['layer1', 'layer2', 'layer3'] as const) {
+      const [split, whole] = tf.tidy(() => [model.continueFrom(model.layerOutput(x, layer), layer).dataSync(), model.trunk(x).dataSync()]);
+      expect(Array.from(split!)).toEqual(Array.from(whole!));
+    }
   });
 
   it('class 0 (all-zero weights) gives a flat map of zeros', () => {

@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { encodePng, rasterToInput, transformForModel } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
-import { gradCam, overlayHeatmap, upsampleHeatmap } from '@medxfer/models';
+import { gradCam, overlayHeatmap, upsampleHeatmap, type StageName } from '@medxfer/models';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -18,6 +18,7 @@ export const predictSpec: CommandSpec = {
   flags: {
     model: { type: 'string', value: 'DIR', description: 'a run folder or a model folder (required)' },
     cam: { type: 'string', value: 'OUT.png', description: 'write a Grad-CAM heat-map overlay (several images: OUT-1.png, OUT-2.png, …)' },
+    'cam-layer': { type: 'string', value: 'L', choices: ['auto', 'layer1', 'layer2', 'layer3', 'layer4'], default: 'auto', description: 'the stage Grad-CAM explains (auto: the deepest with a map of at least 7×7 — layer1 at 28 px, layer2 at 64, layer4 at 224)' },
     backend: { type: 'string', value: 'NAME', choices: BACKEND_CHOICES, default: 'auto', description: 'tfjs backend' },
   },
   examples: ['medxfer predict --model runs/my-run xray.png --cam xray-cam.png'],
@@ -40,22 +41,24 @@ export async function predictCommand(args: ParsedArgs, out: Output): Promise<voi
     checkProbabilities(task, probabilities, names.length);
     const prediction = predictionOf(task, probabilities);
     let camFile: string | undefined;
+    let camInfo: { layer: string; grid: string; explains: string; flat: boolean } | undefined;
     if (cam) {
-      const result = gradCam(loaded.model, x, explainedClass(task, probabilities));
+      const result = gradCam(loaded.model, x, explainedClass(task, probabilities), { layer: args.flags['cam-layer'] as StageName | 'auto' });
       const size = input.shape[1];
       const heat = upsampleHeatmap(result.heatmap, result.height, result.width, size, size);
       const rgba = overlayHeatmap(input.resized, size, size, input.shape[3], heat);
       camFile = images.length === 1 ? cam : cam.replace(/\.png$/, `-${k + 1}.png`);
       await writeFileAtomic(camFile, encodePng({ width: size, height: size, channels: 4, pixels: rgba }));
+      camInfo = { layer: result.layer, grid: `${result.height}×${result.width}`, explains: names[result.classIndex]!, flat: !result.heatmap.some((v) => v > 0) };
     }
     x.dispose();
     const predicted = prediction.classes.map((c) => names[c]!);
-    results.push({ image: image.path, prediction: task === 'multi-label' ? predicted : predicted[0]!, probabilities: Object.fromEntries(names.map((n, c) => [n, probabilities[c]])), ...(camFile ? { cam: camFile } : {}) });
+    results.push({ image: image.path, prediction: task === 'multi-label' ? predicted : predicted[0]!, probabilities: Object.fromEntries(names.map((n, c) => [n, probabilities[c]])), ...(camFile ? { cam: camFile, camInfo } : {}) });
   }
   loaded.model.dispose();
   const shown = (p: string | string[]) => (Array.isArray(p) ? (p.length ? p.join('; ') : 'no finding above 0.5') : p);
   out.result(
     { model: loaded.dir, task, ...(task === 'multi-label' ? { threshold: 0.5 } : {}), results },
-    table([['image', task === 'multi-label' ? 'findings (p > 0.5)' : 'prediction', ...names.map((n) => `p(${n})`), ...(cam ? ['grad-cam'] : [])], ...results.map((r) => [r.image, shown(r.prediction), ...names.map((n) => r.probabilities[n]!.toFixed(4)), ...(r.cam ? [r.cam] : [])])]),
+    table([['image', task === 'multi-label' ? 'findings (p > 0.5)' : 'prediction', ...names.map((n) => `p(${n})`), ...(cam ? ['grad-cam'] : [])], ...results.map((r) => [r.image, shown(r.prediction), ...names.map((n) => r.probabilities[n]!.toFixed(4)), ...(r.cam ? [`${r.cam} (${r.camInfo!.layer}, ${r.camInfo!.grid}${r.camInfo!.flat ? ', uniform' : ''})`] : [])])]),
   );
 }

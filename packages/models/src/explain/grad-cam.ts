@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputShapeError, ModelError } from '../errors.js';
+import { STAGES, type StageName } from '../resnet/architecture.js';
 import type { ResNet18 } from '../resnet/model.js';
 
-/** A Grad-CAM map of one image at `layer4` resolution. */
+/** A Grad-CAM map of one image at the resolution of the stage it looked at. */
 export interface GradCamResult {
   /** Row-major `height × width` map, min-max normalised to [0, 1] (all 0 when the map is flat). */
   readonly heatmap: Float32Array;
-  /** `layer4` height and width (input size / 32, rounded up). */
+  /** The stage whose output the map is of. */
+  readonly layer: StageName;
+  /** That stage's height and width (layer4: input size / 32, rounded up; layer1: / 4). */
   readonly height: number;
   readonly width: number;
   /** The class explained. */
@@ -15,17 +18,38 @@ export interface GradCamResult {
   readonly probabilities: Float32Array;
 }
 
+/** The side of each stage's output map for an input side of `size` px (conv1 and max-pool halve it, rounding up, then each later stage). */
+export function stageMapSize(size: number, layer: StageName): number {
+  let side = Math.ceil(Math.ceil(size / 2) / 2);
+  for (let k = 0; k < STAGES.indexOf(layer); k++) side = Math.ceil(side / 2);
+  return side;
+}
+
+/** The deepest stage whose map is at least `minSide` × `minSide` (7 by default: ResNet18's layer4 at 224 px), else `layer1`. */
+export function camLayerFor(size: number, minSide = 7): StageName {
+  return [...STAGES].reverse().find((layer) => stageMapSize(size, layer) >= minSide) ?? 'layer1';
+}
+
+/** Options of {@link gradCam}. */
+export interface GradCamOptions {
+  /**
+   * The stage whose output the map explains: `auto` (default) takes the deepest one with a map of at least 7×7
+   * (`camLayerFor`: layer4 at 224 px, layer2 at 64, layer1 at 28 — where layer4 is a single cell and cannot localise).
+   */
+  readonly layer?: StageName | 'auto';
+}
+
 /**
  * Grad-CAM (Selvaraju et al., 2017) of `model` on one NHWC image `x` ([1, H, W, C]) for
- * `classIndex` (default: the predicted class). The target is the class's logit (pre-softmax)
- * score y^c; with A the `layer4` activations, the channel weights are the spatial mean of
- * ∂y^c/∂A_k, and the map is ReLU(Σ_k w_k A_k), then min-max normalised to [0, 1].
- * Runs in eval mode (frozen BatchNorm, running stats untouched) and keeps no tensors.
+ * `classIndex` (default: the class of the largest logit). The target is the class's logit (pre-softmax)
+ * score y^c; with A the activations of the chosen stage (see {@link GradCamOptions.layer}), the channel
+ * weights are the spatial mean of ∂y^c/∂A_k, and the map is ReLU(Σ_k w_k A_k), then min-max normalised to
+ * [0, 1]. Runs in eval mode (frozen BatchNorm, running stats untouched) and keeps no tensors.
  *
  * @throws {InputShapeError} when `x` is not a single image the model takes.
  * @throws {ModelError} (`CLASS_INDEX`) when `classIndex` is not a class of the model.
  */
-export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number): GradCamResult {
+export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number, options: GradCamOptions = {}): GradCamResult {
   if (x.rank !== 4 || x.shape[0] !== 1) {
     throw new InputShapeError(`gradCam explains one image at a time: pass [1, H, W, C], got [${x.shape.join(', ')}]`);
   }
@@ -33,10 +57,13 @@ export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number): G
   if (classIndex !== undefined && (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= classes)) {
     throw new ModelError('CLASS_INDEX', `gradCam: classIndex must be an integer in [0, ${classes - 1}] for this ${classes}-class model, got ${classIndex}`);
   }
+  const layer = !options.layer || options.layer === 'auto' ? camLayerFor(Math.min(x.shape[1], x.shape[2])) : options.layer;
+  const eval_ = { bn: 'frozen', updateStats: false } as const;
+  const logitsOf = (a: tf.Tensor) => model.head(tf.mean(model.continueFrom(a as tf.Tensor4D, layer, eval_), [1, 2]) as tf.Tensor2D);
   const out = tf.tidy(() => {
-    const activations = model.trunk(x, { bn: 'frozen', updateStats: false });
+    const activations = model.layerOutput(x, layer, eval_);
     const [, height, width, channels] = activations.shape;
-    const logits = model.head(tf.mean(activations, [1, 2]) as tf.Tensor2D);
+    const logits = logitsOf(activations);
     const logitValues = logits.dataSync();
     const probabilities = new Float32Array((classes === 1 ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync());
     let target = classIndex;
@@ -45,15 +72,15 @@ export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number): G
       for (let c = 1; c < classes; c++) if (logitValues[c]! > logitValues[target]!) target = c;
     }
     const c = target;
-    // The score depends on the trunk only through layer4, so ∂y^c/∂A needs no pass back through the convolutions.
-    const score = (a: tf.Tensor) => tf.squeeze(tf.slice(model.head(tf.mean(a, [1, 2]) as tf.Tensor2D), [0, c], [1, 1]));
+    // The score depends on the input only through A: ∂y^c/∂A needs no pass back through the stages before it.
+    const score = (a: tf.Tensor) => tf.squeeze(tf.slice(logitsOf(a), [0, c], [1, 1]));
     const dA = tf.grad(score)(activations);
     const weights = tf.mean(dA, [0, 1, 2]); // [512]
     const weighted = tf.sum(tf.mul(tf.reshape(activations, [height! * width!, channels!]), weights), 1);
     const cam = tf.relu(weighted);
     return { cam: cam.dataSync() as Float32Array, height: height!, width: width!, classIndex: c, probabilities };
   });
-  return { heatmap: normaliseMinMax(out.cam), height: out.height, width: out.width, classIndex: out.classIndex, probabilities: out.probabilities };
+  return { heatmap: normaliseMinMax(out.cam), layer, height: out.height, width: out.width, classIndex: out.classIndex, probabilities: out.probabilities };
 }
 
 /** Min-max normalisation to [0, 1] into a new array; a flat (or empty) map becomes all zeros. */

@@ -2,6 +2,13 @@
 export type ParamGroup = 'stem' | 'layer1' | 'layer2' | 'layer3' | 'layer4' | 'head';
 export const PARAM_GROUPS: readonly ParamGroup[] = ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head'];
 
+/** The four stages of BasicBlocks; stage k's output is 1/2^(k+1) of the input size (layer4: 1/32). */
+export type StageName = 'layer1' | 'layer2' | 'layer3' | 'layer4';
+export const STAGES: readonly StageName[] = ['layer1', 'layer2', 'layer3', 'layer4'];
+
+/** Where a block's stage lies against `stage`: negative before it, 0 in it, positive after. */
+export const stageOrder = (group: ParamGroup, stage: StageName): number => STAGES.indexOf(group as StageName) - STAGES.indexOf(stage);
+
 export interface ConvSpec {
   readonly name: string;
   readonly inChannels: number;

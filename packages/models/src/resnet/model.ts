@@ -6,7 +6,7 @@ import { conv2d } from '../ops/conv2d.js';
 import { relu } from '../ops/relu.js';
 import { releaseWasmKernelCaches } from '../wasm/install.js';
 import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
-import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, type ConvSpec, type ParamGroup } from './architecture.js';
+import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, stageOrder, type BlockSpec, type ConvSpec, type ParamGroup, type StageName } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
 import { greyStemConv } from './grey-stem.js';
 
@@ -145,12 +145,27 @@ export class ResNet18 {
     return pooled;
   }
 
-  /** The output of `layer4`, `[N, H/32, W/32, 512]` (what Grad-CAM looks at). */
+  /** The output of `layer4`, `[N, H/32, W/32, 512]`. */
   trunk(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
+    return this.layerOutput(x, 'layer4', options);
+  }
+
+  /** The output of a stage (`layer1` … `layer4`: `[N, H/4, W/4, 64]` … `[N, H/32, W/32, 512]`), e.g. for Grad-CAM. */
+  layerOutput(x: tf.Tensor4D, layer: StageName, options: ForwardOptions = {}): tf.Tensor4D {
     this.checkInput(x);
+    const pass = this.pass(options);
+    return this.runBlocks(this.stem(x, pass), BLOCKS.filter((b) => stageOrder(b.group, layer) <= 0), pass);
+  }
+
+  /** Runs the stages after `layer` on its output `h`, up to `layer4`'s output (Grad-CAM's score of an earlier stage). */
+  continueFrom(h: tf.Tensor4D, layer: StageName, options: ForwardOptions = {}): tf.Tensor4D {
+    return this.runBlocks(h, BLOCKS.filter((b) => stageOrder(b.group, layer) > 0), this.pass(options));
+  }
+
+  /** The per-pass helpers: BatchNorm modes, folding, capture. */
+  private pass(options: ForwardOptions) {
     const modeOf = (group: ParamGroup): BatchNormMode => (typeof options.bn === 'string' ? options.bn : (options.bn?.[group] ?? 'frozen'));
-    const anyTrain = PARAM_GROUPS.some((g) => modeOf(g) === 'train');
-    const updateStats = options.updateStats ?? anyTrain;
+    const updateStats = options.updateStats ?? PARAM_GROUPS.some((g) => modeOf(g) === 'train');
     const capture = (name: string, t: tf.Tensor) => {
       if (options.capture) options.capture.set(name, tf.keep(tf.clone(t)));
     };
@@ -159,17 +174,20 @@ export class ResNet18 {
       if (mode === 'train' && updateStats) this.batchesTracked.set(prefix, this.batchesTracked.get(prefix)! + 1);
       return batchNorm(t, this.bnParams(prefix), mode, updateStats, options.bnMomentum);
     };
-    const convOf = (spec: { name: string; stride: number; pad: number }, t: tf.Tensor4D, inputGrad = true) =>
-      conv2d(t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, { stride: spec.stride, pad: spec.pad, inputGrad });
-
     const fold = (group: ParamGroup) => options.foldBatchNorm === true && !options.capture && modeOf(group) === 'frozen';
     // conv → BatchNorm (→ ReLU), folded into one kernel where allowed.
     const convBn = (spec: ConvSpec, t: tf.Tensor4D, group: ParamGroup, withRelu: boolean): tf.Tensor4D => {
-      if (fold(group)) return this.folded.convBatchNorm(spec.name, t, this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D, this.bnParams(bnAfter(spec.name)), spec, withRelu);
-      const y = bn(bnAfter(spec.name), convOf(spec, t), group);
+      const weight = this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D;
+      if (fold(group)) return this.folded.convBatchNorm(spec.name, t, weight, this.bnParams(bnAfter(spec.name)), spec, withRelu);
+      const y = bn(bnAfter(spec.name), conv2d(t, weight, { stride: spec.stride, pad: spec.pad, inputGrad: true }), group);
       return withRelu ? relu(y) : y;
     };
+    return { capture, bn, fold, convBn };
+  }
 
+  /** conv1, bn1, ReLU and max-pool. */
+  private stem(x: tf.Tensor4D, pass: ReturnType<ResNet18['pass']>): tf.Tensor4D {
+    const { capture, bn, fold } = pass;
     const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
     let h: tf.Tensor4D;
     if (fold('stem') && this.input === 'grey') {
@@ -188,7 +206,13 @@ export class ResNet18 {
     }
     h = tf.maxPool(h, 3, 2, 1);
     capture('maxpool', h);
-    for (const block of BLOCKS) {
+    return h;
+  }
+
+  /** BasicBlocks in order: conv–BN–ReLU–conv–BN, plus the (downsampled) identity, then ReLU. */
+  private runBlocks(h: tf.Tensor4D, blocks: readonly BlockSpec[], pass: ReturnType<ResNet18['pass']>): tf.Tensor4D {
+    const { capture, convBn } = pass;
+    for (const block of blocks) {
       const out = convBn(block.conv2, convBn(block.conv1, h, block.group, true), block.group, false);
       const identity = block.downsample ? convBn(block.downsample, h, block.group, false) : h;
       h = relu(tf.add(out, identity)) as tf.Tensor4D;
