@@ -65,6 +65,12 @@ Commands:
   metrics      the full metrics report for any labels and scores
   weights      import a torchvision .pth, or download the ImageNet ResNet18`;
 
+/** `medxfer datasets --help`: each subcommand with its summary. */
+async function groupHelp(group: readonly string[]): Promise<string> {
+  const lines = await Promise.all(group.map(async (k) => `  medxfer ${k.padEnd(18)} ${(await COMMANDS[k]!()).spec.summary}`));
+  return `Subcommands (medxfer ${group[0]!.split(' ')[0]} <subcommand> --help for its flags):\n${lines.join('\n')}`;
+}
+
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage error or bad input). */
 export async function main(argv: readonly string[], output?: Output): Promise<number> {
   const json = argv.includes('--json');
@@ -82,6 +88,10 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
     const key = COMMANDS[two] ? two : COMMANDS[argv[0]!] ? argv[0]! : undefined;
     if (!key) {
       const group = Object.keys(COMMANDS).filter((k) => k.startsWith(`${argv[0]} `));
+      if (group.length && (argv[1] === '--help' || argv[1] === 'help')) {
+        out.line(await groupHelp(group));
+        return 0;
+      }
       throw new UsageError(group.length ? `"medxfer ${argv[0]}" needs a subcommand: ${group.map((k) => k.split(' ')[1]).join(', ')}` : `unknown command "${argv[0]}"; run medxfer --help`);
     }
     const command = await COMMANDS[key]!();

@@ -36,12 +36,14 @@ export async function chooseWeights(spec: string, seed: number, out: Output): Pr
       const w = await loadImagenetResNet18Weights({ store: torchHubStore(), fetch: cliFetch(), onProgress: downloadProgress(out) });
       return { requested: spec, source: w.source, sha256: w.sha256, path: w.path, state: w.state };
     } catch (error) {
-      if (spec === 'imagenet-or-none' && error instanceof WeightsUnavailableError) {
-        const note = `ImageNet weights unavailable (${IMAGENET_RESNET18.fileName} is not cached and could not be downloaded: ${(error as Error).message.split('; ')[0]}), so training starts from random weights`;
-        out.note(`medxfer: ${note}`);
-        return { requested: spec, source: `none (random init, seed ${seed})`, note };
+      if (!(error instanceof WeightsUnavailableError)) throw error;
+      if (spec === 'imagenet') {
+        throw new WeightsUnavailableError(error.url, error.path, `${error.message} Or train without them: --weights imagenet-or-none (random weights when these are missing) or --weights none.`, { cause: error });
       }
-      throw error;
+      // Short: it is shown once here, recorded in config.json and the report, and repeated in the run's summary.
+      const note = `ImageNet weights unavailable (${IMAGENET_RESNET18.fileName} is not in ${error.path.replace(/[/\\][^/\\]+$/, '')} and could not be downloaded), so training started from random weights`;
+      out.note(`medxfer: ${note}`);
+      return { requested: spec, source: `none (random init, seed ${seed})`, note };
     }
   }
   const path = resolve(spec);

@@ -36,6 +36,14 @@ describe('medxfer datasets (the real binary)', () => {
     expect(JSON.parse(accepted.stdout).checksum).toBe('unverified');
   });
 
+  it('a command group answers --help with its subcommands', async () => {
+    for (const [group, sub] of [['datasets', 'montage'], ['weights', 'import']] as const) {
+      const r = await runCli([group, '--help']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`medxfer ${group} ${sub}`);
+    }
+  });
+
   it('montage writes an L×L PNG of the chosen split', async () => {
     const dir = scratch('montage');
     const out = join(dir, 'grid.png');

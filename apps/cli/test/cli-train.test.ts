@@ -20,10 +20,11 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
   });
 
   it('writes the whole run folder and records the weights it really used', () => {
-    expect(readdirSync(run).sort()).toEqual(['checkpoint.safetensors', 'config.json', 'history.csv', 'metrics.json', 'model', 'predictions-test.csv', 'predictions-val.csv', 'report.html', 'worst-errors.png']);
+    expect(readdirSync(run).sort()).toEqual(['config.json', 'history.csv', 'metrics.json', 'model', 'predictions-test.csv', 'predictions-val.csv', 'report.html', 'worst-errors.png']);
     const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
     expect(config.weights).toMatchObject({ requested: 'imagenet-or-none', source: 'none (random init, seed 42)' });
-    expect(config.weights.note).toMatch(/ImageNet weights unavailable .*downloads are off/);
+    expect(config.weights.note).toMatch(/^ImageNet weights unavailable \(resnet18-f37072fd\.pth is not in .*hub[/\\]checkpoints and could not be downloaded\)/);
+    expect(config.weights.note.length).toBeLessThan(200);
     expect(config).toMatchObject({ preset: 'notebook', backend: 'wasm', dataset: { flag: 'pneumoniamnist', checksum: 'known-copy', md5: 'b591286d75c096548ca78ab709b385da' } });
     expect(config.versions['@tensorflow/tfjs-core']).toBe('4.22.0');
     expect(summary.weights).toBe('none (random init, seed 42)');
@@ -93,10 +94,23 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     expect(bad.stderr).toMatch(/nope\.png: no such image/);
   });
 
-  it('refuses to overwrite a run folder', async () => {
+  it('refuses to overwrite a run folder, to resume a finished one, and to train no epoch', async () => {
     const r = await runCli(['train', '--weights', 'none', ...quick, '--out', run]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already exists and is not empty; choose another folder, or continue that run with --resume/);
+    const finished = await runCli(['train', '--resume', run]);
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toMatch(/the run has finished: its model is in model\//);
+    const nothing = await runCli(['train', '--weights', 'none', '--epochs-head', '0', '--epochs-full', '0', '--out', join(scratch('zero'), 'run')]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/every phase has 0 epochs/);
+  });
+
+  it('--keep-checkpoint keeps the resumable checkpoint of a finished run', async () => {
+    const dir = join(scratch('keep'), 'run');
+    const r = await runCli(['train', '--weights', 'none', '--train-limit', '32', '--eval-limit', '16', '--epochs-head', '1', '--epochs-full', '0', '--backend', 'wasm', '--bootstrap', '0', '--keep-checkpoint', '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(dir)).toContain('checkpoint.safetensors');
   });
 
   it('--workers 2 trains on two threads to the same history as --micro-batch 16, and records it', async () => {

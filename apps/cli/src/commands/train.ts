@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { datasetInfo, IMAGENET_NORMALIZATION, inputTransform, limitSplits, type MedMNIST } from '@medxfer/data';
@@ -45,6 +46,7 @@ export const trainSpec: CommandSpec = {
     backend: { type: 'string', value: 'NAME', choices: BACKEND_CHOICES, default: 'auto', description: 'tfjs backend' },
     out: { type: 'string', value: 'DIR', description: 'run folder (default runs/<time>-<preset>)' },
     resume: { type: 'string', value: 'DIR', description: 'continue an interrupted run from its last finished epoch' },
+    'keep-checkpoint': { type: 'boolean', default: false, description: 'keep checkpoint.safetensors (optimiser state, every epoch) after the run finishes; by default only model/ stays' },
   },
   examples: [
     'medxfer train --weights imagenet-or-none',
@@ -101,7 +103,8 @@ interface Prepared {
 async function readResumeState(dir: string): Promise<TrainingState> {
   const file = runPath(dir, RUN_FILES.checkpoint);
   const bytes = await readFile(file).catch(() => {
-    throw new UsageError(`--resume ${dir}: no ${RUN_FILES.checkpoint} (the run finished no epoch)`);
+    const finished = existsSync(runPath(dir, RUN_FILES.model));
+    throw new UsageError(`--resume ${dir}: no ${RUN_FILES.checkpoint} (${finished ? 'the run has finished: its model is in model/' : 'the run finished no epoch'})`);
   });
   return decodeTrainingState(new Uint8Array(bytes), file);
 }
@@ -132,6 +135,7 @@ async function prepareNewRun(args: ParsedArgs, out: Output): Promise<Prepared> {
   if (info.dimensions === 3) throw new UsageError(`${info.flag} is 3D; medxfer trains 2D ResNet18`);
   const options = presetOptions(args);
   const plan = presetPlan(args.flags.preset as string, options);
+  if (plan.phases.every((ph) => ph.epochs === 0)) throw new UsageError('every phase has 0 epochs: nothing would be trained (give --epochs-head/--epochs-full or --epochs at least 1)');
   const dir = resolve((args.flags.out as string | undefined) ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${plan.name}`);
   await ensureEmptyFolder(dir);
   checkWeightsArg(args.flags.weights as string);
@@ -246,6 +250,8 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
   });
   const evaluation = await evaluateRun({ dir, model, config, splits, history: result.history, trainSeconds, epochKept: result.epochKept, out });
   model.dispose();
+  // The finished model is in model/: the checkpoint (≈ 2× its size with the optimiser state) only served resuming.
+  if (!args.flags['keep-checkpoint']) await rm(runPath(dir, RUN_FILES.checkpoint), { force: true });
   const h = evaluation.headline;
   const summary = {
     run: dir, dataset: data.info.flag, task: data.info.task, preset: config.preset, weights: config.weights.source, backend: config.backend, epochs: result.history.length, epochKept: result.epochKept,
@@ -254,7 +260,7 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'undefined (see report)');
   out.result(summary, [
     `run folder: ${dir}`,
-    `weights: ${config.weights.source}${config.weights.note ? ` — ${config.weights.note}` : ''}`,
+    `weights: ${config.weights.source}${config.weights.note ? ' (ImageNet weights were unavailable)' : ''}`,
     `val:  ACC ${fmt(h.val.acc)}  AUC ${fmt(h.val.auc)}`,
     `test: ACC ${fmt(h.test.acc)}  AUC ${fmt(h.test.auc)}`,
     `report: ${runPath(dir, RUN_FILES.report)}`,
