@@ -1,7 +1,7 @@
-import { DataError } from '@medxfer/data';
+import { DataError, DatasetUnavailableError } from '@medxfer/data';
 import { CheckpointError, ModelError } from '@medxfer/models';
 import { MetricsError } from '@medxfer/metrics';
-import { TrainError } from '@medxfer/train';
+import { PlanError, ResumeError, TrainError } from '@medxfer/train';
 import { helpText, parseArgs, type CommandSpec, type ParsedArgs } from './args.js';
 import { BackendUnavailableError } from './backend.js';
 import { UsageError } from './errors.js';
@@ -106,17 +106,22 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
   }
 }
 
-/** One clear line on stderr; exit 2 for usage errors and bad input, 1 for everything else. */
+/** One clear line on stderr; exit 2 for usage errors and bad input, 1 for the environment (network, disk) and everything else. */
 function reportError(error: unknown, out: Output): number {
   const message = error instanceof Error ? error.message : String(error);
+  // A dataset or weights file that cannot be had (offline, the host down) is the environment's failure, not the input's.
+  const unavailable = error instanceof DatasetUnavailableError || (error instanceof ModelError && error.code === 'WEIGHTS_UNAVAILABLE');
   const badInput =
-    error instanceof UsageError ||
+    !unavailable &&
+    (error instanceof UsageError ||
     error instanceof DataError ||
     error instanceof CheckpointError ||
     error instanceof MetricsError ||
+    error instanceof PlanError ||
+    error instanceof ResumeError ||
     (error as NodeJS.ErrnoException)?.code === 'ENOENT' ||
-    (error instanceof ModelError && error.code !== 'WEIGHTS_UNAVAILABLE');
-  const known = badInput || error instanceof TrainError || error instanceof ModelError || error instanceof BackendUnavailableError;
+    error instanceof ModelError);
+  const known = badInput || unavailable || error instanceof TrainError || error instanceof ModelError || error instanceof BackendUnavailableError;
   out.note(`medxfer: ${known ? message : `unexpected error: ${error instanceof Error && error.stack ? error.stack : message}`}`);
   return badInput || error instanceof BackendUnavailableError ? 2 : 1;
 }

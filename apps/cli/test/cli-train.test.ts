@@ -152,7 +152,9 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
   it('--weights imagenet offline fails with where to put the file, and writes nothing', async () => {
     const out = join(scratch('imagenet'), 'run');
     const r = await runCli(['train', '--weights', 'imagenet', ...quick, '--out', out]);
-    expect(r.code).not.toBe(0);
+    expect(r.code, 'the environment (no network): exit 1').toBe(1);
+    expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('medxfer:')), 'one error line').toHaveLength(1);
+    expect(r.stderr).toMatch(/--weights imagenet-or-none .* or --weights none/);
     expect(r.stderr).toMatch(/resnet18-f37072fd\.pth/);
     expect(r.stderr).toMatch(/hub[/\\]checkpoints/);
     expect(existsSync(out)).toBe(false);

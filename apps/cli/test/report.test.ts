@@ -326,6 +326,17 @@ function probabilityRows(labels: readonly number[], classes: number, margin: num
   });
 }
 
+describe('renderReport: validation and test that disagree', () => {
+  it('says so when a metric differs by more than 0.10 between the splits, and not otherwise', () => {
+    const labels = Array.from({ length: 40 }, (_, i) => i % 2);
+    const good = taskReport('binary-class', labels, labels.map((y) => (y ? [0.2, 0.8] : [0.8, 0.2])), ['normal', 'pneumonia']);
+    const positiveForAll = taskReport('binary-class', labels, labels.map(() => [0.3, 0.7]), ['normal', 'pneumonia']);
+    const page = renderReport({ run: sampleInput().run, history: [], val: good, test: positiveForAll });
+    expect(page).toMatch(/id="split-disagreement">Validation and test disagree by more than 0.10 on Accuracy 1.000 → 0.500, .*Specificity 1.000 → 0.000/);
+    expect(renderReport({ run: sampleInput().run, history: [], val: good, test: good })).not.toContain('split-disagreement');
+  });
+});
+
 describe('renderReport for multi-class and multi-label tasks', () => {
   const names = ['basophil', 'eosinophil', 'erythroblast', 'ig'];
   const labels = Array.from({ length: 60 }, (_, i) => (i * 7) % 3); // class 3 never occurs

@@ -118,6 +118,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; back
 figcaption { font-size: 12px; color: #5f6368; margin-top: 4px; max-width: 520px; }
 .note { color: #5f6368; font-size: 12px; margin: 8px 0 0; }
 .montage img { width: 100%; max-width: 640px; height: auto; image-rendering: pixelated; border: 1px solid #ddd; background: #000; }
+.note.warning { color: #8a4b00; background: #fff4e0; border-left: 3px solid #e69500; padding: 6px 10px; }
 .errors { font-size: 12px; margin: 8px 0 0; padding-left: 28px; }
 .errors li { margin: 2px 0; }
 svg.chart { max-width: 100%; height: auto; background: #fff; }
@@ -171,6 +172,22 @@ function undefinedNotes(splits: readonly [string, TaskReport][]): string {
   return notes.length ? `<ul class="note undefined">${notes.join('')}</ul>` : '';
 }
 
+/** Metrics whose validation and test values differ by more than `gap`: the test split may come from elsewhere. */
+export function splitDisagreements(val: TaskReport, test: TaskReport, gap = 0.1): { key: string; val: number; test: number }[] {
+  const keys = ['accuracy', 'meanLabelAccuracy', 'balancedAccuracy', 'sensitivity', 'specificity', 'precision', 'npv', 'rocAuc', 'macroAuc'];
+  return keys
+    .filter((k) => Number.isFinite(val.summary[k]) && Number.isFinite(test.summary[k]) && Math.abs(val.summary[k]! - test.summary[k]!) > gap)
+    .map((k) => ({ key: k, val: val.summary[k]!, test: test.summary[k]! }));
+}
+
+function disagreementNote(input: ReportInput): string {
+  if (!input.val || !input.test) return '';
+  const found = splitDisagreements(input.val, input.test);
+  if (found.length === 0) return '';
+  const list = found.map((d) => `${metricLabel(d.key)} ${formatValue(d.val)} → ${formatValue(d.test)}`).join(', ');
+  return `<p class="note warning" id="split-disagreement">Validation and test disagree by more than 0.10 on ${h(list)}. The test images may differ from the training and validation ones (another hospital, device or period): expect the test numbers, not the validation ones, on new data.</p>`;
+}
+
 function metricsSection(input: ReportInput): string {
   const splits = splitsOf(input);
   if (splits.length === 0) return `<section id="metrics"><h2>Metrics</h2><p class="note">No evaluation was run.</p></section>`;
@@ -183,7 +200,7 @@ function metricsSection(input: ReportInput): string {
   const rules = [...new Set(splits.map(([, r]) => r.rule))].map(h).join(' ');
   return (
     `<section id="metrics"><h2>Metrics</h2><table class="metrics"><thead>${row(['Metric', ...splits.map(([n]) => h(n))], true)}</thead><tbody>${rows.join('')}</tbody></table>` +
-    `<p class="note">${ciNote}↓ lower is better. ${rules}</p>${undefinedNotes(splits)}</section>`
+    `<p class="note">${ciNote}↓ lower is better. ${rules}</p>${disagreementNote(input)}${undefinedNotes(splits)}</section>`
   );
 }
 
