@@ -46,6 +46,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./commands/weights.js');
     return { spec: m.importSpec, run: m.weightsImport };
   },
+  'weights export': async () => {
+    const m = await import('./commands/weights.js');
+    return { spec: m.exportSpec, run: m.weightsExport };
+  },
   'weights download': async () => {
     const m = await import('./commands/weights.js');
     return { spec: m.downloadSpec, run: m.weightsDownload };
@@ -63,7 +67,7 @@ Commands:
   predict      classify PNG/JPEG images, optionally with a Grad-CAM overlay
   infer        raw logits of an NCHW .npy batch (parity with PyTorch)
   metrics      the full metrics report for any labels and scores
-  weights      import a torchvision .pth, or download the ImageNet ResNet18`;
+  weights      import a torchvision .pth, export a model to PyTorch, or download the ImageNet ResNet18`;
 
 /** `medxfer datasets --help`: each subcommand with its summary. */
 async function groupHelp(group: readonly string[]): Promise<string> {

@@ -1,10 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePng, imageAt, openMedMNIST, readNpy } from '@medxfer/data';
-import { sharedPath } from '../../../test-support/paths.js';
+import { readCheckpoint } from '@medxfer/models';
+import { repoRoot, sharedPath } from '../../../test-support/paths.js';
 import { runCli, scratch } from './run-cli.js';
+
+/** Debian's python3-torch and python3-torchvision, for the PyTorch round trip (.ci/run installs them). */
+const HAS_TORCH = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status === 0;
 
 const quick = ['--train-limit', '96', '--eval-limit', '64', '--epochs-head', '1', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '200'];
 
@@ -92,6 +97,30 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     const bad = await runCli(['predict', '--model', run, join(dir, 'nope.png')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/nope\.png: no such image/);
+  });
+
+  it('weights export writes a torchvision state dict that PyTorch loads strictly and that reproduces the predictions', async () => {
+    const dir = scratch('export');
+    const r = await runCli(['weights', 'export', '--model', run, '--out', join(dir, 'model.pth'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    expect(meta).toMatchObject({ num_classes: 2, class_names: ['normal', 'pneumonia'], input_size: 28, activation: 'softmax', preprocessing: { mean: [0.485, 0.456, 0.406] } });
+    // medxfer's own reader reads it back: the torchvision names and shapes, the BatchNorm counters as int64.
+    const state = readCheckpoint(new Uint8Array(readFileSync(join(dir, 'model.pth'))), 'model.pth');
+    expect(state.size).toBe(122);
+    expect(state.get('conv1.weight')!.shape).toEqual([64, 3, 7, 7]);
+    expect(state.get('fc.weight')!.shape).toEqual([2, 512]);
+    expect(state.get('bn1.num_batches_tracked')!.dtype).toBe('int64');
+    if (!HAS_TORCH) {
+      console.log('skipped the PyTorch half: /usr/bin/python3 has no torch/torchvision (.ci/run installs Debian\'s python3-torch and python3-torchvision)');
+      return;
+    }
+    const check = spawnSync('/usr/bin/python3', [join(repoRoot, 'scripts/check-torch-export.py'), run, join(dir, 'model.pth')], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    const result = JSON.parse(check.stdout.trim().split('\n').pop()!);
+    expect(result.images).toBe(64);
+    expect(result.max_abs_diff).toBeLessThanOrEqual(1e-4);
+    console.log(`PyTorch ${result.torch} reproduces predictions-test.csv: largest difference ${result.max_abs_diff.toExponential(2)}`);
   });
 
   it('refuses to overwrite a run folder, to resume a finished one, and to train no epoch', async () => {

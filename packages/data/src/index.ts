@@ -3,6 +3,7 @@ export * from './errors.js';
 export { readNpy, encodeNpy, sizeOf, type NpyArray, type NpyData, type NpyDtype } from './npy.js';
 export { readNpz, type NpzArrays } from './npz.js';
 export { readZip, type ZipArchive, type ZipEntry } from './zip.js';
+export { encodeStoredZip } from './zip-write.js';
 export { crc32 } from './crc32.js';
 export { Md5, md5Hex, sha256Hex } from './md5.js';
 export {

@@ -8,7 +8,7 @@ export { relu } from './ops/relu.js';
 export { installWasmKernels, medxferKernelsActive, releaseWasmKernelCaches, useMedxferKernels, wasmKernelsBuild } from './wasm/install.js';
 // For kernels that run on tfjs-wasm's heap (as @medxfer/train's fused optimiser kernels do).
 export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './ops/conv2d.js';
-export { initFromCheckpoint, loadStateDict, stateDict, type InitReport, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
+export { initFromCheckpoint, loadStateDict, stateDict, torchvisionStateDict, type InitReport, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
 export * from './checkpoint/index.js';
 export { camLayerFor, gradCam, jetColour, normaliseMinMax, overlayHeatmap, stageMapSize, upsampleHeatmap, type GradCamOptions, type GradCamResult } from './explain/grad-cam.js';
 export {

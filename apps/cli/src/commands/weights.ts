@@ -1,5 +1,7 @@
-import { resolve } from 'node:path';
-import { IMAGENET_RESNET18, loadImagenetResNet18Weights, loadStateDict, ResNet18, type ModelInput } from '@medxfer/models';
+import { basename, extname, resolve } from 'node:path';
+import { encodeSafetensors, encodeTorchCheckpoint, IMAGENET_RESNET18, loadImagenetResNet18Weights, loadStateDict, ResNet18, torchvisionStateDict, type ModelInput, type ModelMetadata } from '@medxfer/models';
+import { writeFileAtomic } from '@medxfer/data/node';
+import { loadModelArg } from '../model-dir.js';
 import { saveModelToDir, torchHubStore } from '@medxfer/models/node';
 import { IMAGENET_NORMALIZATION } from '@medxfer/data';
 import type { CommandSpec, ParsedArgs } from '../args.js';
@@ -27,6 +29,46 @@ export const downloadSpec: CommandSpec = {
   positionals: [{ name: 'model', required: true, description: 'resnet18' }],
   flags: {},
 };
+
+export const exportSpec: CommandSpec = {
+  name: 'weights export',
+  summary: 'Write a trained model as a torchvision ResNet18 state dict (.pth for torch.load, or .safetensors) plus a .json of its preprocessing.',
+  flags: {
+    model: { type: 'string', value: 'DIR', description: 'a run folder or a model folder (required)' },
+    out: { type: 'string', value: 'FILE.pth|FILE.safetensors', description: 'the file to write (required); FILE.json beside it gets the preprocessing' },
+  },
+  examples: ['medxfer weights export --model runs/my-run --out my-run.pth'],
+};
+
+/** What a PyTorch user needs to feed the exported model as medxfer did, written beside it as JSON. */
+function preprocessingOf(metadata: ModelMetadata, file: string): Record<string, unknown> {
+  const grey = metadata.input !== 'rgb';
+  return {
+    format: 'torchvision resnet18 state dict', file, num_classes: metadata.classNames.length, class_names: metadata.classNames, task: metadata.task,
+    input_size: metadata.inputSize, dataset: metadata.dataset, weights_source: metadata.weightsSource,
+    activation: metadata.task.startsWith('multi-label') ? 'sigmoid per label (a finding is present when p > 0.5)' : 'softmax',
+    preprocessing: metadata.input === 'single'
+      ? { steps: ['grey image', `resize to ${metadata.inputSize} (PIL bilinear)`, 'scale to [0, 1]', 'normalize'], mean: metadata.normalization.mean, std: metadata.normalization.std, conv1: 'one input channel: model.conv1 = nn.Conv2d(1, 64, 7, 2, 3, bias=False) before load_state_dict' }
+      : { steps: [...(grey ? ['grey image repeated to 3 channels (transforms.Grayscale(3))'] : ['RGB image']), `resize to ${metadata.inputSize} (PIL bilinear)`, 'ToTensor (scale to [0, 1])', 'Normalize(mean, std)'], mean: metadata.normalization.mean, std: metadata.normalization.std },
+  };
+}
+
+export async function weightsExport(args: ParsedArgs, out: Output): Promise<void> {
+  const file = args.flags.out as string | undefined;
+  if (!file || !['.pth', '.pt', '.safetensors'].includes(extname(file))) throw new UsageError('weights export needs --out FILE.pth (torch.load) or FILE.safetensors');
+  await activateBackend('cpu');
+  const loaded = await loadModelArg(args.flags.model as string | undefined);
+  const state = torchvisionStateDict(loaded.model);
+  loaded.model.dispose();
+  const path = resolve(file);
+  const bytes = extname(path) === '.safetensors'
+    ? encodeSafetensors(new Map([...state].map(([k, t]) => [k, { dtype: t.data instanceof BigInt64Array ? 'int64' : 'float32', shape: t.shape, data: t.data }] as const)), { format: 'pt' })
+    : encodeTorchCheckpoint(state, basename(path, extname(path)));
+  await writeFileAtomic(path, bytes);
+  const sidecar = path.replace(/\.[^.]+$/, '.json');
+  await writeFileAtomic(sidecar, `${JSON.stringify(preprocessingOf(loaded.metadata, basename(path)), null, 2)}\n`);
+  out.result({ out: path, preprocessing: sidecar, tensors: state.size, numClasses: loaded.metadata.classNames.length, input: loaded.metadata.input }, `wrote ${path} (${state.size} tensors, torchvision resnet18 with ${loaded.metadata.classNames.length} classes) and ${sidecar} (its preprocessing)`);
+}
 
 export async function weightsImport(args: ParsedArgs, out: Output): Promise<void> {
   if (!args.flags.out) throw new UsageError('weights import needs --out DIR');

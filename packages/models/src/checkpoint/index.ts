@@ -40,6 +40,7 @@ export {
   type SafetensorsInput,
 } from './safetensors.js';
 export { readTorchZip } from './torch-zip.js';
+export { encodeTorchCheckpoint, type TorchSaveTensor } from './torch-save.js';
 export {
   PickleDict,
   StorageRef,

@@ -139,3 +139,20 @@ export function initFromCheckpoint(model: ResNet18, state: ReadonlyMap<string, T
   if (headReplaced) model.replaceHead(model.numClasses, seed);
   return { headReplaced };
 }
+
+/**
+ * The model as a torchvision `resnet18` state dict, ready for `encodeTorchCheckpoint`: every parameter and
+ * running statistic in PyTorch's layout, and each BatchNorm's `num_batches_tracked` (int64) after its
+ * `running_var`, as `model.state_dict()` orders them — what `load_state_dict(strict=True)` expects.
+ */
+export function torchvisionStateDict(model: ResNet18): Map<string, { shape: number[]; data: Float32Array | BigInt64Array }> {
+  const out = new Map<string, { shape: number[]; data: Float32Array | BigInt64Array }>();
+  for (const [name, t] of stateDict(model)) {
+    out.set(name, { shape: [...t.shape], data: Float32Array.from(t.data as ArrayLike<number>) });
+    if (name.endsWith('.running_var')) {
+      const prefix = name.slice(0, -'.running_var'.length);
+      out.set(`${prefix}.num_batches_tracked`, { shape: [], data: BigInt64Array.of(BigInt(model.batchesTracked.get(prefix) ?? 0)) });
+    }
+  }
+  return out;
+}
