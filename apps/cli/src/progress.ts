@@ -26,7 +26,7 @@ export function trainingProgress(out: Output) {
   let lastTenth = -1;
   return {
     onBatchEnd(p: BatchProgress) {
-      const text = `${p.phase} epoch ${p.epoch}/${p.totalEpochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ${p.imgPerS.toFixed(1)} img/s ETA ${formatSeconds(p.etaSeconds)}`;
+      const text = `${p.phase} epoch ${p.epoch}/${p.totalEpochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(4)} ${p.imgPerS.toFixed(1)} img/s ETA ${p.etaScope === 'phase' ? `this phase ${formatSeconds(p.etaSeconds)}` : formatSeconds(p.etaSeconds)}`;
       if (out.isTTY) {
         const width = 20;
         const filled = Math.round((p.batch / p.batches) * width);

@@ -180,6 +180,7 @@ async function loadModelFiles(files: File[]) {
 
 async function importWeights(file: File) {
   $('pth-info').textContent = `reading ${file.name}…`;
+  $('pth-error').textContent = '';
   try {
     const r = await client.request({ type: 'import-weights', file });
     dispatch({ type: 'weights/imported', source: r.source, note: r.note });
@@ -187,7 +188,9 @@ async function importWeights(file: File) {
     init.querySelector<HTMLOptionElement>('option[value="imported"]')!.disabled = false;
     init.value = 'imported';
   } catch (e) {
-    $('pth-info').textContent = errorText(e);
+    // A refused file is an error the user must see (and a screen reader announce), not a hint.
+    $('pth-info').textContent = '';
+    $('pth-error').textContent = errorText(e);
   }
 }
 
@@ -313,7 +316,7 @@ function renderTraining(s: AppState, prev: AppState | undefined) {
   else if (p && training) {
     text =
       `${t.status === 'paused' ? 'Paused — ' : t.status === 'stopping' ? 'Stopping — ' : ''}phase ${p.phase} · epoch ${p.epoch}/${p.totalEpochs} · batch ${p.batch}/${p.batches} · ` +
-      `loss ${num(p.loss)} · ${Math.round(p.imgPerS)} img/s · ETA ${duration(p.etaSeconds)}`;
+      `loss ${num(p.loss)} · ${Math.round(p.imgPerS)} img/s · ETA ${p.etaScope === 'phase' ? `this phase ${duration(p.etaSeconds)}` : duration(p.etaSeconds)}`;
   } else if (training) text = 'Preparing…';
   else if (t.result) text = `${t.status === 'stopped' ? 'Stopped' : 'Done'}: ${t.result.history.length} epoch(s) in ${duration(t.result.seconds)} on ${s.backend.active?.name ?? '?'}.`;
   $('progress-text').textContent = text;

@@ -135,6 +135,8 @@ export function reduce(s: AppState, a: Action): AppState {
         ...s,
         training: { status: 'running', history: [], tensors: [], totalEpochs: a.totalEpochs },
         evaluation: { status: 'none', split: s.evaluation.split },
+        // The previous model's prediction and Grad-CAM no longer describe the model being trained.
+        prediction: { status: 'none' },
         message: 'training…',
       };
     case 'train/phase':

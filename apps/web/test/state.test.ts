@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchProgress, EpochRecord } from '@medxfer/train';
-import type { DatasetSummary, EvaluationResult, TrainResult } from '../src/protocol.js';
+import type { DatasetSummary, EvaluationResult, Prediction, TrainResult } from '../src/protocol.js';
 import { canSwitchBackend, canTrain, createStore, defaultBackend, initialState, isTraining, progressFraction, reduce, tensorsFlat, type Action, type AppState } from '../src/state.js';
 
 const summary: DatasetSummary = {
@@ -15,7 +15,7 @@ const summary: DatasetSummary = {
   notes: [],
 };
 
-const batch = (epoch: number, b: number, phase = 'head'): BatchProgress => ({ phase, phaseIndex: phase === 'head' ? 0 : 1, epoch, totalEpochs: 2, batch: b, batches: 4, loss: 0.5, imgPerS: 30, etaSeconds: 10 });
+const batch = (epoch: number, b: number, phase = 'head'): BatchProgress => ({ phase, phaseIndex: phase === 'head' ? 0 : 1, epoch, totalEpochs: 2, batch: b, batches: 4, loss: 0.5, imgPerS: 30, etaSeconds: 10, etaScope: 'run' });
 const record = (epoch: number, phase: string): EpochRecord => ({ phase, epoch, phaseEpoch: 1, lr: 1e-3, trainLoss: 0.5, trainAcc: 0.7, valLoss: 0.6, valAcc: 0.7, valAuc: 0.8, seconds: 1, imgPerS: 30, cachedFeatures: false });
 const result = (over: Partial<TrainResult> = {}): TrainResult => ({
   history: [record(1, 'head'), record(2, 'full')],
@@ -106,6 +106,14 @@ describe('state reducer', () => {
     expect(reloaded.model).toBeDefined();
     expect(reloaded.training.history).toHaveLength(0);
     expect(reduce(s, { type: 'train/start', totalEpochs: 1 }).evaluation.status).toBe('none');
+  });
+
+  it("a new run clears the previous model's prediction and Grad-CAM", () => {
+    const prediction = { classNames: ['a', 'b'], probabilities: [0.3, 0.7], task: 'binary-class', predicted: [1] } as unknown as Prediction;
+    const s = run([{ type: 'predict/done', result: prediction }], ready);
+    expect(s.prediction.status).toBe('ready');
+    expect(s.message).toBe('prediction: b');
+    expect(reduce(s, { type: 'train/start', totalEpochs: 1 }).prediction.status).toBe('none');
   });
 
   it('keeps the last good dataset and backend when loading or switching fails', () => {

@@ -13,6 +13,11 @@ export interface BatchProgress {
   readonly imgPerS: number;
   /** Seconds left for the whole plan, from the speed so far. */
   readonly etaSeconds: number;
+  /**
+   * What `etaSeconds` covers: `run` (every phase left), or `phase` (this phase only) while a later phase of
+   * another cost — e.g. all layers after a frozen-body head phase — has not run yet, so its speed is unknown.
+   */
+  readonly etaScope: 'run' | 'phase';
 }
 
 /** What callbacks may do to the run. */

@@ -85,7 +85,25 @@ interface Run {
   readonly ema: WeightAverage | undefined;
   best: Best | undefined;
   stopReason: string | undefined;
-  imagesLeft: number;
+  /** Measured images/s by the cost of a phase (`costOf`): the ETA of later phases of the same cost. */
+  readonly speeds: Map<string, number>;
+}
+
+/** What a phase's speed depends on: the groups that learn, and whether the head trains on cached features. */
+const costOf = (phase: Phase, cached: boolean) => `${[...phase.train].sort().join('+')}${cached ? ' (cached features)' : ''}`;
+
+/** The seconds left at the current speed, over this phase and the later ones whose speed has been measured. */
+function etaOf(run: Run, ph: PhaseRun, epochsLeftInPhase: number, imagesLeftInEpoch: number, imgPerS: number): { seconds: number; scope: 'run' | 'phase' } {
+  let seconds = (epochsLeftInPhase * run.trainSplit.count + imagesLeftInEpoch) / imgPerS;
+  let scope: 'run' | 'phase' = 'run';
+  for (const later of run.plan.phases.slice(ph.index + 1)) {
+    if (later.epochs === 0) continue;
+    // A later phase that would use the feature cache costs what this kind of phase costs; otherwise its own.
+    const speed = run.speeds.get(costOf(later, false)) ?? run.speeds.get(costOf(later, true));
+    if (speed === undefined) scope = 'phase';
+    else seconds += (later.epochs * run.trainSplit.count) / speed;
+  }
+  return { seconds, scope };
 }
 
 /** One phase's fixed setup: what learns, BatchNorm modes, optimiser, augmentation, feature cache. */
@@ -98,6 +116,8 @@ interface PhaseRun {
   /** Pooled body features of the training split when the head trains alone on a frozen body. */
   readonly cache: Float32Array | undefined;
   readonly settings: (step: number) => (name: string) => ParamSettings;
+  /** See `costOf`. */
+  readonly cost: string;
 }
 
 /** Epoch totals as batches add to them. */
@@ -139,8 +159,7 @@ function startRun(options: TrainerOptions): Run & { startPhase: number; startEpo
     options, model, plan, trainSplit, loss: lossOptionsFor(plan.loss, trainSplit), history,
     stepsPerEpoch: Math.ceil(trainSplit.count / plan.batchSize), totalEpochs,
     ema: plan.ema ? new WeightAverage(model, plan.ema.decay, resume?.ema) : undefined,
-    best: resume?.best ? { ...resume.best } : undefined, stopReason: undefined,
-    imagesLeft: (totalEpochs - history.length) * trainSplit.count,
+    best: resume?.best ? { ...resume.best } : undefined, stopReason: undefined, speeds: new Map(),
     startPhase: resume?.phaseIndex ?? 0, startEpoch: resume?.phaseEpoch ?? 0,
   };
 }
@@ -167,7 +186,7 @@ function setUpPhase(run: Run, index: number, resumeOptimizer: boolean): PhaseRun
     };
   };
   const spec: StepSpec = { names, bn, loss: run.loss, ...(cache ? { features: true } : {}) };
-  return { phase, index, spec, optimizer, augmentation, cache, settings };
+  return { phase, index, spec, optimizer, augmentation, cache, settings, cost: costOf(phase, !!cache) };
 }
 
 /** The gradient of one batch: on the worker threads, or here in micro-batches (the same chunks). */
@@ -218,7 +237,6 @@ async function runBatch(run: Run, ph: PhaseRun, epoch: number, phaseEpoch: numbe
   totals.lossSum += loss * indices.length;
   totals.correct += correct;
   totals.seen += indices.length;
-  run.imagesLeft -= indices.length;
 }
 
 function validate(run: Run): { loss: number; acc: number; auc: number } | undefined {
@@ -266,11 +284,12 @@ async function runEpoch(run: Run, ph: PhaseRun, phaseEpoch: number): Promise<voi
   for (let b = 0; b < batches.length; b++) {
     await runBatch(run, ph, epoch, phaseEpoch, b, batches[b]!, totals);
     const imgPerS = totals.seen / ((performance.now() - epochStart) / 1000);
+    run.speeds.set(ph.cost, imgPerS);
+    // At the current epoch's speed for this phase, at each later phase's own measured speed (a frozen body is much faster).
+    const eta = etaOf(run, ph, ph.phase.epochs - phaseEpoch - 1, trainSplit.count - totals.seen, imgPerS);
     const progress: BatchProgress = {
       phase: ph.phase.name, phaseIndex: ph.index, epoch, totalEpochs: run.totalEpochs, batch: b + 1, batches: batches.length,
-      loss: totals.lastLoss, imgPerS,
-      // At the current epoch's speed: phases differ (a frozen body is much faster), so a whole-run average misleads.
-      etaSeconds: run.imagesLeft / imgPerS,
+      loss: totals.lastLoss, imgPerS, etaSeconds: eta.seconds, etaScope: eta.scope,
     };
     for (const c of callbacks) await c.onBatchEnd?.(progress);
     // A macrotask turn per batch: lets signals (Ctrl-C), messages and timers in while training runs.

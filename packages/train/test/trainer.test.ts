@@ -177,3 +177,26 @@ describe('micro-batching (gradient accumulation)', () => {
     expect(Math.max(...whole.w.map((v, i) => Math.abs(v - chunked.w[i]!)))).toBeLessThan(1e-6);
   });
 });
+
+describe('the ETA of a run whose phases differ in cost', () => {
+  it('covers only the head phase until the all-layer phase has run, then the whole run at each phase’s speed', async () => {
+    await useBackend('wasm');
+    const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
+    const plan: Plan = {
+      name: 'eta', batchSize: 32, seed: 3,
+      phases: [
+        { name: 'head', epochs: 1, train: ['head'], lr: 1e-3, optimizer: { kind: 'adam' }, frozenBn: 'frozen' },
+        { name: 'full', epochs: 2, train: ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head'], lr: 1e-4, optimizer: { kind: 'adam' } },
+      ],
+    };
+    const seen: { phase: string; epoch: number; batch: number; scope: string; eta: number; imgPerS: number }[] = [];
+    await train({ model, plan, train: sampleOf(pneumonia().splits.train, 64), transform, callbacks: [{ onBatchEnd: (p) => void seen.push({ phase: p.phase, epoch: p.epoch, batch: p.batch, scope: p.etaScope, eta: p.etaSeconds, imgPerS: p.imgPerS }) }] });
+    model.dispose();
+    expect(seen.filter((s) => s.phase === 'head').map((s) => s.scope)).toEqual(['phase', 'phase']);
+    expect(seen.filter((s) => s.phase === 'full').map((s) => s.scope)).toEqual(['run', 'run', 'run', 'run']);
+    // After the first full batch: the rest of epoch 2 (32 images) and all of epoch 3 (64) at the full phase's speed.
+    const first = seen.find((s) => s.phase === 'full')!;
+    expect(first.eta).toBeCloseTo(96 / first.imgPerS, 6);
+    expect(seen.at(-1)!.eta).toBe(0);
+  });
+});
