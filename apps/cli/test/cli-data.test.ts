@@ -11,8 +11,10 @@ describe('medxfer datasets (the real binary)', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/pneumoniamnist\s+2D\s+binary-class\s+2\s+1\s+4708\/524\/624\s+28,64,128,224/);
     const json = await runCli(['datasets', 'list', '--json']);
-    const list = JSON.parse(json.stdout) as { flag: string }[];
-    expect(list).toHaveLength(18);
+    // One JSON object, as every --json output.
+    const list = JSON.parse(json.stdout) as { medmnist: string; datasets: { flag: string }[] };
+    expect(list.medmnist).toBe('3.0.2');
+    expect(list.datasets).toHaveLength(18);
     expect(json.stderr).toBe('');
   });
 

@@ -9,6 +9,7 @@ import {
   encodePng,
   imageAt,
   loadMedMNIST,
+  MEDMNIST_VERSION,
   montage,
   SPLITS,
   type MedMNIST,
@@ -71,7 +72,7 @@ export async function openFromArgs(args: ParsedArgs, out: Output, flag = args.po
 export async function datasetsList(_args: ParsedArgs, out: Output): Promise<void> {
   const rows = CATALOGUE.map((d) => [d.flag, d.dimensions === 3 ? '3D' : '2D', d.task, String(d.labels.length), String(d.channels), `${d.splits.train}/${d.splits.val}/${d.splits.test}`, availableSizes(d).join(',')]);
   out.result(
-    CATALOGUE.map((d) => ({ flag: d.flag, dimensions: d.dimensions, task: d.task, classes: d.labels.length, channels: d.channels, splits: d.splits, sizes: availableSizes(d), licence: d.licence })),
+    { medmnist: MEDMNIST_VERSION, datasets: CATALOGUE.map((d) => ({ flag: d.flag, dimensions: d.dimensions, task: d.task, classes: d.labels.length, channels: d.channels, splits: d.splits, sizes: availableSizes(d), licence: d.licence })) },
     table([['dataset', 'dim', 'task', 'classes', 'channels', 'train/val/test', 'sizes'], ...rows]),
   );
 }
