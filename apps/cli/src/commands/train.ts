@@ -1,8 +1,8 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, rmdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { datasetInfo, IMAGENET_NORMALIZATION, inputTransform, limitSplits, type MedMNIST } from '@medxfer/data';
+import { datasetInfo, IMAGENET_NORMALIZATION, inputTransform, limitSplits, type DatasetInfo, type MedMNIST } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
 import { initFromCheckpoint, ResNet18, StateDictMismatchError } from '@medxfer/models';
 import { saveModelToDir } from '@medxfer/models/node';
@@ -17,6 +17,7 @@ import type { Output } from '../output.js';
 import { trainingProgress } from '../progress.js';
 import { runDatasetRoot, versions, type RunConfig } from '../run-config.js';
 import { ensureEmptyFolder, historyCsv, readJson, RUN_FILES, runPath, writeJson } from '../run-folder.js';
+import { lockRunFolder } from '../run-lock.js';
 import { checkWeightsArg, chooseWeights, WEIGHTS_HELP, type WeightsChoice } from '../weights-source.js';
 import { openFromArgs } from './datasets.js';
 export const trainSpec: CommandSpec = {
@@ -94,6 +95,8 @@ function presetOptions(args: ParsedArgs): Record<string, number | undefined> {
 /** What a run needs to start training, fresh or resumed. */
 interface Prepared {
   readonly dir: string;
+  /** Releases the run folder's lock (one writer per folder). */
+  readonly release: () => Promise<void>;
   readonly config: RunConfig;
   readonly data: MedMNIST;
   readonly weights?: WeightsChoice;
@@ -112,6 +115,16 @@ async function readResumeState(dir: string): Promise<TrainingState> {
 async function prepareResume(args: ParsedArgs, out: Output): Promise<Prepared> {
   const dir = resolve(args.flags.resume as string);
   const config = await readJson<RunConfig>(runPath(dir, RUN_FILES.config), '--resume');
+  const release = await lockRunFolder(dir, 'medxfer train --resume');
+  try {
+    return { ...(await openResumed(args, out, dir, config)), release };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function openResumed(args: ParsedArgs, out: Output, dir: string, config: RunConfig): Promise<Omit<Prepared, 'release'>> {
   const resume = await readResumeState(dir);
   const backend = await activateBackend(args.flags.backend as string);
   checkWorkers((args.flags.workers as number | undefined) ?? config.workers, backend.name);
@@ -137,8 +150,22 @@ async function prepareNewRun(args: ParsedArgs, out: Output): Promise<Prepared> {
   const plan = presetPlan(args.flags.preset as string, options);
   if (plan.phases.every((ph) => ph.epochs === 0)) throw new UsageError('every phase has 0 epochs: nothing would be trained (give --epochs-head/--epochs-full or --epochs at least 1)');
   const dir = resolve((args.flags.out as string | undefined) ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${plan.name}`);
-  await ensureEmptyFolder(dir);
   checkWeightsArg(args.flags.weights as string);
+  await ensureEmptyFolder(dir);
+  // Two runs started together with the same --out: one gets the lock, the other is told who has it.
+  const release = await lockRunFolder(dir, 'medxfer train');
+  try {
+    return { ...(await startNewRun(args, out, dir, info, plan, options)), release };
+  } catch (error) {
+    await release();
+    // Leave nothing behind that a later run would trip over: what this run wrote, then the folder if it is empty.
+    await rm(runPath(dir, RUN_FILES.config), { force: true });
+    await rmdir(dir).catch(() => {});
+    throw error;
+  }
+}
+
+async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: DatasetInfo, plan: Plan, options: Record<string, number | undefined>): Promise<Omit<Prepared, 'release'>> {
   const backend = await activateBackend(args.flags.backend as string);
   checkWorkers(args.flags.workers as number | undefined, backend.name);
   out.note(`backend: ${backend.name}${backend.tried.length ? ` (skipped ${backend.tried.join('; ')})` : ''}`);
@@ -231,6 +258,14 @@ async function trainWithInterrupt(p: Prepared, model: ResNet18, splits: ReturnTy
 
 export async function trainCommand(args: ParsedArgs, out: Output): Promise<void | number> {
   const p = args.flags.resume ? await prepareResume(args, out) : await prepareNewRun(args, out);
+  try {
+    return await trainPrepared(args, out, p);
+  } finally {
+    await p.release();
+  }
+}
+
+async function trainPrepared(args: ParsedArgs, out: Output, p: Prepared): Promise<void | number> {
   const { dir, config, data } = p;
   const splits = limitSplits(data.splits, { train: config.dataset.trainLimit, eval: config.dataset.evalLimit }, config.seed);
   const model = buildModel(p);

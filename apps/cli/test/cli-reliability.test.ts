@@ -1,0 +1,44 @@
+// One writer per run folder: two real processes, a resume of a folder in use, a stale lock.
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, scratch } from './run-cli.js';
+
+const quick = ['--weights', 'none', '--train-limit', '64', '--eval-limit', '32', '--epochs-head', '1', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '0'];
+
+describe('run folders have one writer', () => {
+  it('two train runs started together with the same --out: one trains, the other is refused naming it', async () => {
+    const out = join(scratch('race'), 'run');
+    const [a, b] = await Promise.all([runCli(['train', ...quick, '--seed', '1', '--out', out]), runCli(['train', ...quick, '--seed', '2', '--out', out])]);
+    const codes = [a.code, b.code].sort();
+    expect(codes, `${a.stderr}\n${b.stderr}`).toEqual([0, 2]);
+    const loser = a.code === 2 ? a : b;
+    expect(loser.stderr).toMatch(/(is being written by process \d+|already exists and is not empty)/);
+    // Everything in the folder is the winner's: config.json and metrics agree on the seed.
+    const winnerSeed = a.code === 0 ? 1 : 2;
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).seed).toBe(winnerSeed);
+    expect(existsSync(join(out, 'run.lock')), 'the lock is released at the end').toBe(false);
+  });
+
+  it('--resume of a folder another process is training is refused; a stale lock says how to clear it', async () => {
+    const out = join(scratch('busy'), 'run');
+    let second: ReturnType<typeof runCli> | undefined;
+    const training = runCli(['train', ...quick, '--epochs-full', '3', '--out', out], {
+      // Once the first epoch is done, a second process tries to resume the same folder.
+      onStderr: (text) => void (second ??= /epoch 1 \(head\)/.test(text) ? runCli(['train', '--resume', out]) : undefined),
+    });
+    expect((await training).code).toBe(0);
+    const resumed = await second!;
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain(`${out} is being written by process `);
+
+    const stale = join(scratch('stale'), 'run');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'config.json'), '{}');
+    writeFileSync(join(stale, 'run.lock'), JSON.stringify({ pid: 2 ** 22 + 7, host: hostname(), startedAt: '2026-01-01T00:00:00Z', command: 'medxfer train' }));
+    const r = await runCli(['train', '--resume', stale]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/has a stale lock from process 4194311 .* no longer running: delete .*run\.lock and run again/);
+  });
+});
