@@ -8,6 +8,7 @@ export const RUN_FILES = {
   config: 'config.json',
   history: 'history.csv',
   checkpoint: 'checkpoint.safetensors',
+  previousCheckpoint: 'checkpoint-previous.safetensors',
   model: 'model',
   metrics: 'metrics.json',
   predictions: (split: string) => `predictions-${split}.csv`,

@@ -1,5 +1,5 @@
 // One writer per run folder: two real processes, a resume of a folder in use, a stale lock.
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,5 +40,24 @@ describe('run folders have one writer', () => {
     const r = await runCli(['train', '--resume', stale]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/has a stale lock from process 4194311 .* no longer running: delete .*run\.lock and run again/);
+  });
+
+  it('a damaged last checkpoint falls back to the one before it, and resumes to the end', async () => {
+    const out = join(scratch('damaged'), 'run');
+    let sent = false;
+    const cut = await runCli(['train', ...quick, '--epochs-full', '2', '--out', out], {
+      onStderr: (text, child) => {
+        if (!sent && /epoch 2 \(full\)/.test(text)) (sent = true), child.kill('SIGINT');
+      },
+    });
+    expect(cut.code).toBe(130);
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(['checkpoint.safetensors', 'checkpoint-previous.safetensors']));
+    const latest = readFileSync(join(out, 'checkpoint.safetensors'));
+    latest[latest.length - 1000] ^= 0xff;
+    writeFileSync(join(out, 'checkpoint.safetensors'), latest);
+    const resumed = await runCli(['train', '--resume', out, '--backend', 'wasm']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/the checkpoint is damaged .*; resuming from the checkpoint before it \(epoch 1\)/);
+    expect(readFileSync(join(out, 'history.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
   });
 });

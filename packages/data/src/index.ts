@@ -6,6 +6,7 @@ export { readZip, type ZipArchive, type ZipEntry } from './zip.js';
 export { encodeStoredZip } from './zip-write.js';
 export { crc32 } from './crc32.js';
 export { Md5, md5Hex, sha256Hex } from './md5.js';
+export { Sha256, sha256HexSync } from './sha256.js';
 export {
   CATALOGUE,
   MEDMNIST_VERSION,

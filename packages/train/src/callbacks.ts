@@ -1,6 +1,6 @@
 import type { EpochRecord } from './history.js';
 import type { Phase } from './plan.js';
-import { encodeTrainingState, type TrainingState } from './state.js';
+import { encodeTrainingState, type CheckpointDigest, type TrainingState } from './state.js';
 
 export interface BatchProgress {
   readonly phase: string;
@@ -50,12 +50,12 @@ export function earlyStopping(options: { metric: 'valAuc' | 'valAcc' | 'valLoss'
   };
 }
 
-/** Saves a resumable training state after every epoch through `write` (make it atomic: see writeFileAtomic). */
-export function checkpointEachEpoch(write: (bytes: Uint8Array, state: TrainingState) => Promise<void>): Callback {
+/** Saves a resumable, sealed training state after every epoch through `write` (make it atomic: see writeFileAtomic). */
+export function checkpointEachEpoch(write: (bytes: Uint8Array, state: TrainingState) => Promise<void>, digest: CheckpointDigest = {}): Callback {
   return {
     async onEpochEnd(_record, control) {
       const state = control.state();
-      await write(encodeTrainingState(state), state);
+      await write(encodeTrainingState(state, digest), state);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { sha256HexSync } from '@medxfer/data';
 import { encodeSafetensors, readSafetensors, readSafetensorsHeader, type ResNet18 } from '@medxfer/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { ResumeError } from './errors.js';
@@ -33,8 +34,34 @@ export function restoreModel(model: ResNet18, snapshot: ReadonlyMap<string, { sh
   }
 }
 
-/** One file: tensors as safetensors, the rest as JSON in its metadata. */
-export function encodeTrainingState(state: TrainingState): Uint8Array {
+/** How checkpoints hash themselves: SHA-256 of byte chunks as hex (default: a portable synchronous one; Node can pass node:crypto's). */
+export interface CheckpointDigest {
+  readonly sha256?: (...chunks: Uint8Array[]) => string;
+}
+
+/** The data section of a safetensors file (after the 8-byte length and the JSON header). */
+const dataSection = (bytes: Uint8Array) => bytes.subarray(8 + Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true)));
+
+/** A safetensors file with its header's metadata replaced (the tensors' offsets are relative to the data section, so they stay). */
+function withMetadata(bytes: Uint8Array, metadata: Record<string, string>): Uint8Array {
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  const { __metadata__: _old, ...tensors } = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
+  let json = JSON.stringify({ __metadata__: metadata, ...tensors });
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const header = new TextEncoder().encode(json);
+  const data = dataSection(bytes);
+  const out = new Uint8Array(8 + header.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  out.set(header, 8);
+  out.set(data, 8 + header.length);
+  return out;
+}
+
+/**
+ * One file: tensors as safetensors, the rest as JSON in its metadata, sealed with the SHA-256 of that JSON and
+ * of every tensor byte (`decodeTrainingState` refuses a checkpoint whose bytes or recorded state were changed).
+ */
+export function encodeTrainingState(state: TrainingState, digest: CheckpointDigest = {}): Uint8Array {
   const tensors = new Map<string, { dtype: 'float32'; shape: number[]; data: Float32Array }>();
   for (const [name, t] of state.model) tensors.set(`model/${name}`, { dtype: 'float32', ...t });
   for (const [name, t] of state.best?.model ?? []) tensors.set(`best/${name}`, { dtype: 'float32', ...t });
@@ -55,14 +82,28 @@ export function encodeTrainingState(state: TrainingState): Uint8Array {
     optimizer: state.optimizer ? { kind: state.optimizer.kind, params: optimizerParams } : undefined,
     best: state.best ? { value: state.best.value, epoch: state.best.epoch } : undefined,
   };
-  return encodeSafetensors(tensors, { medxfer: JSON.stringify(meta) });
+  const text = JSON.stringify(meta);
+  const unsealed = encodeSafetensors(tensors, { medxfer: text });
+  const sha256 = (digest.sha256 ?? sha256HexSync)(new TextEncoder().encode(text), dataSection(unsealed));
+  return withMetadata(unsealed, { medxfer: text, sha256 });
 }
 
-export function decodeTrainingState(bytes: Uint8Array, file = '<checkpoint>'): TrainingState {
+/** Checks a checkpoint's seal; checkpoints written before seals existed have none and pass. */
+function checkSeal(bytes: Uint8Array, file: string, metadata: Record<string, string> | undefined, digest: CheckpointDigest): void {
+  const recorded = metadata?.['sha256'];
+  if (recorded === undefined) return;
+  const actual = (digest.sha256 ?? sha256HexSync)(new TextEncoder().encode(metadata!['medxfer'] ?? ''), dataSection(bytes));
+  if (actual !== recorded) throw new ResumeError(`${file}: the checkpoint is damaged — its contents do not match the SHA-256 recorded when it was written (${recorded.slice(0, 12)}…, now ${actual.slice(0, 12)}…)`);
+}
+
+/** Reads a checkpoint, verifying its seal first (see {@link encodeTrainingState}). */
+export function decodeTrainingState(bytes: Uint8Array, file = '<checkpoint>', digest: CheckpointDigest = {}): TrainingState {
   let tensors: Map<string, { shape: number[]; data: unknown }>;
   let raw: string | undefined;
   try {
-    raw = readSafetensorsHeader(bytes, file).metadata?.['medxfer'];
+    const metadata = readSafetensorsHeader(bytes, file).metadata;
+    raw = metadata?.['medxfer'];
+    checkSeal(bytes, file, metadata, digest);
     tensors = readSafetensors(bytes, file);
   } catch (cause) {
     throw new ResumeError(`${file}: not a readable medxfer training checkpoint (${(cause as Error).message})`, { cause });

@@ -200,3 +200,24 @@ describe('the ETA of a run whose phases differ in cost', () => {
     expect(seen.at(-1)!.eta).toBe(0);
   });
 });
+
+describe('checkpoints that prove themselves', () => {
+  it('refuse a changed tensor byte or an edited recorded state, and read back an intact one', async () => {
+    await useBackend('cpu');
+    const model = new ResNet18({ numClasses: 2, input: 'single', seed: 1 });
+    let bytes: Uint8Array | undefined;
+    await train({ model, plan: { ...headPlan('frozen'), phases: [{ ...headPlan('frozen').phases[0]!, epochs: 1 }] }, train: sampleOf(pneumonia().splits.train, 32), transform, callbacks: [checkpointEachEpoch(async (b) => void (bytes = b))] });
+    model.dispose();
+    expect(decodeTrainingState(bytes!, 'ok.safetensors').history).toHaveLength(1);
+    const flipped = bytes!.slice();
+    flipped[flipped.length - 100] ^= 0x40;
+    expect(() => decodeTrainingState(flipped, 'flipped.safetensors')).toThrow(/flipped\.safetensors: the checkpoint is damaged/);
+    // The recorded state lives in the header's JSON: an edited phase index (same length) is caught too.
+    const text = new TextDecoder('latin1').decode(bytes!);
+    const at = text.indexOf('\\"phaseIndex\\":1');
+    expect(at).toBeGreaterThan(0);
+    const edited = bytes!.slice();
+    edited[at + '\\"phaseIndex\\":'.length] = '0'.charCodeAt(0);
+    expect(() => decodeTrainingState(edited, 'edited.safetensors')).toThrow(/the checkpoint is damaged/);
+  });
+});

@@ -1,13 +1,13 @@
-import { readFile, rm, rmdir } from 'node:fs/promises';
+import { readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { datasetInfo, IMAGENET_NORMALIZATION, inputTransform, limitSplits, type DatasetInfo, type MedMNIST } from '@medxfer/data';
-import { writeFileAtomic } from '@medxfer/data/node';
+import { sha256Node, writeFileAtomic } from '@medxfer/data/node';
 import { initFromCheckpoint, ResNet18, StateDictMismatchError } from '@medxfer/models';
 import { saveModelToDir } from '@medxfer/models/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkpointEachEpoch, decodeTrainingState, presetPlan, PRESETS, train, TrainingAborted, type Plan, type TrainingResult, type TrainingState } from '@medxfer/train';
+import { checkpointEachEpoch, decodeTrainingState, presetPlan, PRESETS, ResumeError, train, TrainingAborted, type Plan, type TrainingResult, type TrainingState } from '@medxfer/train';
 import { createGradientWorkers, type GradientWorkers } from '@medxfer/train/node';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
@@ -103,13 +103,24 @@ interface Prepared {
   readonly resume?: TrainingState;
 }
 
-async function readResumeState(dir: string): Promise<TrainingState> {
+/** The latest checkpoint that verifies, else the one before it (saying why); refuses when neither does. */
+async function readResumeState(dir: string, out: Output): Promise<TrainingState> {
   const file = runPath(dir, RUN_FILES.checkpoint);
   const bytes = await readFile(file).catch(() => {
     const finished = existsSync(runPath(dir, RUN_FILES.model));
     throw new UsageError(`--resume ${dir}: no ${RUN_FILES.checkpoint} (${finished ? 'the run has finished: its model is in model/' : 'the run finished no epoch'})`);
   });
-  return decodeTrainingState(new Uint8Array(bytes), file);
+  try {
+    return decodeTrainingState(new Uint8Array(bytes), file, { sha256: sha256Node });
+  } catch (error) {
+    const previous = runPath(dir, RUN_FILES.previousCheckpoint);
+    if (!(error instanceof ResumeError) || !existsSync(previous)) throw error;
+    const state = decodeTrainingState(new Uint8Array(await readFile(previous)), previous, { sha256: sha256Node });
+    out.note(`medxfer: ${(error as Error).message}; resuming from the checkpoint before it (epoch ${state.history.length})`);
+    // The damaged one must not become the fallback of the next epoch.
+    await rm(file, { force: true });
+    return state;
+  }
 }
 
 async function prepareResume(args: ParsedArgs, out: Output): Promise<Prepared> {
@@ -125,7 +136,7 @@ async function prepareResume(args: ParsedArgs, out: Output): Promise<Prepared> {
 }
 
 async function openResumed(args: ParsedArgs, out: Output, dir: string, config: RunConfig): Promise<Omit<Prepared, 'release'>> {
-  const resume = await readResumeState(dir);
+  const resume = await readResumeState(dir, out);
   const backend = await activateBackend(args.flags.backend as string);
   checkWorkers((args.flags.workers as number | undefined) ?? config.workers, backend.name);
   out.note(`resuming ${dir} at epoch ${resume.history.length + 1} on ${backend.name}`);
@@ -242,9 +253,11 @@ async function trainWithInterrupt(p: Prepared, model: ResNet18, splits: ReturnTy
       callbacks: [
         trainingProgress(out),
         checkpointEachEpoch(async (bytes, state) => {
+          // The last two checkpoints: a damaged latest one falls back to the one before.
+          await rename(runPath(dir, RUN_FILES.checkpoint), runPath(dir, RUN_FILES.previousCheckpoint)).catch(() => {});
           await writeFileAtomic(runPath(dir, RUN_FILES.checkpoint), bytes);
           await writeFileAtomic(runPath(dir, RUN_FILES.history), historyCsv(state.history));
-        }),
+        }, { sha256: sha256Node }),
       ],
     });
   } catch (error) {
@@ -287,6 +300,7 @@ async function trainPrepared(args: ParsedArgs, out: Output, p: Prepared): Promis
   model.dispose();
   // The finished model is in model/: the checkpoint (≈ 2× its size with the optimiser state) only served resuming.
   if (!args.flags['keep-checkpoint']) await rm(runPath(dir, RUN_FILES.checkpoint), { force: true });
+  await rm(runPath(dir, RUN_FILES.previousCheckpoint), { force: true });
   const h = evaluation.headline;
   const summary = {
     run: dir, dataset: data.info.flag, task: data.info.task, preset: config.preset, weights: config.weights.source, backend: config.backend, epochs: result.history.length, epochKept: result.epochKept,
