@@ -24,6 +24,8 @@ export type FlagValue = string | number | boolean | string[] | undefined;
 export interface ParsedArgs {
   readonly flags: Record<string, FlagValue>;
   readonly positionals: string[];
+  /** The flags the user gave (the others hold their defaults). */
+  readonly given: ReadonlySet<string>;
 }
 
 /** Flags every command takes. */
@@ -84,14 +86,15 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
       positionals.push(arg);
     }
   }
+  const given = new Set(Object.keys(flags));
   for (const [name, flag] of Object.entries(all)) if (flags[name] === undefined && flag.default !== undefined) flags[name] = flag.default;
-  if (flags.help) return { flags, positionals };
+  if (flags.help) return { flags, positionals, given };
   const specs = spec.positionals ?? [];
   const variadic = specs.some((p) => p.variadic);
   const required = specs.filter((p) => p.required).length;
   if (positionals.length < required) throw new UsageError(`"medxfer ${spec.name}" needs ${specs.filter((p) => p.required).map((p) => `<${p.name}>`).join(' ')}`);
   if (!variadic && positionals.length > specs.length) throw new UsageError(`unexpected argument "${positionals[specs.length]}" for "medxfer ${spec.name}"`);
-  return { flags, positionals };
+  return { flags, positionals, given };
 }
 
 /** Help text of a command. */

@@ -60,4 +60,27 @@ describe('run folders have one writer', () => {
     expect(resumed.stderr).toMatch(/the checkpoint is damaged .*; resuming from the checkpoint before it \(epoch 1\)/);
     expect(readFileSync(join(out, 'history.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
   });
+
+  it('a run stopped before its first epoch restarts in place; execution flags may change on resume, the recipe may not', async () => {
+    const out = join(scratch('early'), 'run');
+    let sent = false;
+    const cut = await runCli(['train', ...quick, '--out', out], {
+      onStderr: (text, child) => {
+        if (!sent && /head epoch 1\/2 batch 1\//.test(text)) (sent = true), child.kill('SIGINT');
+      },
+    });
+    expect(cut.code).toBe(130);
+    expect(existsSync(join(out, 'checkpoint.safetensors'))).toBe(false);
+    writeFileSync(join(out, 'history.csv.1a2b3c.tmp'), 'left by a kill');
+    const recipe = await runCli(['train', '--resume', out, '--seed', '3']);
+    expect(recipe.code).toBe(2);
+    expect(recipe.stderr).toMatch(/--seed would change it/);
+    const restarted = await runCli(['train', '--resume', out, '--micro-batch', '16', '--backend', 'wasm']);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stderr).toMatch(/finished no epoch before it stopped: starting it again from the beginning/);
+    expect(restarted.stderr).toMatch(/removed 1 unfinished temporary file/);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).microBatch).toBe(16);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
 });
+

@@ -1,4 +1,4 @@
-import { readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -103,6 +103,13 @@ interface Prepared {
   readonly resume?: TrainingState;
 }
 
+/** Removes `*.tmp` files that a killed process left in the run folder (atomic writes write them first). */
+async function removeStaleTemporaries(dir: string, out: Output): Promise<void> {
+  const stale = (await readdir(dir)).filter((f) => f.endsWith('.tmp'));
+  await Promise.all(stale.map((f) => rm(runPath(dir, f), { force: true })));
+  if (stale.length) out.note(`removed ${stale.length} unfinished temporary file(s) left by an interrupted write`);
+}
+
 /** The latest checkpoint that verifies, else the one before it (saying why); refuses when neither does. */
 async function readResumeState(dir: string, out: Output): Promise<TrainingState> {
   const file = runPath(dir, RUN_FILES.checkpoint);
@@ -135,15 +142,24 @@ async function prepareResume(args: ParsedArgs, out: Output): Promise<Prepared> {
   }
 }
 
-async function openResumed(args: ParsedArgs, out: Output, dir: string, config: RunConfig): Promise<Omit<Prepared, 'release'>> {
-  const resume = await readResumeState(dir, out);
+/** Flags that change a run's result: fixed by its config.json. Execution flags (--backend, --workers, --micro-batch…) may change. */
+const RECIPE_FLAGS = ['dataset', 'root', 'size', 'resize', 'weights', 'preset', 'epochs-head', 'lr-head', 'epochs-full', 'lr-full', 'epochs', 'lr', 'batch-size', 'seed', 'train-limit', 'eval-limit', 'out'];
+
+async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: RunConfig): Promise<Omit<Prepared, 'release'>> {
+  const recipe = RECIPE_FLAGS.filter((f) => args.given.has(f));
+  if (recipe.length) throw new UsageError(`--resume continues the recipe in ${dir}/config.json; ${recipe.map((f) => `--${f}`).join(', ')} would change it (execution flags such as --backend, --workers and --micro-batch may change)`);
+  await removeStaleTemporaries(dir, out);
+  const microBatch = args.flags['micro-batch'] as number | undefined;
+  const config: RunConfig = microBatch ? { ...stored, microBatch } : stored;
+  if (microBatch && microBatch !== stored.microBatch) await writeJson(runPath(dir, RUN_FILES.config), config);
+  const resume = existsSync(runPath(dir, RUN_FILES.checkpoint)) || existsSync(runPath(dir, RUN_FILES.model)) ? await readResumeState(dir, out) : undefined;
   const backend = await activateBackend(args.flags.backend as string);
   checkWorkers((args.flags.workers as number | undefined) ?? config.workers, backend.name);
-  out.note(`resuming ${dir} at epoch ${resume.history.length + 1} on ${backend.name}`);
+  out.note(resume ? `resuming ${dir} at epoch ${resume.history.length + 1} on ${backend.name}` : `${dir} finished no epoch before it stopped: starting it again from the beginning, on ${backend.name}`);
   const flags = { ...args.flags, size: config.dataset.size, root: runDatasetRoot(config), verify: config.dataset.checksum !== 'unverified' };
   const data = await openFromArgs({ ...args, flags }, out, config.dataset.flag);
   if (data.md5 !== config.dataset.md5) throw new UsageError(`--resume: the dataset file changed since the run started (md5 ${data.md5}, was ${config.dataset.md5})`);
-  return { dir, config, data, resume };
+  return { dir, config, data, ...(resume ? { resume } : {}) };
 }
 
 function checkNewRunFlags(args: ParsedArgs): void {
