@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import jpeg from 'jpeg-js';
-import { decodePng, type RasterImage } from '@medxfer/data';
+import { decodePng, MAX_IMAGE_PIXELS, type RasterImage } from '@medxfer/data';
 import { UsageError } from './errors.js';
 
 /** Reads a PNG or JPEG (by its magic bytes) into RGBA pixels. */
@@ -11,7 +11,8 @@ export async function readImage(file: string): Promise<RasterImage & { path: str
   if (bytes[0] === 0x89 && bytes[1] === 0x50) return { ...decodePng(bytes, path), path };
   if (bytes[0] === 0xff && bytes[1] === 0xd8) {
     try {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512 });
+      // jpeg-js checks the header's size against maxResolutionInMP before it decodes anything.
+      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
       return { width: img.width, height: img.height, channels: 4, pixels: img.data, path };
     } catch (cause) {
       throw new UsageError(`${path}: not a readable JPEG (${(cause as Error).message})`);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodePng } from '@medxfer/data';
 import { runCli, scratch } from './run-cli.js';
 
 const quick = ['--weights', 'none', '--train-limit', '64', '--eval-limit', '32', '--epochs-head', '1', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '0'];
@@ -81,6 +82,18 @@ describe('run folders have one writer', () => {
     expect(restarted.stderr).toMatch(/removed 1 unfinished temporary file/);
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).microBatch).toBe(16);
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('an image that claims 50,000 × 50,000 pixels is refused from its header, in one line', async () => {
+    const dir = scratch('huge');
+    // A real 1×1 PNG whose IHDR is rewritten to claim 50000 × 50000 (the CRC no longer matters: nothing is decoded).
+    const png = encodePng({ width: 1, height: 1, channels: 1, pixels: Uint8Array.of(0) });
+    new DataView(png.buffer, png.byteOffset).setUint32(16, 50_000);
+    new DataView(png.buffer, png.byteOffset).setUint32(20, 50_000);
+    writeFileSync(join(dir, 'huge.png'), png);
+    const r = await runCli(['predict', '--model', join(dir, 'no-model'), join(dir, 'huge.png')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/huge\.png: 50000 × 50000 pixels is more than medxfer reads \(64 MP\)/)]);
   });
 });
 

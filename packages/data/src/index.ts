@@ -45,5 +45,5 @@ export { limitSplits, strataOf, stratifiedCounts, stratifiedIndices, stratifiedS
 export { isGrey, rasterToInput, toGrey, toRGB } from './transforms/raster.js';
 export { batchIndices, prefetchBatches, type BatchPlan } from './batching.js';
 export { mixSeed, permutation, seededRandom, type Random } from './random.js';
-export { decodePng, encodePng, type RasterImage } from './png.js';
+export { checkImageSize, decodePng, encodePng, MAX_IMAGE_PIXELS, type RasterImage } from './png.js';
 export { montage, type MontageOptions } from './montage.js';

@@ -33,7 +33,26 @@ export function encodePng(image: RasterImage): Uint8Array {
 }
 
 /** Decodes a PNG into RGBA pixels. */
+/** The most pixels an image may have (64 MP: a 8000 × 8000 scan): larger ones are refused before decoding. */
+export const MAX_IMAGE_PIXELS = 64_000_000;
+
+/** Width and height from a PNG's IHDR chunk, without decoding (undefined when the header is not a PNG's). */
+function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || bytes[12] !== 0x49 || bytes[13] !== 0x48 || bytes[14] !== 0x44 || bytes[15] !== 0x52) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/** Refuses an image of more than {@link MAX_IMAGE_PIXELS} pixels, by its header, before anything is allocated. */
+export function checkImageSize(width: number, height: number, file: string): void {
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new DataError('BAD_IMAGE', `${file}: ${width} × ${height} pixels is more than medxfer reads (${MAX_IMAGE_PIXELS / 1e6} MP); scale it down first`);
+  }
+}
+
 export function decodePng(bytes: Uint8Array, file = '<png>'): RasterImage {
+  const size = pngSize(bytes);
+  if (size) checkImageSize(size.width, size.height, file);
   let decoded: UPNG.Image;
   try {
     decoded = UPNG.decode(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
