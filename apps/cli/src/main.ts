@@ -110,8 +110,25 @@ export async function main(argv: readonly string[], output?: Output): Promise<nu
   }
 }
 
+/** File-system errors in words: the path given is wrong (exit 2), or the environment failed (exit 1). */
+const FS_ERRORS: Record<string, { text: string; code: 1 | 2 }> = {
+  EEXIST: { text: 'already exists (and is not a folder medxfer can use)', code: 2 },
+  ENOTDIR: { text: 'a file stands where a folder is needed', code: 2 },
+  EISDIR: { text: 'is a folder, not a file', code: 2 },
+  EACCES: { text: 'permission denied', code: 1 },
+  EPERM: { text: 'operation not permitted', code: 1 },
+  EROFS: { text: 'the file system is read-only', code: 1 },
+  ENOSPC: { text: 'the disk is full; free some space and run again (with --resume for a training run)', code: 1 },
+  EMFILE: { text: 'too many open files', code: 1 },
+};
+
 /** One clear line on stderr; exit 2 for usage errors and bad input, 1 for the environment (network, disk) and everything else. */
 function reportError(error: unknown, out: Output): number {
+  const fsError = FS_ERRORS[(error as NodeJS.ErrnoException)?.code ?? ''];
+  if (fsError) {
+    out.note(`medxfer: ${(error as NodeJS.ErrnoException).path ?? ''}: ${fsError.text}`);
+    return fsError.code;
+  }
   const message = error instanceof Error ? error.message : String(error);
   // A dataset or weights file that cannot be had (offline, the host down) is the environment's failure, not the input's.
   const unavailable = error instanceof DatasetUnavailableError || (error instanceof ModelError && error.code === 'WEIGHTS_UNAVAILABLE');

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@medxfer/data/node';
 import type { EpochRecord } from '@medxfer/train';
@@ -18,6 +18,8 @@ export const RUN_FILES = {
 
 /** Refuses to write into a folder that already holds files (a finished or running run). */
 export async function ensureEmptyFolder(dir: string): Promise<void> {
+  const kind = await stat(dir).then((s) => (s.isDirectory() ? 'folder' : 'file'), () => 'none');
+  if (kind === 'file') throw new UsageError(`--out ${dir} is a file; name a new or empty folder`);
   const entries = await readdir(dir).catch(() => []);
   if (entries.length > 0) throw new UsageError(`--out ${dir} already exists and is not empty; choose another folder, or continue that run with --resume ${dir}`);
 }

@@ -95,5 +95,29 @@ describe('run folders have one writer', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/huge\.png: 50000 × 50000 pixels is more than medxfer reads \(64 MP\)/)]);
   });
+
+  it('every failure is one line with the right exit code, never a stack trace', async () => {
+    const dir = scratch('failures');
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const cases: [string[], number, RegExp][] = [
+      [['train', '--weights', 'none', '--out', file], 2, /is a file; name a new or empty folder/],
+      [['datasets', 'save', 'pneumoniamnist', '--out', file], 2, /a file stands where a folder is needed/],
+      [['weights', 'import', 'none', '--out', join(dir, 'm')], 2, /names no weights/],
+      [['weights', 'import', 'imagenet-or-none', '--out', join(dir, 'm')], 2, /names no weights/],
+      [['weights', 'export', '--model', dir, '--out', join(dir, 'x.pth')], 2, /no model\.json there/],
+      [['evaluate', '--model', join(dir, 'none')], 2, /no model\.json there/],
+      [['metrics', '--labels', file, '--scores', file], 2, /no rows of numbers/],
+      [['train', '--resume', file], 2, /config\.json does not exist/],
+      [['datasets', 'download', 'bloodmnist', '--root', dir], 1, /cannot download/],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = await runCli(args);
+      const errors = r.stderr.split('\n').filter((l) => l.startsWith('medxfer:'));
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(errors, args.join(' ')).toEqual([expect.stringMatching(message)]);
+      expect(r.stderr, args.join(' ')).not.toMatch(/^\s+at /m);
+    }
+  });
 });
 

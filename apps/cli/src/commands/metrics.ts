@@ -43,6 +43,7 @@ export async function metricsCommand(args: ParsedArgs, out: Output): Promise<voi
   const labels = selectColumns(await readMatrix(args.flags.labels as string, '--labels'), (name) => name === 'label' || name.startsWith('label_'));
   const scores = selectColumns(await readMatrix(args.flags.scores as string, '--scores'), (name) => name.startsWith('score'));
   if (labels.rows !== scores.rows) throw new UsageError(`${labels.rows} labels but ${scores.rows} scores`);
+  if (scores.rows === 0) throw new UsageError(`${args.flags.scores}: no rows of numbers (only a header?)`);
   const task = TASKS[args.flags.task as string]!;
   const bootstrap = args.flags.bootstrap as number;
   const probabilities = task === 'binary-class' ? binaryProbabilities(scores) : { data: scores.data, columns: scores.columns };

@@ -72,6 +72,7 @@ export async function weightsExport(args: ParsedArgs, out: Output): Promise<void
 
 export async function weightsImport(args: ParsedArgs, out: Output): Promise<void> {
   if (!args.flags.out) throw new UsageError('weights import needs --out DIR');
+  if (['none', 'imagenet-or-none'].includes(args.positionals[0]!)) throw new UsageError(`weights import needs a checkpoint: a .pth/.safetensors file, or imagenet; "${args.positionals[0]}" names no weights`);
   const weights = await chooseWeights(args.positionals[0]!, 0, out);
   await activateBackend('wasm');
   const state = weights.state!;
