@@ -44,3 +44,15 @@ export function trainingProgress(out: Output) {
     },
   };
 }
+
+/** Bootstrap progress on stderr for large inputs: a counter redrawn on a TTY, a line per 10% otherwise. */
+export function bootstrapProgress(out: Output): (done: number, total: number) => void {
+  let lastTenth = -1;
+  return (done, total) => {
+    if (out.isTTY) process.stderr.write(`\rbootstrap: ${done}/${total} resamples${done === total ? '\n' : ''}`);
+    else if (Math.floor((done / total) * 10) > lastTenth) {
+      lastTenth = Math.floor((done / total) * 10);
+      out.note(`bootstrap: ${done}/${total} resamples`);
+    }
+  };
+}

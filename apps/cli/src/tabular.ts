@@ -22,6 +22,8 @@ export function selectColumns(m: Matrix, keep: (name: string) => boolean): Matri
   return { rows: m.rows, columns: picked.length, data, header: picked.map((i) => m.header![i]!) };
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** Reads a CSV of numbers (a non-numeric first row is a header) or an NPY. */
 export async function readMatrix(file: string, what: string): Promise<Matrix> {
   const path = resolve(file);
@@ -46,7 +48,8 @@ export async function readMatrix(file: string, what: string): Promise<Matrix> {
     if (cells.length !== firstCells.length) throw new UsageError(`${path}: line ${r + (header ? 2 : 1)} has ${cells.length} fields, expected ${firstCells.length}`);
     cells.forEach((cell, i) => {
       const v = Number(cell.trim());
-      if (cell.trim() === '' || !Number.isFinite(v)) throw new UsageError(`${path}: line ${r + (header ? 2 : 1)} column ${i + 1} is not a number: "${cell}"`);
+      // Decimal numbers only: Number() would also take 0x1, 0b1, '1e' forms nobody means in a labels file.
+      if (!DECIMAL.test(cell.trim()) || !Number.isFinite(v)) throw new UsageError(`${path}: line ${r + (header ? 2 : 1)} column ${i + 1} is not a number: "${cell}"`);
       data[r * columns + i] = v;
     });
   });

@@ -100,6 +100,8 @@ describe('run folders have one writer', () => {
     const dir = scratch('failures');
     const file = join(dir, 'a-file');
     writeFileSync(file, 'not a folder');
+    writeFileSync(join(dir, 'hex.csv'), 'label,score\n0x1,0.5\n0,0.2\n');
+    writeFileSync(join(dir, 'ok.csv'), 'label,score\n1,0.5\n0,0.2\n');
     const cases: [string[], number, RegExp][] = [
       [['train', '--weights', 'none', '--out', file], 2, /is a file; name a new or empty folder/],
       [['datasets', 'save', 'pneumoniamnist', '--out', file], 2, /a file stands where a folder is needed/],
@@ -110,6 +112,8 @@ describe('run folders have one writer', () => {
       [['metrics', '--labels', file, '--scores', file], 2, /no rows of numbers/],
       [['train', '--resume', file], 2, /config\.json does not exist/],
       [['datasets', 'download', 'bloodmnist', '--root', dir], 1, /cannot download/],
+      [['metrics', '--labels', join(dir, 'hex.csv'), '--scores', join(dir, 'hex.csv')], 2, /line 2 column 1 is not a number: "0x1"/],
+      [['metrics', '--labels', join(dir, 'ok.csv'), '--scores', join(dir, 'ok.csv'), '--bootstrap', '-5'], 2, /--bootstrap must be a whole number ≥ 0/],
     ];
     for (const [args, code, message] of cases) {
       const r = await runCli(args);

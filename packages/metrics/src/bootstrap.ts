@@ -16,6 +16,8 @@ export interface BootstrapOptions {
    * resample.
    */
   readonly stratified?: boolean;
+  /** Called with (resamples done, resamples in all) about a hundred times: for a progress bar on large data. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -50,6 +52,38 @@ export type Resampler = (random: RandomSource) => Int32Array;
  * @throws {MetricsError} if `strata` is empty or holds a non-finite value.
  */
 export function createResampler(strata: ArrayLike<number>, stratified = true): Resampler {
+  const { groupOf, members } = strataGroups(strata, stratified);
+  const n = strata.length;
+  return (random) => {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const m = members[groupOf[i]!]!;
+      out[i] = m[randomInt(random, m.length)]!;
+    }
+    return out;
+  };
+}
+
+/**
+ * The resamples of {@link createResampler} (the same draws from the same random source) as counts: `into[p]` is
+ * how often the sample at position `p` was drawn, where sample i's position is `positionOf[i]` (default i).
+ * No index array is built; with `positionOf` the counts come out in the order a caller keeps its data in.
+ */
+export function createCountResampler(strata: ArrayLike<number>, stratified = true, positionOf?: ArrayLike<number>): (random: RandomSource, into: Uint16Array) => void {
+  const { groupOf, members } = strataGroups(strata, stratified);
+  const positions = positionOf ? members.map((m) => Int32Array.from(m, (i) => positionOf[i]!)) : members;
+  const n = strata.length;
+  return (random, into) => {
+    into.fill(0);
+    for (let i = 0; i < n; i++) {
+      const m = positions[groupOf[i]!]!;
+      into[m[randomInt(random, m.length)]!]!++;
+    }
+  };
+}
+
+/** Each sample's stratum, and the samples of each stratum (one stratum for all when not stratified). */
+function strataGroups(strata: ArrayLike<number>, stratified: boolean): { groupOf: Int32Array; members: Int32Array[] } {
   const n = strata.length;
   if (n === 0) throw new MetricsError('EMPTY_INPUT', 'bootstrap: no samples to resample; pass at least one.');
   const groupOf = new Int32Array(n);
@@ -70,15 +104,7 @@ export function createResampler(strata: ArrayLike<number>, stratified = true): R
     groups[g]!.push(i);
     groupOf[i] = g;
   }
-  const members = groups.map((g) => Int32Array.from(g));
-  return (random) => {
-    const out = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const m = members[groupOf[i]!]!;
-      out[i] = m[randomInt(random, m.length)]!;
-    }
-    return out;
-  };
+  return { groupOf, members: groups.map((g) => Int32Array.from(g)) };
 }
 
 /** One resample of {@link createResampler}; `stratified` defaults to `true`. */
@@ -131,20 +157,50 @@ export function bootstrapMany<K extends string>(
   statistic: (indices: Int32Array) => Readonly<Record<K, number>>,
   options: BootstrapOptions = {},
 ): Record<K, ConfidenceInterval> {
-  const { samples, seed, confidence, stratified } = resolve('bootstrap', options);
-  const resample = createResampler(strata, stratified);
+  const resolved = resolve('bootstrap', options);
+  const resample = createResampler(strata, resolved.stratified);
   const identity = new Int32Array(strata.length);
   for (let i = 0; i < identity.length; i++) identity[i] = i;
-  const estimate = statistic(identity);
+  return intervals(statistic(identity), (random) => statistic(resample(random)), resolved, options.onProgress);
+}
+
+/**
+ * {@link bootstrapMany} for statistics of counts: `statistic(counts)` gets how often each sample was drawn, at
+ * the positions `positionOf` gives (see {@link createCountResampler}); the resamples are bootstrapMany's.
+ * `estimate` is the statistic on the original data.
+ */
+export function bootstrapCounts<K extends string>(
+  strata: ArrayLike<number>,
+  estimate: Readonly<Record<K, number>>,
+  statistic: (counts: Uint16Array) => Readonly<Record<K, number>>,
+  options: BootstrapOptions = {},
+  positionOf?: ArrayLike<number>,
+): Record<K, ConfidenceInterval> {
+  const resolved = resolve('bootstrap', options);
+  const resample = createCountResampler(strata, resolved.stratified, positionOf);
+  // 16-bit counts: a sample is drawn about once per resample (Poisson(1)), and the small array stays in cache.
+  const counts = new Uint16Array(strata.length);
+  return intervals(estimate, (random) => (resample(random, counts), statistic(counts)), resolved, options.onProgress);
+}
+
+/** Percentile intervals of each key over `samples` draws (values that are not finite left out). */
+function intervals<K extends string>(
+  estimate: Readonly<Record<K, number>>,
+  draw: (random: RandomSource) => Readonly<Record<K, number>>,
+  { samples, seed, confidence }: Resolved,
+  onProgress?: (done: number, total: number) => void,
+): Record<K, ConfidenceInterval> {
   const keys = Object.keys(estimate) as K[];
   const values = new Map<K, number[]>(keys.map((k) => [k, []]));
   const random = mulberry32(seed);
+  const every = Math.max(1, Math.floor(samples / 100));
   for (let b = 0; b < samples; b++) {
-    const result = statistic(resample(random));
+    const result = draw(random);
     for (const k of keys) {
       const v = result[k];
       if (Number.isFinite(v)) values.get(k)!.push(v);
     }
+    if (onProgress && ((b + 1) % every === 0 || b + 1 === samples)) onProgress(b + 1, samples);
   }
   const alpha = (1 - confidence) / 2;
   const out = {} as Record<K, ConfidenceInterval>;

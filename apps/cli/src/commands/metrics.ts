@@ -3,6 +3,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../errors.js';
 import { reportJson, reportText } from '../evaluation.js';
 import type { Output } from '../output.js';
+import { bootstrapProgress } from '../progress.js';
 import { readMatrix, selectColumns, type Matrix } from '../tabular.js';
 
 export const metricsSpec: CommandSpec = {
@@ -49,8 +50,11 @@ export async function metricsCommand(args: ParsedArgs, out: Output): Promise<voi
   const probabilities = task === 'binary-class' ? binaryProbabilities(scores) : { data: scores.data, columns: scores.columns };
   const labelInput = task === 'multi-label' ? { data: labels.data, columns: labels.columns } : labels.data;
   const names = task === 'binary-class' && scores.columns === 1 && !args.flags['class-names'] ? ['negative', 'positive'] : classNamesOf(args, scores);
+  if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new UsageError(`--bootstrap must be a whole number ≥ 0 (0: no intervals), got ${bootstrap}`);
+  // Large inputs take a while: say how far the bootstrap is (100k rows and more).
+  const onProgress = scores.rows >= 100_000 ? { onProgress: bootstrapProgress(out) } : {};
   const report = taskReport(task, labelInput, probabilities, names, {
-    threshold: args.flags.threshold as number, ...(bootstrap > 0 ? { bootstrap: { samples: bootstrap, seed: args.flags.seed as number } } : {}),
+    threshold: args.flags.threshold as number, ...(bootstrap > 0 ? { bootstrap: { samples: bootstrap, seed: args.flags.seed as number, ...onProgress } } : {}),
   });
   out.result({ task: args.flags.task, ...reportJson(report) }, `${args.flags.task}: ${scores.rows} samples\n${reportText(report)}`);
 }
