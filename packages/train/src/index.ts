@@ -5,7 +5,7 @@ export { Adam, Sgd, type AdamOptions, type SgdOptions } from './optim/adam.js';
 export { binaryCrossEntropyWithLogits, crossEntropy, type BinaryCrossEntropyOptions, type CrossEntropyOptions } from './loss.js';
 export { lrFactor, type Schedule } from './schedule.js';
 export { groupLr, validatePlan, type LossSpec, type OptimizerSpec, type Phase, type Plan } from './plan.js';
-export { PRESETS, discriminativeLrs, fineTunePlan, notebookPlan, presetPlan, scratchPlan, type FineTuneOptions, type NotebookOptions, type PresetName, type ScratchOptions } from './presets.js';
+export { PRESETS, discriminativeLrs, fineTunePlan, medmnistV2Plan, notebookPlan, presetPlan, scratchPlan, type FineTuneOptions, type MedmnistV2Options, type NotebookOptions, type PresetName, type ScratchOptions } from './presets.js';
 export type { BatchGradientRequest, BatchGradients, ParallelGradients } from './parallel.js';
 export { train, validationMetrics, type TrainerOptions, type TrainingResult } from './trainer.js';
 export { checkpointEachEpoch, earlyStopping, type BatchProgress, type Callback, type TrainerControl } from './callbacks.js';

@@ -3,6 +3,8 @@ export type Schedule =
   | { kind: 'constant' }
   /** Multiply by `gamma` every `everyEpochs` epochs (torch StepLR). */
   | { kind: 'step'; everyEpochs: number; gamma: number }
+  /** Multiply by `gamma` at each milestone epoch (torch MultiStepLR: from epoch `m`, 0-based, on). */
+  | { kind: 'multi-step'; milestones: readonly number[]; gamma: number }
   /** Cosine annealing from lr to `minFactor`·lr over the phase (torch CosineAnnealingLR, per batch). */
   | { kind: 'cosine'; minFactor?: number }
   /**
@@ -23,6 +25,10 @@ export function lrFactor(schedule: Schedule, step: number, totalSteps: number, s
       return 1;
     case 'step':
       return schedule.gamma ** Math.floor(step / stepsPerEpoch / schedule.everyEpochs);
+    case 'multi-step': {
+      const epoch = Math.floor(step / stepsPerEpoch);
+      return schedule.gamma ** schedule.milestones.filter((m) => epoch >= m).length;
+    }
     case 'cosine': {
       const min = schedule.minFactor ?? 0;
       return cosineBetween(1, min, totalSteps <= 1 ? 0 : step / (totalSteps - 1));

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { ResNet18 } from '@medxfer/models';
-import { discriminativeLrs, findLearningRate, lrFactor, PlanError, validatePlan, notebookPlan } from '@medxfer/train';
+import { discriminativeLrs, findLearningRate, lrFactor, medmnistV2Plan, PlanError, presetPlan, validatePlan, notebookPlan } from '@medxfer/train';
 import { useBackend } from '../../../test-support/backend.js';
 import { sampleOf, pneumonia } from './helpers.js';
 
@@ -62,5 +62,18 @@ describe('the LR finder (wasm)', () => {
     expect(Array.from(model.buffers.get('bn1.running_mean')!.dataSync())).toEqual(stats);
     expect(tf.memory().numTensors).toBe(tensors);
     model.dispose();
+  });
+});
+
+describe('the medmnist-v2 preset (MedMNIST v2 protocol)', () => {
+  it('Adam 1e-3, batch 128, 100 epochs, ×0.1 at epochs 50 and 75 (torch MultiStepLR), best validation AUC kept', () => {
+    const plan = medmnistV2Plan();
+    expect(plan).toMatchObject({ name: 'medmnist-v2', batchSize: 128, keepBest: { metric: 'auc' } });
+    const phase = plan.phases[0]!;
+    expect(phase).toMatchObject({ epochs: 100, lr: 1e-3, optimizer: { kind: 'adam' }, schedule: { kind: 'multi-step', milestones: [50, 75], gamma: 0.1 } });
+    const at = (epoch: number) => lrFactor(phase.schedule!, epoch * 10, 1000, 10);
+    expect([at(0), at(49), at(50), at(74), at(75), at(99)]).toEqual([1, 1, 0.1, 0.1, 0.1 ** 2, 0.1 ** 2]);
+    expect(medmnistV2Plan({ epochs: 20 }).phases[0]!.schedule).toEqual({ kind: 'multi-step', milestones: [10, 15], gamma: 0.1 });
+    expect(presetPlan('medmnist-v2', { epochs: 4 }).phases[0]!.epochs).toBe(4);
   });
 });
