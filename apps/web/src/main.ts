@@ -6,6 +6,7 @@ import { formatMetric, metricLabel, type TaskReport } from '@medxfer/metrics';
 import { confusionTable, historyCharts, prCurvesChart, reliabilityChart, rocCurvesChart } from './charts.js';
 import { createClient } from './client.js';
 import { trainableDatasets } from './dataset-tools.js';
+import { PRESET_FIELDS } from './presets.js';
 import demo from './demo-manifest.json';
 import { bytes, duration, esc, num, parseNumber } from './format.js';
 import type { DatasetSource, Prediction, SplitEvaluation, TrainConfig } from './protocol.js';
@@ -70,14 +71,8 @@ async function openDataset(source: DatasetSource, label: string) {
 
 const demoSource = (): DatasetSource => ({ kind: 'demo', url: new URL(demo.file, document.baseURI).href, md5: demo.md5 });
 
-/** The form fields of each recipe: its epoch counts (summed for the progress bar) and learning rates. */
-const PRESET_FIELDS: Record<TrainConfig['preset'], { epochs: string[]; rates: string[] }> = {
-  notebook: { epochs: ['epochs-head', 'epochs-full'], rates: ['lr-head', 'lr-full'] },
-  'fine-tune': { epochs: ['freeze-epochs', 'epochs'], rates: ['base-lr'] },
-  scratch: { epochs: ['scratch-epochs'], rates: ['scratch-lr'] },
-};
-
-const totalEpochs = (c: TrainConfig): number => (c.preset === 'notebook' ? c.epochsHead + c.epochsFull : c.preset === 'scratch' ? c.scratchEpochs : c.freezeEpochs + c.epochs);
+const totalEpochs = (c: TrainConfig): number =>
+  ({ notebook: c.epochsHead + c.epochsFull, 'fine-tune': c.freezeEpochs + c.epochs, scratch: c.scratchEpochs, 'medmnist-v2': c.v2Epochs })[c.preset];
 
 function readTrainConfig(): TrainConfig | string {
   const int = (id: string, min: number) => {
@@ -110,6 +105,8 @@ function readTrainConfig(): TrainConfig | string {
     baseLr: rate('base-lr') ?? 2e-3,
     scratchEpochs: int('scratch-epochs', 0) ?? 24,
     scratchLr: rate('scratch-lr') ?? 2e-3,
+    v2Epochs: int('v2-epochs', 0) ?? 100,
+    v2Lr: rate('v2-lr') ?? 1e-3,
     batchSize: int('batch-size', 1)!,
     resize,
     seed: int('seed', 0)!,
@@ -522,6 +519,7 @@ function wire() {
   const preset = $<HTMLSelectElement>('preset');
   preset.addEventListener('change', () => {
     for (const el of document.querySelectorAll<HTMLElement>('[data-preset]')) el.hidden = el.dataset.preset !== preset.value;
+    $<HTMLInputElement>('batch-size').value = String(PRESET_FIELDS[preset.value as TrainConfig['preset']].batch);
   });
   $('train-form').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -64,7 +64,7 @@ export interface DatasetSummary {
 }
 
 export interface TrainConfig {
-  readonly preset: 'notebook' | 'fine-tune' | 'scratch';
+  readonly preset: 'notebook' | 'fine-tune' | 'scratch' | 'medmnist-v2';
   /** notebook */
   readonly epochsHead: number;
   readonly lrHead: number;
@@ -77,6 +77,9 @@ export interface TrainConfig {
   /** scratch */
   readonly scratchEpochs: number;
   readonly scratchLr: number;
+  /** medmnist-v2 */
+  readonly v2Epochs: number;
+  readonly v2Lr: number;
   readonly batchSize: number;
   /** Side of the model input in pixels (≥ 28). */
   readonly resize: number;

@@ -226,6 +226,7 @@ function planOf(c: TrainConfig): Plan {
   const common = { batchSize: c.batchSize, seed: c.seed };
   if (c.preset === 'notebook') return presetPlan('notebook', { ...common, epochsHead: c.epochsHead, lrHead: c.lrHead, epochsFull: c.epochsFull, lrFull: c.lrFull });
   if (c.preset === 'scratch') return presetPlan('scratch', { ...common, epochs: c.scratchEpochs, lr: c.scratchLr });
+  if (c.preset === 'medmnist-v2') return presetPlan('medmnist-v2', { ...common, epochs: c.v2Epochs, lr: c.v2Lr });
   return presetPlan('fine-tune', { ...common, freezeEpochs: c.freezeEpochs, epochs: c.epochs, baseLr: c.baseLr });
 }
 
