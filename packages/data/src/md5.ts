@@ -1,42 +1,16 @@
 // MD5 in portable TypeScript: Web Crypto has no MD5, and the core may not import node:crypto.
+import { BlockHash } from './block-hash.js';
 const S = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21];
 const K = Int32Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
 
 /** Incremental MD5, for checksums of large downloads without holding them twice. */
-export class Md5 {
+export class Md5 extends BlockHash {
+  protected readonly littleEndian = true;
   private readonly state = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476);
-  private readonly block = new Uint8Array(64);
   private readonly words = new Int32Array(16);
-  private blockLength = 0;
-  private total = 0;
-
-  update(bytes: Uint8Array): this {
-    let offset = 0;
-    this.total += bytes.length;
-    if (this.blockLength > 0) {
-      const take = Math.min(64 - this.blockLength, bytes.length);
-      this.block.set(bytes.subarray(0, take), this.blockLength);
-      this.blockLength += take;
-      offset = take;
-      if (this.blockLength < 64) return this;
-      this.compress(this.block, 0);
-      this.blockLength = 0;
-    }
-    for (; offset + 64 <= bytes.length; offset += 64) this.compress(bytes, offset);
-    this.block.set(bytes.subarray(offset), 0);
-    this.blockLength = bytes.length - offset;
-    return this;
-  }
 
   /** The digest as 32 lower-case hex digits. */
-  hex(): string {
-    const bits = this.total * 8;
-    const padding = new Uint8Array(((this.blockLength < 56 ? 56 : 120) - this.blockLength) + 8);
-    padding[0] = 0x80;
-    const view = new DataView(padding.buffer);
-    view.setUint32(padding.length - 8, bits >>> 0, true);
-    view.setUint32(padding.length - 4, Math.floor(bits / 2 ** 32), true);
-    this.update(padding);
+  protected digestHex(): string {
     let out = '';
     for (const word of this.state) {
       for (let i = 0; i < 4; i++) out += ((word >>> (8 * i)) & 0xff).toString(16).padStart(2, '0');
@@ -44,7 +18,7 @@ export class Md5 {
     return out;
   }
 
-  private compress(bytes: Uint8Array, at: number): void {
+  protected compress(bytes: Uint8Array, at: number): void {
     const w = this.words;
     for (let i = 0; i < 16; i++) {
       const j = at + i * 4;

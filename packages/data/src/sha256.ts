@@ -1,5 +1,6 @@
 // SHA-256 in portable TypeScript, synchronous (Web Crypto's digest is async): checkpoints verify themselves
 // while they are decoded. FIPS 180-4.
+import { BlockHash } from './block-hash.js';
 const K = Int32Array.from([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
@@ -10,44 +11,16 @@ const K = Int32Array.from([
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
 
 /** Incremental SHA-256 over byte chunks (each chunk may be any length). */
-export class Sha256 {
+export class Sha256 extends BlockHash {
+  protected readonly littleEndian = false;
   private readonly h = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
   private readonly w = new Int32Array(64);
-  private readonly block = new Uint8Array(64);
-  private blockLength = 0;
-  private total = 0;
 
-  update(bytes: Uint8Array): this {
-    this.total += bytes.length;
-    let at = 0;
-    if (this.blockLength > 0) {
-      const take = Math.min(64 - this.blockLength, bytes.length);
-      this.block.set(bytes.subarray(0, take), this.blockLength);
-      this.blockLength += take;
-      at = take;
-      if (this.blockLength < 64) return this;
-      this.compress(this.block, 0);
-      this.blockLength = 0;
-    }
-    for (; at + 64 <= bytes.length; at += 64) this.compress(bytes, at);
-    this.block.set(bytes.subarray(at), 0);
-    this.blockLength = bytes.length - at;
-    return this;
-  }
-
-  hex(): string {
-    const bits = this.total * 8;
-    const pad = new Uint8Array((this.blockLength < 56 ? 56 : 120) - this.blockLength + 8);
-    pad[0] = 0x80;
-    const view = new DataView(pad.buffer);
-    view.setUint32(pad.length - 8, Math.floor(bits / 2 ** 32));
-    view.setUint32(pad.length - 4, bits >>> 0);
-    this.total -= pad.length;
-    this.update(pad);
+  protected digestHex(): string {
     return Array.from(this.h, (v) => (v >>> 0).toString(16).padStart(8, '0')).join('');
   }
 
-  private compress(bytes: Uint8Array, at: number): void {
+  protected compress(bytes: Uint8Array, at: number): void {
     const w = this.w;
     for (let i = 0; i < 16; i++) w[i] = (bytes[at + 4 * i]! << 24) | (bytes[at + 4 * i + 1]! << 16) | (bytes[at + 4 * i + 2]! << 8) | bytes[at + 4 * i + 3]!;
     for (let i = 16; i < 64; i++) {
