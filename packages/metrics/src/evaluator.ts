@@ -1,6 +1,6 @@
 import { bootstrapMany, type ConfidenceInterval } from './bootstrap.js';
 import { MetricsError } from './errors.js';
-import { column, isFlatMatrix, isRowArray, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
+import { column, isFlatMatrix, isRowArray, mean, subsetRows, toMatrix, type MatrixInput } from './matrix.js';
 import { accuracyOf, confusionOf, multiclassData, ovrAucOf, type MulticlassData } from './multiclass.js';
 import { multilabelData, perLabelAccuracyOf, perLabelAucOf, type MultilabelData } from './multilabel.js';
 import { binaryReport, type BinaryReport, type BinaryReportOptions } from './report.js';
@@ -98,16 +98,6 @@ function binaryScores(fn: string, scores: ArrayLike<number> | MatrixInput): Arra
   return scores as ArrayLike<number>;
 }
 
-function subsetRows(m: Matrix, indices: Int32Array): Matrix {
-  const data = new Float64Array(indices.length * m.columns);
-  for (let i = 0; i < indices.length; i++) {
-    const from = indices[i]! * m.columns;
-    data.set(m.data.subarray(from, from + m.columns), i * m.columns);
-  }
-  return { rows: indices.length, columns: m.columns, data };
-}
-
-const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 function multiclassHeadline(d: MulticlassData): { auc: number; acc: number } {
   return { auc: mean(ovrAucOf(d)), acc: accuracyOf(d) };

@@ -111,3 +111,13 @@ export function column(m: Matrix, j: number): Float64Array {
   for (let i = 0; i < m.rows; i++) out[i] = m.data[i * m.columns + j]!;
   return out;
 }
+
+/** @internal The rows of `m` at `indices` (with repeats): a bootstrap resample of a matrix. */
+export function subsetRows(m: Matrix, indices: Int32Array): Matrix {
+  const data = new Float64Array(indices.length * m.columns);
+  for (let i = 0; i < indices.length; i++) data.set(m.data.subarray(indices[i]! * m.columns, (indices[i]! + 1) * m.columns), i * m.columns);
+  return { rows: indices.length, columns: m.columns, data };
+}
+
+/** @internal The arithmetic mean (NaN when any value is, or for none). */
+export const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;

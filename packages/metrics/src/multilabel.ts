@@ -1,5 +1,5 @@
 import { MetricsError } from './errors.js';
-import { column, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
+import { column, mean, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { rocAucFromData } from './roc.js';
 import { checkBinaryLabel, checkFinite, checkScore, type BinaryData } from './validate.js';
 
@@ -54,7 +54,6 @@ export function perLabelAccuracyOf(d: MultilabelData, threshold: number): number
   return out;
 }
 
-const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
 /**
  * ROC AUC of each label (column): entry `j` is the AUC of `labels[:, j]` against

@@ -3,7 +3,7 @@ import { bootstrapMany, type BootstrapOptions, type ConfidenceInterval } from '.
 import { DEFAULT_LOG_LOSS_EPS, reliabilityFromData, type ReliabilityBin } from './calibration.js';
 import { MetricsError } from './errors.js';
 import type { MedMnistTask } from './evaluator.js';
-import { column, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
+import { column, mean, subsetRows, toMatrix, type Matrix, type MatrixInput } from './matrix.js';
 import { argmaxOf, multiclassData } from './multiclass.js';
 import { multilabelData } from './multilabel.js';
 import { averagePrecisionFromData, prFromData, type PrecisionRecallCurve } from './pr.js';
@@ -87,7 +87,6 @@ export interface TaskReportOptions {
   readonly threshold?: number;
 }
 
-const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 const ratio = (num: number, den: number): number => (den === 0 ? NaN : num / den);
 
 function binaryDataOf(labels: Uint8Array, scores: Float64Array): BinaryData {
@@ -131,11 +130,6 @@ function absentClassReasons(rows: readonly ClassMetrics[], n: number, what: 'cla
   return out;
 }
 
-function subsetRows(m: Matrix, indices: Int32Array): Matrix {
-  const data = new Float64Array(indices.length * m.columns);
-  for (let i = 0; i < indices.length; i++) data.set(m.data.subarray(indices[i]! * m.columns, (indices[i]! + 1) * m.columns), i * m.columns);
-  return { rows: indices.length, columns: m.columns, data };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Single-label (multi-class, ordinal; binary adds the clinical report)

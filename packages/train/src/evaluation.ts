@@ -67,10 +67,11 @@ export function worstErrors(score: SplitScore, n = 16): WorstError[] {
   for (let i = 0; i < score.count; i++) {
     const row = probs.subarray(i * classes, (i + 1) * classes);
     if (task === 'multi-label') {
+      const findings = new Set(predictionOf(task, row).classes);
       let worst = -1;
       for (let j = 0; j < classes; j++) {
         const truth = labels[i * classes + j]!;
-        const decided = predictionOf(task, row).classes.includes(j) ? 1 : 0;
+        const decided = findings.has(j) ? 1 : 0;
         if (decided !== truth && (worst < 0 || Math.abs(row[j]! - truth) > Math.abs(row[worst]! - labels[i * classes + worst]!))) worst = j;
       }
       if (worst >= 0) {

@@ -13,11 +13,11 @@ export type { EpochRecord } from './history.js';
 export { WeightAverage } from './ema.js';
 export { recomputeBatchNormStats } from './bn-stats.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type CheckpointDigest, type TrainingState } from './state.js';
-export { featuresOfSplit, meanNll, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
+export { featuresOfSplit, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';
 export { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';
 export {
-  checkProbabilities, correctOf, explainedClass, lossOf, lossOptionsFor, MULTI_LABEL_THRESHOLD, outputActivation, predictionOf, probabilitiesOf, probabilityLoss,
+  checkProbabilities, correctOf, explainedClass, meanNll, lossOf, lossOptionsFor, MULTI_LABEL_THRESHOLD, outputActivation, predictionOf, probabilitiesOf, probabilityLoss,
   sliceTargets, targetsOf, targetTensor, taskKind, taskOf, type LossOptions, type Prediction, type Targets, type TaskKind,
 } from './task.js';
 export { addGradients, addStep, batchGradients, chunkGradients, type StepResult, type StepSpec } from './step.js';

@@ -50,10 +50,3 @@ export function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform:
   }
   return out;
 }
-
-/** Mean cross-entropy of probabilities against single labels (clipped at 1e-7, as the metrics' log loss). */
-export function meanNll(probs: Float32Array, labels: Uint8Array, classes: number): number {
-  let sum = 0;
-  for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(probs[i * classes + labels[i]!]!, 1e-7));
-  return sum / labels.length;
-}

@@ -87,17 +87,21 @@ export function lossOptionsFor(spec: LossSpec | undefined, train: DatasetSplit):
   return { kind: 'cross-entropy', ...(classWeights ? { classWeights: [...classWeights] } : {}), ...smoothing };
 }
 
+/** Mean cross-entropy of probabilities against single labels (clipped at 1e-7, as the metrics' log loss). */
+export function meanNll(probs: Float32Array, labels: Uint8Array, classes: number): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(probs[i * classes + labels[i]!]!, 1e-7));
+  return sum / labels.length;
+}
+
 /**
  * The mean loss of probabilities against a split's labels: cross-entropy of the true class (single-label) or
  * binary cross-entropy averaged over labels (multi-label); probabilities clipped at 1e-7 as the metrics' log loss.
  */
 export function probabilityLoss(task: TaskKind, probs: Float32Array, labels: Uint8Array, classes: number): number {
   const clip = (p: number) => Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+  if (task !== 'multi-label') return meanNll(probs, labels, classes);
   let sum = 0;
-  if (task !== 'multi-label') {
-    for (let i = 0; i < labels.length; i++) sum -= Math.log(Math.max(probs[i * classes + labels[i]!]!, 1e-7));
-    return sum / labels.length;
-  }
   for (let k = 0; k < labels.length; k++) sum -= labels[k] ? Math.log(clip(probs[k]!)) : Math.log(1 - clip(probs[k]!));
   return sum / labels.length;
 }
