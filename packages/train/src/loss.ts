@@ -45,7 +45,8 @@ export interface BinaryCrossEntropyOptions {
 export function binaryCrossEntropyWithLogits(logits: tf.Tensor2D, targets: tf.Tensor2D, options: BinaryCrossEntropyOptions = {}): tf.Scalar {
   const eps = options.labelSmoothing ?? 0;
   const posWeight = options.posWeight;
-  return tf.customGrad((x, save) => {
+  // customGrad does not tidy its forward function: this does (the saved tensors are kept for the gradient).
+  return tf.tidy(() => tf.customGrad((x, save) => {
     const input = x as tf.Tensor2D;
     const y = eps > 0 ? tf.add(tf.mul(targets, 1 - eps), eps / 2) : tf.cast(targets, 'float32');
     const logWeight = posWeight ? tf.add(tf.mul(tf.sub(tf.tensor1d([...posWeight]), 1), y), 1) : tf.onesLike(y);
@@ -57,5 +58,5 @@ export function binaryCrossEntropyWithLogits(logits: tf.Tensor2D, targets: tf.Te
       return tf.mul(tf.div(dy, xs.size), tf.sub(tf.sub(1, ys), tf.mul(ws, tf.sigmoid(tf.neg(xs)))));
     };
     return { value, gradFunc };
-  })(logits) as tf.Scalar;
+  })(logits) as tf.Scalar);
 }

@@ -271,6 +271,8 @@ function keepBest(run: Run, epoch: number, valStats: { loss: number; acc: number
   const metric = run.plan.keepBest?.metric;
   if (!metric || !valStats) return;
   const value = metric === 'loss' ? -valStats.loss : valStats[metric];
+  // An undefined validation metric (a class absent from a small val split) cannot rank epochs.
+  if (!Number.isFinite(value)) return;
   if (!run.best || value > run.best.value) run.best = { value, epoch, model: run.ema ? run.ema.snapshot() : snapshotModel(run.model) };
 }
 

@@ -38,7 +38,8 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const root = (args.flags.root as string | undefined) ?? (run?.dataset.flag === flag ? runDatasetRoot(run) : undefined);
   const verify = args.flags.root !== undefined || !run ? args.flags.verify : args.flags.verify !== false && run.dataset.checksum !== 'unverified';
   const data = await openFromArgs({ ...args, flags: { ...args.flags, size, ...(root ? { root } : {}), verify } }, out, flag);
-  const split = limitSplits(data.splits, { eval: limit }, run?.seed ?? 0)[args.flags.split as Split];
+  // The run's own subsets: --limit N draws what --train-limit/--eval-limit N drew for each split.
+  const split = limitSplits(data.splits, { train: limit, eval: limit }, run?.seed ?? 0)[args.flags.split as Split];
   const tta = (args.flags.tta as TestTimeAugmentation | undefined) ?? run?.plan.tta ?? 'none';
   const bootstrap = args.flags.bootstrap as number;
   const score = scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number });

@@ -103,9 +103,9 @@ interface Prepared {
   readonly resume?: TrainingState;
 }
 
-/** Removes `*.tmp` files that a killed process left in the run folder (atomic writes write them first). */
+/** Removes `*.tmp` and `*.next` files that a killed process left in the run folder (atomic writes write them first). */
 async function removeStaleTemporaries(dir: string, out: Output): Promise<void> {
-  const stale = (await readdir(dir)).filter((f) => f.endsWith('.tmp'));
+  const stale = (await readdir(dir)).filter((f) => f.endsWith('.tmp') || f.endsWith('.next'));
   await Promise.all(stale.map((f) => rm(runPath(dir, f), { force: true })));
   if (stale.length) out.note(`removed ${stale.length} unfinished temporary file(s) left by an interrupted write`);
 }
@@ -113,6 +113,12 @@ async function removeStaleTemporaries(dir: string, out: Output): Promise<void> {
 /** The latest checkpoint that verifies, else the one before it (saying why); refuses when neither does. */
 async function readResumeState(dir: string, out: Output): Promise<TrainingState> {
   const file = runPath(dir, RUN_FILES.checkpoint);
+  const previous = runPath(dir, RUN_FILES.previousCheckpoint);
+  if (!existsSync(file) && existsSync(previous)) {
+    // Stopped between rotating the checkpoints: the one before is the latest whole one.
+    out.note(`medxfer: ${RUN_FILES.checkpoint} is missing (the run stopped while saving); resuming from ${RUN_FILES.previousCheckpoint}`);
+    return decodeTrainingState(new Uint8Array(await readFile(previous)), previous, { sha256: sha256Node });
+  }
   const bytes = await readFile(file).catch(() => {
     const finished = existsSync(runPath(dir, RUN_FILES.model));
     throw new UsageError(`--resume ${dir}: no ${RUN_FILES.checkpoint} (${finished ? 'the run has finished: its model is in model/' : 'the run finished no epoch'})`);
@@ -120,7 +126,6 @@ async function readResumeState(dir: string, out: Output): Promise<TrainingState>
   try {
     return decodeTrainingState(new Uint8Array(bytes), file, { sha256: sha256Node });
   } catch (error) {
-    const previous = runPath(dir, RUN_FILES.previousCheckpoint);
     if (!(error instanceof ResumeError) || !existsSync(previous)) throw error;
     const state = decodeTrainingState(new Uint8Array(await readFile(previous)), previous, { sha256: sha256Node });
     out.note(`medxfer: ${(error as Error).message}; resuming from the checkpoint before it (epoch ${state.history.length})`);
@@ -146,13 +151,17 @@ async function prepareResume(args: ParsedArgs, out: Output): Promise<Prepared> {
 const RECIPE_FLAGS = ['dataset', 'root', 'size', 'resize', 'weights', 'preset', 'epochs-head', 'lr-head', 'epochs-full', 'lr-full', 'epochs', 'lr', 'batch-size', 'seed', 'train-limit', 'eval-limit', 'out'];
 
 async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: RunConfig): Promise<Omit<Prepared, 'release'>> {
+  if ((stored.dataset.trainLimit || stored.dataset.evalLimit) && stored.dataset.subset !== 'stratified') {
+    throw new UsageError(`${dir} was made by an older medxfer whose --train-limit/--eval-limit took the first N images; resuming would train on other images. Start a new run.`);
+  }
   const recipe = RECIPE_FLAGS.filter((f) => args.given.has(f));
   if (recipe.length) throw new UsageError(`--resume continues the recipe in ${dir}/config.json; ${recipe.map((f) => `--${f}`).join(', ')} would change it (execution flags such as --backend, --workers and --micro-batch may change)`);
   await removeStaleTemporaries(dir, out);
   const microBatch = args.flags['micro-batch'] as number | undefined;
   const config: RunConfig = microBatch ? { ...stored, microBatch } : stored;
   if (microBatch && microBatch !== stored.microBatch) await writeJson(runPath(dir, RUN_FILES.config), config);
-  const resume = existsSync(runPath(dir, RUN_FILES.checkpoint)) || existsSync(runPath(dir, RUN_FILES.model)) ? await readResumeState(dir, out) : undefined;
+  const saved = [RUN_FILES.checkpoint, RUN_FILES.previousCheckpoint, RUN_FILES.model].some((f) => existsSync(runPath(dir, f)));
+  const resume = saved ? await readResumeState(dir, out) : undefined;
   const backend = await activateBackend(args.flags.backend as string);
   checkWorkers((args.flags.workers as number | undefined) ?? config.workers, backend.name);
   out.note(resume ? `resuming ${dir} at epoch ${resume.history.length + 1} on ${backend.name}` : `${dir} finished no epoch before it stopped: starting it again from the beginning, on ${backend.name}`);
@@ -207,6 +216,7 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
       flag: info.flag, size: data.size, source: data.source, md5: data.md5, officialMd5: data.officialMd5, checksum: data.checksum,
       ...(args.flags['train-limit'] ? { trainLimit: args.flags['train-limit'] as number } : {}),
       ...(args.flags['eval-limit'] ? { evalLimit: args.flags['eval-limit'] as number } : {}),
+      ...(args.flags['train-limit'] || args.flags['eval-limit'] ? { subset: 'stratified' as const } : {}),
     },
     resize,
     input: info.channels === 1 ? 'grey' : 'rgb',
@@ -269,9 +279,12 @@ async function trainWithInterrupt(p: Prepared, model: ResNet18, splits: ReturnTy
       callbacks: [
         trainingProgress(out),
         checkpointEachEpoch(async (bytes, state) => {
-          // The last two checkpoints: a damaged latest one falls back to the one before.
+          // The last two checkpoints: a damaged latest one falls back to the one before. The new one is written
+          // whole first, so a failure (disk full, a kill) never leaves the run with no checkpoint.
+          const next = runPath(dir, `${RUN_FILES.checkpoint}.next`);
+          await writeFileAtomic(next, bytes);
           await rename(runPath(dir, RUN_FILES.checkpoint), runPath(dir, RUN_FILES.previousCheckpoint)).catch(() => {});
-          await writeFileAtomic(runPath(dir, RUN_FILES.checkpoint), bytes);
+          await rename(next, runPath(dir, RUN_FILES.checkpoint));
           await writeFileAtomic(runPath(dir, RUN_FILES.history), historyCsv(state.history));
         }, { sha256: sha256Node }),
       ],

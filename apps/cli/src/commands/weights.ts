@@ -1,6 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { encodeSafetensors, encodeTorchCheckpoint, IMAGENET_RESNET18, loadImagenetResNet18Weights, loadStateDict, ResNet18, torchvisionStateDict, type ModelInput, type ModelMetadata } from '@medxfer/models';
 import { writeFileAtomic } from '@medxfer/data/node';
+import { MULTI_LABEL_THRESHOLD, outputActivation, taskKind } from '@medxfer/train';
 import { loadModelArg } from '../model-dir.js';
 import { saveModelToDir, torchHubStore } from '@medxfer/models/node';
 import { IMAGENET_NORMALIZATION } from '@medxfer/data';
@@ -46,7 +47,7 @@ function preprocessingOf(metadata: ModelMetadata, file: string): Record<string, 
   return {
     format: 'torchvision resnet18 state dict', file, num_classes: metadata.classNames.length, class_names: metadata.classNames, task: metadata.task,
     input_size: metadata.inputSize, dataset: metadata.dataset, weights_source: metadata.weightsSource,
-    activation: metadata.task.startsWith('multi-label') ? 'sigmoid per label (a finding is present when p > 0.5)' : 'softmax',
+    activation: outputActivation(taskKind(metadata.task)) === 'sigmoid' ? `sigmoid per label (a finding is present when p > ${MULTI_LABEL_THRESHOLD})` : 'softmax',
     preprocessing: metadata.input === 'single'
       ? { steps: ['grey image', `resize to ${metadata.inputSize} (PIL bilinear)`, 'scale to [0, 1]', 'normalize'], mean: metadata.normalization.mean, std: metadata.normalization.std, conv1: 'one input channel: model.conv1 = nn.Conv2d(1, 64, 7, 2, 3, bias=False) before load_state_dict' }
       : { steps: [...(grey ? ['grey image repeated to 3 channels (transforms.Grayscale(3))'] : ['RGB image']), `resize to ${metadata.inputSize} (PIL bilinear)`, 'ToTensor (scale to [0, 1])', 'Normalize(mean, std)'], mean: metadata.normalization.mean, std: metadata.normalization.std },

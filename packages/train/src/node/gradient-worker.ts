@@ -9,7 +9,7 @@ import { chunkFromArrays, copyOut } from './chunk.js';
 import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
 
 const port = parentPort!;
-const { backend } = workerData as { backend: 'wasm' | 'cpu' };
+const { backend, kernels } = workerData as { backend: 'wasm' | 'cpu'; kernels: boolean };
 
 async function start(): Promise<void> {
   if (backend === 'wasm') {
@@ -21,7 +21,7 @@ async function start(): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise in a worker thread`);
   await tf.ready();
   // The same kernels as the calling thread, so every chunk runs the same code.
-  if (backend === 'wasm') useMedxferKernels();
+  if (backend === 'wasm' && kernels) useMedxferKernels();
 }
 
 let model: ResNet18 | undefined;

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { BN_MOMENTUM, type ResNet18 } from '@medxfer/models';
+import { BN_MOMENTUM, medxferKernelsActive, type ResNet18 } from '@medxfer/models';
 import { dataIdOf } from '@medxfer/models/internal';
 import type { BatchGradientRequest, BatchGradients, ParallelGradients } from '../parallel.js';
 import { addStep, type StepResult } from '../step.js';
@@ -41,8 +41,8 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
 }
 
 /** Starts one worker thread; a thread that fails rejects what it has pending and every later request. */
-function spawnThread(entry: string | URL, isCode: boolean, backend: 'wasm' | 'cpu'): Thread {
-  const worker = new Worker(entry, { workerData: { backend }, eval: isCode });
+function spawnThread(entry: string | URL, isCode: boolean, backend: 'wasm' | 'cpu', kernels: boolean): Thread {
+  const worker = new Worker(entry, { workerData: { backend, kernels }, eval: isCode });
   const thread: Thread = { worker, pending: new Map(), seen: new Map() };
   const fail = (error: Error) => {
     thread.dead ??= error;
@@ -138,7 +138,7 @@ function shareChunks(n: number, chunkSize: number, threads: number): Chunk[][] {
   return Array.from({ length: threads }, (_, t) => chunks.slice(t * share, (t + 1) * share));
 }
 
-/** Applies a worker's reply to the model (running stats in chunk order, batches tracked) and returns its chunks' sum. */
+/** Applies a worker's reply to the model (running stats in chunk order, batches tracked) and returns its gradients and correct count (the caller adds its losses in chunk order). */
 function absorbReply(req: BatchGradientRequest, thread: Thread, chunks: readonly Chunk[], reply: ComputeReply, offsets: Map<string, number>): StepResult {
   const { model } = req;
   chunks.forEach((_, k) => {
@@ -155,7 +155,7 @@ function absorbReply(req: BatchGradientRequest, thread: Thread, chunks: readonly
     const values = tf.getBackend() === 'wasm' ? thread.grads!.subarray(at, at + size) : thread.grads!.slice(at, at + size);
     return [name, tf.tensor(values, shape)] as const;
   }));
-  return { loss: reply.losses.reduce((a, b) => a + b, 0), correct: reply.correct.reduce((a, b) => a + b, 0), grads };
+  return { loss: 0, correct: reply.correct.reduce((a, b) => a + b, 0), grads };
 }
 
 /**
@@ -179,7 +179,9 @@ export function createGradientWorkers(options: GradientWorkersOptions = {}): Gra
   const { entry, eval: isCode } = workerEntry();
   // The calling thread computes the first share itself (faster than leaving it idle while `count` workers
   // compute: a worker's share also pays for reading the weights and writing back its gradients).
-  const threads: Thread[] = Array.from({ length: count - 1 }, () => spawnThread(entry, isCode, backend));
+  // The worker threads run the kernels the calling thread runs (medxfer's, if it installed them), so every chunk runs the same code.
+  const kernels = medxferKernelsActive();
+  const threads: Thread[] = Array.from({ length: count - 1 }, () => spawnThread(entry, isCode, backend, kernels));
   const shared = new SharedVariables(threads);
 
   const dispatch = (req: BatchGradientRequest, thread: Thread, chunks: readonly Chunk[]): Promise<ComputeReply> => {
@@ -231,10 +233,14 @@ export function createGradientWorkers(options: GradientWorkersOptions = {}): Gra
     }
     const offsets = new Map(shared.layout?.vars.map((v) => [v.name, v.offset]));
     let total = own;
+    let loss = own?.loss ?? 0;
     busyThreads.forEach((w, k) => {
-      total = addStep(total, absorbReply(req, w.thread, w.chunks, (settled[k] as PromiseFulfilledResult<ComputeReply>).value, offsets));
+      const reply = (settled[k] as PromiseFulfilledResult<ComputeReply>).value;
+      // Chunk by chunk, in chunk order: the same float sum as the micro-batch path.
+      for (const l of reply.losses) loss += l;
+      total = addStep(total, absorbReply(req, w.thread, w.chunks, reply, offsets));
     });
-    return total!;
+    return { ...total!, loss };
   }
 
   let busy = false;
