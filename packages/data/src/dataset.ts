@@ -3,7 +3,7 @@ import { downloadBytes, type DownloadOptions } from './download.js';
 import { ChecksumMismatchError, DatasetFormatError, DatasetUnavailableError, UnknownDatasetError } from './errors.js';
 import { md5Hex } from './md5.js';
 import { readNpz } from './npz.js';
-import type { NpyArray } from './npy.js';
+import type { NpyArray, NpyHeader } from './npy.js';
 import type { FileStore } from './store.js';
 
 /** One split of a MedMNIST dataset, as flat typed arrays (no tfjs). */
@@ -110,7 +110,7 @@ export function openMedMNIST(bytes: Uint8Array, options: OpenOptions): MedMNIST 
         : `It is not the official ${official.fileName}. Delete it to download it again, or, if you trust this copy, load it with verification off (verify: false, --no-verify).`,
     );
   }
-  const arrays = readNpz(bytes, source, SPLIT_KEYS);
+  const arrays = readNpz(bytes, source, SPLIT_KEYS, checkArrayHeader(info, size, source));
   const missing = SPLIT_KEYS.filter((k) => !arrays.has(k));
   if (missing.length > 0) {
     throw new DatasetFormatError(source, `missing arrays ${missing.join(', ')} (found: ${[...arrays.keys()].join(', ') || 'none'}); is this a MedMNIST file?`);
@@ -121,19 +121,36 @@ export function openMedMNIST(bytes: Uint8Array, options: OpenOptions): MedMNIST 
   return { info, size, source, md5, officialMd5: official.md5, checksum: md5 === official.md5 ? 'official' : md5 === options.expectedMd5 ? 'known-copy' : 'unverified', splits };
 }
 
+/** Refuses, from its NPY header and before it is inflated, an array that cannot be this MedMNIST file's. */
+function checkArrayHeader(info: DatasetInfo, size: number, source: string): (key: string, header: NpyHeader) => void {
+  return (key, { dtype, shape }) => {
+    const [split, kind] = key.split('_') as [Split, 'images' | 'labels'];
+    const bad = (problem: string) => new DatasetFormatError(source, `${split}: ${problem}`);
+    const count = shape[0] ?? 0;
+    // An official file holds exactly the catalogue's images; a copy may hold fewer (a subset), never more.
+    if (count > info.splits[split]) throw bad(`${count} ${kind}, more than the ${info.splits[split]} ${info.flag} has`);
+    if (kind === 'labels') {
+      if (dtype !== 'u1' && dtype !== 'i8' && dtype !== 'i4') throw bad(`labels are ${dtype}, expected integers`);
+      const expectedWidth = isSingleLabel(info.task) ? 1 : info.labels.length;
+      const width = shape.length === 2 ? shape[1] : 1;
+      if (width !== expectedWidth) throw bad(`labels have width ${width}, expected ${expectedWidth}`);
+      return;
+    }
+    if (dtype !== 'u1') throw bad(`images are ${dtype}, expected uint8`);
+    const imageShape = shape.slice(1);
+    const expectedRank = info.dimensions === 3 ? 3 : info.channels === 1 ? 2 : 3;
+    if (imageShape.length !== expectedRank || imageShape[0] !== size || imageShape[1] !== size) {
+      throw bad(`images have shape [${shape.join(', ')}], expected [N, ${size}, ${size}${expectedRank === 3 ? (info.dimensions === 3 ? `, ${size}` : `, ${info.channels}`) : ''}]`);
+    }
+  };
+}
+
+/** A split from its arrays (whose headers {@link checkArrayHeader} checked). */
 function toSplit(info: DatasetInfo, split: Split, size: number, images: NpyArray, labels: NpyArray, source: string): DatasetSplit {
   const bad = (problem: string) => new DatasetFormatError(source, `${split}: ${problem}`);
-  if (images.dtype !== 'u1') throw bad(`images are ${images.dtype}, expected uint8`);
-  if (labels.dtype !== 'u1' && labels.dtype !== 'i8' && labels.dtype !== 'i4') throw bad(`labels are ${labels.dtype}, expected integers`);
   const [count, ...imageShape] = images.shape as number[];
-  const expectedRank = info.dimensions === 3 ? 3 : info.channels === 1 ? 2 : 3;
-  if (imageShape.length !== expectedRank || imageShape[0] !== size || imageShape[1] !== size) {
-    throw bad(`images have shape [${images.shape.join(', ')}], expected [N, ${size}, ${size}${expectedRank === 3 ? (info.dimensions === 3 ? `, ${size}` : `, ${info.channels}`) : ''}]`);
-  }
-  const labelWidth = labels.shape.length === 2 ? labels.shape[1]! : 1;
   if (labels.shape[0] !== count) throw bad(`${count} images but ${labels.shape[0]} labels`);
-  const expectedWidth = isSingleLabel(info.task) ? 1 : info.labels.length;
-  if (labelWidth !== expectedWidth) throw bad(`labels have width ${labelWidth}, expected ${expectedWidth}`);
+  const labelWidth = labels.shape.length === 2 ? labels.shape[1]! : 1;
   const labelBytes = labels.data instanceof Uint8Array ? labels.data : Uint8Array.from(labels.data as ArrayLike<number | bigint>, Number);
   const classes = isSingleLabel(info.task) ? info.labels.length : 2;
   for (const value of labelBytes) if (value >= classes) throw bad(`label value ${value} is out of range for ${classes} classes`);

@@ -81,7 +81,19 @@ function transposeFortran(data: NpyData, shape: readonly number[]): NpyData {
  * Reads an NPY file (format versions 1–3). Fortran-ordered arrays are transposed into C order.
  * Throws {@link NpyFormatError} naming `file` for bad magic, headers, dtypes or byte counts.
  */
-export function readNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
+/** What an NPY file's header says: enough to know its size before reading (or inflating) its data. */
+export interface NpyHeader {
+  readonly dtype: NpyDtype;
+  readonly shape: readonly number[];
+  readonly fortranOrder: boolean;
+  readonly bigEndian: boolean;
+  /** Byte offset of the data; the file is `dataStart + byteCount` bytes long. */
+  readonly dataStart: number;
+  readonly byteCount: number;
+}
+
+/** Parses the header at the start of an NPY file (`bytes` may be only its first bytes). */
+export function readNpyHeader(bytes: Uint8Array, file = '<npy>'): NpyHeader {
   if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') {
     throw new NpyFormatError(file, 'not an NPY file (the magic string \\x93NUMPY is missing)');
   }
@@ -109,10 +121,12 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
   if (!match || !dtype || !(dtype in ITEM_SIZE) || (match[2] === 'b' && match[3] !== '1')) {
     throw new NpyFormatError(file, `dtype ${JSON.stringify(descr)} is not supported (u1 i1 u2 i2 u4 i4 u8 i8 f2 f4 f8 b1 are)`);
   }
+  return { dtype, shape, fortranOrder, bigEndian: match[1] === '>', dataStart, byteCount: sizeOf(shape) * ITEM_SIZE[dtype] };
+}
+
+export function readNpy(bytes: Uint8Array, file = '<npy>'): NpyArray {
+  const { dtype, shape, fortranOrder, bigEndian, dataStart, byteCount } = readNpyHeader(bytes, file);
   const itemSize = ITEM_SIZE[dtype];
-  const bigEndian = match[1] === '>';
-  const count = sizeOf(shape);
-  const byteCount = count * itemSize;
   const available = bytes.length - dataStart;
   if (available < byteCount) {
     throw new NpyFormatError(file, `shape [${shape.join(', ')}] of ${dtype} needs ${byteCount} data bytes but only ${available} are present (truncated file)`);

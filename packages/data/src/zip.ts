@@ -1,4 +1,4 @@
-import { inflateSync } from 'fflate';
+import { Inflate, inflateSync } from 'fflate';
 import { crc32 } from './crc32.js';
 import { CorruptArchiveError, UnsafeEntryNameError } from './errors.js';
 
@@ -21,6 +21,27 @@ export interface ZipArchive {
   get(name: string): ZipEntry | undefined;
   /** The entry's bytes; stored entries are returned without a copy. CRC-32 is checked. */
   read(entry: ZipEntry | string): Uint8Array;
+  /** The entry's first `length` bytes (fewer if it is shorter), inflating no more than needed; not checked. */
+  readPrefix(entry: ZipEntry, length: number): Uint8Array;
+}
+
+/** The first `length` bytes a deflate stream inflates to, pushing it in small pieces so a bomb stays small. */
+function inflatePrefix(raw: Uint8Array, length: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let have = 0;
+  const inflater = new Inflate((chunk) => {
+    parts.push(chunk);
+    have += chunk.length;
+  });
+  for (let at = 0; at < raw.length && have < length; at += 4096) inflater.push(raw.subarray(at, at + 4096), at + 4096 >= raw.length);
+  const out = new Uint8Array(Math.min(have, length));
+  let at = 0;
+  for (const part of parts) {
+    if (at >= out.length) break;
+    out.set(part.subarray(0, out.length - at), at);
+    at += part.length;
+  }
+  return out;
 }
 
 const EOCD_SIG = 0x06054b50;
@@ -139,6 +160,15 @@ export function readZip(bytes: Uint8Array, file = '<zip>'): ZipArchive {
       if (out.length !== entry.uncompressedSize) fail(`entry ${entry.name} inflates to ${out.length} bytes, expected ${entry.uncompressedSize}`);
       if (crc32(out) !== entry.crc32) fail(`entry ${entry.name} fails its CRC-32 check`);
       return out;
+    },
+    readPrefix(entry, length) {
+      const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
+      if (entry.method !== 8) return raw.subarray(0, length);
+      try {
+        return inflatePrefix(raw, length);
+      } catch (cause) {
+        throw new CorruptArchiveError(file, `entry ${entry.name}: corrupt deflate stream (${(cause as Error).message})`, { cause });
+      }
     },
   };
 }

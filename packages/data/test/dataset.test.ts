@@ -66,6 +66,34 @@ describe('PneumoniaMNIST from the shared file', () => {
     const wrongSize = zipSync(Object.fromEntries(['train', 'val', 'test'].flatMap((s) => [[`${s}_images.npy`, npy('(1, 32, 32)', 1024)], [`${s}_labels.npy`, npy('(1, 1)', 1)]])));
     expect(() => openMedMNIST(wrongSize, { flag: 'pneumoniamnist', verify: false, source: 'w.npz' })).toThrow(/w\.npz: train: images have shape \[1, 32, 32\], expected \[N, 28, 28\]/);
   });
+
+  it('refuses an entry that would inflate to more than its array can be, before inflating it (a zip bomb)', () => {
+    const npyHeader = (shape: string) => {
+      const out = new Uint8Array(128);
+      out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 118, 0]);
+      out.set(new TextEncoder().encode(`{'descr': '|u1', 'fortran_order': False, 'shape': ${shape}, }`.padEnd(117) + '\n'), 10);
+      return out;
+    };
+    /** A deflated npz whose train_images entry holds `header` and 1000 zeros but claims `declared` bytes (the bomb's zip header). */
+    const bomb = (header: Uint8Array, declared: number) => {
+      const data = new Uint8Array(header.length + 1000);
+      data.set(header);
+      const zip = zipSync({ 'train_images.npy': [data, { level: 9 }], 'train_labels.npy': npyHeader('(1,)') }, { level: 9 });
+      const view = new DataView(zip.buffer);
+      for (let at = 0; at < zip.length - 4; at++) {
+        const sig = view.getUint32(at, true);
+        const nameAt = sig === 0x04034b50 ? at + 30 : sig === 0x02014b50 ? at + 46 : -1;
+        if (nameAt < 0 || new TextDecoder().decode(zip.subarray(nameAt, nameAt + 16)) !== 'train_images.npy') continue;
+        view.setUint32(at + (sig === 0x04034b50 ? 22 : 24), declared, true);
+      }
+      return zip;
+    };
+    const open = (zip: Uint8Array) => () => openMedMNIST(zip, { flag: 'pneumoniamnist', verify: false, source: 'bomb.npz' });
+    // 2,000,000 images of 28 × 28: 1.5 GiB, declared consistently, 2,500 times what PneumoniaMNIST's train split holds.
+    expect(open(bomb(npyHeader('(2000000, 28, 28)'), 128 + 2_000_000 * 784))).toThrow(/bomb\.npz: train: 2000000 images, more than the 4708 pneumoniamnist has/);
+    // One image, but the zip claims 1.5 GB: the header and the declared size disagree.
+    expect(open(bomb(npyHeader('(1, 28, 28)'), 1_500_000_000))).toThrow(/train_images\.npy: shape \[1, 28, 28\] of u1 needs 912 bytes but the archive declares 1500000000/);
+  });
 });
 
 describe('loadMedMNIST: store, download, verification', () => {
