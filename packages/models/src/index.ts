@@ -6,6 +6,8 @@ export { greyStemConv } from './resnet/grey-stem.js';
 export { batchNorm, BN_EPSILON, BN_MOMENTUM, type BatchNormParams } from './ops/batchnorm.js';
 export { relu } from './ops/relu.js';
 export { installWasmKernels, medxferKernelsActive, releaseWasmKernelCaches, useMedxferKernels, wasmKernelsBuild } from './wasm/install.js';
+export { guardWasmHeap, wasmHeapUsage, WASM_HEAP_LIMIT, WasmOutOfMemoryError, type WasmHeapUsage } from './wasm/heap-guard.js';
+export { imagesThatFit, resnet18StepBytes, WASM_STEP_BUDGET, type StepMemoryOptions } from './resnet/memory.js';
 // For kernels that run on tfjs-wasm's heap (as @medxfer/train's fused optimiser kernels do).
 export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './ops/conv2d.js';
 export { initFromCheckpoint, loadStateDict, stateDict, torchvisionStateDict, type InitReport, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';

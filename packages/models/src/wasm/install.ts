@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { activeWasmBackend, type HeapModuleBuild } from './heap.js';
+import { guardWasmHeap } from './heap-guard.js';
 import { batchNormKernels } from './batchnorm-kernels.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel, sweepFusedPanels } from './conv-kernels.js';
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
@@ -46,6 +47,8 @@ function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
  * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training, and
  *   `MedxferReluGrad` (ReLU's gradient in one pass).
  *
+ * It also guards the heap ({@link guardWasmHeap}): a failed allocation is an error, never a write at offset 0.
+ *
  * A global, explicit step: call it once after `tf.setBackend('wasm')` (the CLI, the web app's worker, the
  * gradient worker threads and the bench do). Until then medxfer's ops run on tfjs's own kernels (slower;
  * training uses its gradient formulations where tfjs-wasm has no kernel). {@link medxferKernelsActive} asks
@@ -53,7 +56,9 @@ function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
  */
 export function useMedxferKernels(): boolean {
   const backend = activeWasmBackend();
-  if (!backend || !layerKernelsFor(backend)) return false;
+  if (!backend) return false;
+  guardWasmHeap(backend);
+  if (!layerKernelsFor(backend)) return false;
   if (installedOn.has(backend)) return true;
   for (const name of Object.keys(LAYOUT_KERNELS) as (keyof typeof LAYOUT_KERNELS)[]) replaceKernel(name, (replaced) => layoutKernel(name, replaced));
   replaceKernel('MaxPoolGrad', maxPoolGradKernel);
