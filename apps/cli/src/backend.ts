@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendInfo, backendsFor } from '@medxfer/train';
-import { useMedxferKernels } from '@medxfer/models';
+import { backendInfo, backendsFor, PREDICT_BATCH_SIZE } from '@medxfer/train';
+import { imagesThatFit, useMedxferKernels } from '@medxfer/models';
 import { enableRelaxedSimd } from '@medxfer/models/node';
 import { UsageError } from './errors.js';
 
@@ -70,4 +70,10 @@ export async function activateBackend(name: string): Promise<{ name: string; tri
     }
   }
   throw new BackendUnavailableError(`no tfjs backend could be started (${tried.join('; ')})`);
+}
+
+/** Images per evaluation batch: the default, or on wasm the largest half, quarter… of it whose inference fits the heap. */
+export function evaluationBatchSize(resize: number): number {
+  if (tf.getBackend() !== 'wasm') return PREDICT_BATCH_SIZE;
+  return imagesThatFit({ inputSize: resize, images: PREDICT_BATCH_SIZE, training: false }) ?? 1;
 }

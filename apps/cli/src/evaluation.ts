@@ -3,6 +3,7 @@ import { writeFileAtomic } from '@medxfer/data/node';
 import { formatMetric, metricLabel, type TaskReport } from '@medxfer/metrics';
 import type { ResNet18 } from '@medxfer/models';
 import { predictionsCsv, scoreSplit, worstErrors, type EpochRecord, type SplitScore, type WorstError } from '@medxfer/train';
+import { evaluationBatchSize } from './backend.js';
 import type { RunConfig } from './run-config.js';
 import { table, type Output } from './output.js';
 import { renderRunReport } from './report/run-report.js';
@@ -63,7 +64,7 @@ export function worstErrorsMontage(split: DatasetSplit, errors: readonly WorstEr
 /** Scores val and test, and writes predictions, metrics.json, the worst-errors montage and report.html. */
 export async function evaluateRun(input: EvaluateRunInput): Promise<RunEvaluation> {
   const { dir, model, config, splits } = input;
-  const options = { bootstrap: config.bootstrap, seed: config.seed, ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
+  const options = { bootstrap: config.bootstrap, seed: config.seed, batchSize: evaluationBatchSize(config.resize), ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
   const results = { val: scoreSplit(model, splits.val, config.transform, options), test: scoreSplit(model, splits.test, config.transform, options) };
   for (const r of Object.values(results)) await writeFileAtomic(runPath(dir, RUN_FILES.predictions(r.split)), predictionsCsv(r));
   const worst = worstErrors(results.test);

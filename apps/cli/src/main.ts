@@ -1,5 +1,5 @@
 import { DataError, DatasetUnavailableError } from '@medxfer/data';
-import { CheckpointError, ModelError } from '@medxfer/models';
+import { CheckpointError, ModelError, wasmHeapUsage, WasmOutOfMemoryError } from '@medxfer/models';
 import { MetricsError } from '@medxfer/metrics';
 import { PlanError, ResumeError, TrainError } from '@medxfer/train';
 import { helpText, parseArgs, type CommandSpec, type ParsedArgs } from './args.js';
@@ -122,12 +122,30 @@ const FS_ERRORS: Record<string, { text: string; code: 1 | 2 }> = {
   EMFILE: { text: 'too many open files', code: 1 },
 };
 
+/**
+ * Running out of the wasm heap, in words: a failed allocation (the heap guard's error), or a trap inside
+ * tfjs-wasm's own code (its allocations in C++ are not guarded) while the heap is near its 4 GiB.
+ */
+function memoryFailure(error: unknown): string | undefined {
+  if (error instanceof WasmOutOfMemoryError) return error.message;
+  if (!(error instanceof WebAssembly.RuntimeError)) return undefined;
+  const inUse = wasmHeapUsage()?.peakBytes ?? 0;
+  const cause = error.message.split('\n')[0];
+  if (inUse < 3 * 2 ** 30) return `the wasm backend failed inside its WebAssembly code (${cause}); run again, and report it if it repeats`;
+  return `out of memory: the wasm backend failed (${cause}) with ${(inUse / 2 ** 30).toFixed(1)} GiB of its 4 GiB heap in use; use a smaller --micro-batch (or --resize)`;
+}
+
 /** One clear line on stderr; exit 2 for usage errors and bad input, 1 for the environment (network, disk) and everything else. */
 function reportError(error: unknown, out: Output): number {
   const fsError = FS_ERRORS[(error as NodeJS.ErrnoException)?.code ?? ''];
   if (fsError) {
     out.note(`medxfer: ${(error as NodeJS.ErrnoException).path ?? ''}: ${fsError.text}`);
     return fsError.code;
+  }
+  const memory = memoryFailure(error);
+  if (memory) {
+    out.note(`medxfer: ${memory}`);
+    return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
   // A dataset or weights file that cannot be had (offline, the host down) is the environment's failure, not the input's.

@@ -13,7 +13,7 @@ export type { EpochRecord } from './history.js';
 export { WeightAverage } from './ema.js';
 export { recomputeBatchNormStats } from './bn-stats.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type CheckpointDigest, type TrainingState } from './state.js';
-export { featuresOfSplit, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
+export { featuresOfSplit, PREDICT_BATCH_SIZE, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
 export { BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';
 export { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';
 export {

@@ -7,8 +7,11 @@ import type { TestTimeAugmentation } from './plan.js';
 
 export type { TestTimeAugmentation };
 
+/** Images per forward pass unless told otherwise. */
+export const PREDICT_BATCH_SIZE = 64;
+
 export interface PredictOptions {
-  /** Images per forward pass (default 64). */
+  /** Images per forward pass (default {@link PREDICT_BATCH_SIZE}). */
   readonly batchSize?: number;
   readonly tta?: TestTimeAugmentation;
 }
@@ -24,7 +27,7 @@ export function predictSplit(model: ResNet18, split: DatasetSplit, transform: Im
   const activate = (logits: tf.Tensor) => probabilitiesOf(task, logits as tf.Tensor2D);
   const out = new Float32Array(split.count * classes);
   let at = 0;
-  for (const indices of batchIndices(split.count, { batchSize: options.batchSize ?? 64, shuffle: false })) {
+  for (const indices of batchIndices(split.count, { batchSize: options.batchSize ?? PREDICT_BATCH_SIZE, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(batch.images, [...batch.shape]);
@@ -39,7 +42,7 @@ export function predictSplit(model: ResNet18, split: DatasetSplit, transform: Im
 }
 
 /** Pooled body features `[count × FEATURES]` in eval mode (BatchNorm frozen), for the frozen-phase feature cache. */
-export function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = 64): Float32Array {
+export function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = PREDICT_BATCH_SIZE): Float32Array {
   const out = new Float32Array(split.count * FEATURES);
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {

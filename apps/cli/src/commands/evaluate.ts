@@ -1,7 +1,7 @@
 import { limitSplits, SPLITS, transformForModel, type Split } from '@medxfer/data';
 import { scoreSplit, type TestTimeAugmentation } from '@medxfer/train';
 import type { CommandSpec, ParsedArgs } from '../args.js';
-import { activateBackend, BACKEND_CHOICES } from '../backend.js';
+import { activateBackend, BACKEND_CHOICES, evaluationBatchSize } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { reportJson, reportText } from '../evaluation.js';
 import { loadModelArg, runConfigOf } from '../model-dir.js';
@@ -42,7 +42,8 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const split = limitSplits(data.splits, { train: limit, eval: limit }, run?.seed ?? 0)[args.flags.split as Split];
   const tta = (args.flags.tta as TestTimeAugmentation | undefined) ?? run?.plan.tta ?? 'none';
   const bootstrap = args.flags.bootstrap as number;
-  const score = scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number });
+  const batchSize = evaluationBatchSize(loaded.metadata.inputSize);
+  const score = scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number, batchSize });
   loaded.model.dispose();
   const { report } = score;
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'undefined');

@@ -4,13 +4,13 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { datasetInfo, IMAGENET_NORMALIZATION, inputTransform, limitSplits, type DatasetInfo, type MedMNIST } from '@medxfer/data';
 import { sha256Node, writeFileAtomic } from '@medxfer/data/node';
-import { initFromCheckpoint, ResNet18, StateDictMismatchError } from '@medxfer/models';
+import { imagesThatFit, initFromCheckpoint, resnet18StepBytes, ResNet18, StateDictMismatchError } from '@medxfer/models';
 import { saveModelToDir } from '@medxfer/models/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkpointEachEpoch, decodeTrainingState, presetPlan, PRESETS, ResumeError, train, TrainingAborted, type Plan, type TrainingResult, type TrainingState } from '@medxfer/train';
 import { createGradientWorkers, type GradientWorkers } from '@medxfer/train/node';
 import type { CommandSpec, ParsedArgs } from '../args.js';
-import { activateBackend, BACKEND_CHOICES } from '../backend.js';
+import { activateBackend, BACKEND_CHOICES, evaluationBatchSize } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { evaluateRun } from '../evaluation.js';
 import type { Output } from '../output.js';
@@ -39,7 +39,7 @@ export const trainSpec: CommandSpec = {
     lr: { type: 'number', value: 'LR', description: 'fine-tune: base learning rate; scratch: peak learning rate; medmnist-v2: Adam learning rate (1e-3)' },
     'batch-size': { type: 'int', value: 'N', description: 'batch size (notebook 32)' },
     seed: { type: 'int', value: 'N', default: 42, description: 'seed of initialisation, order and augmentation' },
-    'micro-batch': { type: 'int', value: 'N', description: 'accumulate gradients over chunks of N images (default on wasm at ≥ 160 px: 16, to fit its 4 GiB heap)' },
+    'micro-batch': { type: 'int', value: 'N', description: "accumulate gradients over chunks of N images (default: the whole batch; on wasm, the largest half, quarter… of it whose estimated memory fits wasm's 4 GiB heap, said when chosen; a given N that does not fit is refused)" },
     workers: { type: 'int', value: 'N', description: "train on N threads (wasm/cpu, which use one core per process in Node). Presets with chunked batches (scratch: 128 in chunks of 64) default to one thread per chunk up to the core count, with the same result for any N; otherwise default 1, and N > 1 splits each batch into N chunks computed at once (BatchNorm statistics per chunk, as with --micro-batch)" },
     'train-limit': { type: 'int', value: 'N', description: 'use N training images, a stratified sample seeded by --seed (quick trials)' },
     'eval-limit': { type: 'int', value: 'N', description: 'use N val and N test images, stratified samples seeded by --seed' },
@@ -57,9 +57,24 @@ export const trainSpec: CommandSpec = {
   ],
 };
 
-/** wasm's heap is capped at 4 GiB: ResNet18 at 224 px and batch 32 aborts, so large inputs accumulate over chunks of 16. */
-function microBatchFor(requested: number | undefined, backend: string, resize: number): number | undefined {
-  return requested ?? (backend === 'wasm' && resize >= 160 ? 16 : undefined);
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+
+/**
+ * wasm's heap holds at most 4 GiB: the micro-batch to train with there, from a step's estimated peak memory —
+ * the one given if it fits (refused if not), else none when the chunks the plan computes fit, else the
+ * largest half, quarter… that fits (said). Other backends keep what was given.
+ */
+function microBatchFor(requested: number | undefined, backend: string, resize: number, plan: Plan, workers: number, channels: 1 | 3, out: Output): number | undefined {
+  if (backend !== 'wasm') return requested;
+  const perThread = Math.min(plan.batchSize, plan.chunkSize ?? plan.batchSize, Math.ceil(plan.batchSize / workers));
+  const step = { inputSize: resize, images: Math.min(requested ?? perThread, perThread), training: true, batch: plan.batchSize, channels };
+  const fits = imagesThatFit(step);
+  if (fits === step.images) return requested;
+  const need = gb(resnet18StepBytes(step));
+  if (fits === undefined) throw new UsageError(`--resize ${resize} is too large for the wasm backend's 4 GiB heap even one image at a time (≈ ${gb(resnet18StepBytes({ ...step, images: 1 }))} per step); use a smaller --resize`);
+  if (requested) throw new UsageError(`--micro-batch ${requested} at ${resize} px needs ≈ ${need} of the wasm backend's 4 GiB heap; use --micro-batch ${fits} or less (or leave it out to have it chosen)`);
+  out.note(`micro-batch ${fits}: a chunk of ${step.images} images at ${resize} px needs ≈ ${need}, more than the wasm backend's 4 GiB heap holds; gradients accumulate over chunks of ${fits} (BatchNorm statistics per chunk)`);
+  return fits;
 }
 
 /** Threads when --workers is not given: one per chunk of a chunked plan (up to the cores) on wasm/cpu, else 1. */
@@ -157,13 +172,15 @@ async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: R
   const recipe = RECIPE_FLAGS.filter((f) => args.given.has(f));
   if (recipe.length) throw new UsageError(`--resume continues the recipe in ${dir}/config.json; ${recipe.map((f) => `--${f}`).join(', ')} would change it (execution flags such as --backend, --workers and --micro-batch may change)`);
   await removeStaleTemporaries(dir, out);
-  const microBatch = args.flags['micro-batch'] as number | undefined;
-  const config: RunConfig = microBatch ? { ...stored, microBatch } : stored;
-  if (microBatch && microBatch !== stored.microBatch) await writeJson(runPath(dir, RUN_FILES.config), config);
   const saved = [RUN_FILES.checkpoint, RUN_FILES.previousCheckpoint, RUN_FILES.model].some((f) => existsSync(runPath(dir, f)));
   const resume = saved ? await readResumeState(dir, out) : undefined;
   const backend = await activateBackend(args.flags.backend as string);
-  checkWorkers((args.flags.workers as number | undefined) ?? config.workers, backend.name);
+  const workers = (args.flags.workers as number | undefined) ?? stored.workers;
+  checkWorkers(workers, backend.name);
+  const given = args.flags['micro-batch'] as number | undefined;
+  const microBatch = given ? microBatchFor(given, backend.name, stored.resize, stored.plan, workers ?? 1, stored.input === 'grey' ? 1 : 3, out) : undefined;
+  const config: RunConfig = microBatch ? { ...stored, microBatch } : stored;
+  if (microBatch && microBatch !== stored.microBatch) await writeJson(runPath(dir, RUN_FILES.config), config);
   out.note(resume ? `resuming ${dir} at epoch ${resume.history.length + 1} on ${backend.name}` : `${dir} finished no epoch before it stopped: starting it again from the beginning, on ${backend.name}`);
   const flags = { ...args.flags, size: config.dataset.size, root: runDatasetRoot(config), verify: config.dataset.checksum !== 'unverified' };
   const data = await openFromArgs({ ...args, flags }, out, config.dataset.flag);
@@ -208,7 +225,8 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
   const data = await openFromArgs(args, out, info.flag);
   const weights = await chooseWeights(args.flags.weights as string, args.flags.seed as number, out);
   const resize = (args.flags.resize as number | undefined) ?? data.size;
-  const microBatch = microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize);
+  const workers = (args.flags.workers as number | undefined) ?? defaultWorkers(plan, backend.name);
+  const microBatch = microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize, plan, workers, info.channels === 1 ? 1 : 3, out);
   const config: RunConfig = {
     medxfer: (await versions())['@medxfer/cli'] ?? 'unknown',
     createdAt: new Date().toISOString(),
@@ -229,7 +247,7 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
     backend: backend.name,
     bootstrap: args.flags.bootstrap as number,
     ...(microBatch ? { microBatch } : {}),
-    workers: (args.flags.workers as number | undefined) ?? defaultWorkers(plan, backend.name),
+    workers,
     versions: await versions(),
   };
   await writeJson(runPath(dir, RUN_FILES.config), config);
@@ -274,7 +292,7 @@ async function trainWithInterrupt(p: Prepared, model: ResNet18, splits: ReturnTy
   process.on('SIGINT', onSigint);
   try {
     return await train({
-      model, plan: config.plan, train: splits.train, val: splits.val, transform: config.transform, signal: stop.signal,
+      model, plan: config.plan, train: splits.train, val: splits.val, transform: config.transform, signal: stop.signal, evalBatchSize: evaluationBatchSize(config.resize),
       ...(p.resume ? { resume: p.resume } : {}), ...(config.microBatch ? { microBatchSize: config.microBatch } : {}), ...(workers ? { parallel: workers } : {}),
       callbacks: [
         trainingProgress(out),

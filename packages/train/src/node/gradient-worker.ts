@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { groupOf, ResNet18, useMedxferKernels } from '@medxfer/models';
+import { groupOf, guardWasmHeap, ResNet18, useMedxferKernels, WasmOutOfMemoryError } from '@medxfer/models';
 import { addGradients } from '../step.js';
 import { chunkFromArrays, copyOut } from './chunk.js';
 import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
@@ -20,7 +20,8 @@ async function start(): Promise<void> {
   }
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise in a worker thread`);
   await tf.ready();
-  // The same kernels as the calling thread, so every chunk runs the same code.
+  // The same kernels as the calling thread, so every chunk runs the same code; a guarded heap either way.
+  if (backend === 'wasm') guardWasmHeap();
   if (backend === 'wasm' && kernels) useMedxferKernels();
 }
 
@@ -87,7 +88,8 @@ port.on('message', async (msg: LayoutMessage | ComputeMessage | { type: 'memory'
     if (msg.type === 'memory') reply = { type: 'memory', id: msg.id, numTensors: tf.memory().numTensors };
     else reply = compute(msg);
   } catch (error) {
-    reply = { type: 'error', id: (msg as { id?: number }).id ?? -1, message: (error as Error).message, stack: (error as Error).stack ?? '' };
+    const outOfMemory = error instanceof WasmOutOfMemoryError ? { requestedBytes: error.requestedBytes, inUseBytes: error.inUseBytes } : undefined;
+    reply = { type: 'error', id: (msg as { id?: number }).id ?? -1, message: (error as Error).message, stack: (error as Error).stack ?? '', ...(outOfMemory ? { outOfMemory } : {}) };
   }
   // wasm's dataSync copies out of its heap (each array owns its buffer); the cpu backend may hand out its own storage.
   const own = (a: Float32Array): Float32Array => (backend === 'wasm' ? a : a.slice());

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { BN_MOMENTUM, medxferKernelsActive, type ResNet18 } from '@medxfer/models';
+import { BN_MOMENTUM, medxferKernelsActive, WasmOutOfMemoryError, type ResNet18 } from '@medxfer/models';
 import { dataIdOf } from '@medxfer/models/internal';
 import type { BatchGradientRequest, BatchGradients, ParallelGradients } from '../parallel.js';
 import { addStep, type StepResult } from '../step.js';
@@ -40,6 +40,12 @@ function workerEntry(): { entry: string | URL; eval: boolean } {
   return { entry: `import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(url.href)}));`, eval: true };
 }
 
+/** A worker's error as an Error of this thread (an out-of-memory one keeps its type). */
+function workerError(reply: Extract<WorkerReply, { type: 'error' }>): Error {
+  if (reply.outOfMemory) return new WasmOutOfMemoryError(reply.outOfMemory.requestedBytes, reply.outOfMemory.inUseBytes);
+  return Object.assign(new Error(`gradient worker: ${reply.message}`), { stack: reply.stack });
+}
+
 /** Starts one worker thread; a thread that fails rejects what it has pending and every later request. */
 function spawnThread(entry: string | URL, isCode: boolean, backend: 'wasm' | 'cpu', kernels: boolean): Thread {
   const worker = new Worker(entry, { workerData: { backend, kernels }, eval: isCode });
@@ -54,7 +60,7 @@ function spawnThread(entry: string | URL, isCode: boolean, backend: 'wasm' | 'cp
     if (!p) return;
     thread.pending.delete(reply.id);
     if (thread.pending.size === 0) worker.unref();
-    if (reply.type === 'error') p.reject(Object.assign(new Error(`gradient worker: ${reply.message}`), { stack: reply.stack }));
+    if (reply.type === 'error') p.reject(workerError(reply));
     else p.resolve(reply);
   });
   worker.on('error', fail);

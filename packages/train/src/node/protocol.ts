@@ -41,4 +41,8 @@ export interface ComputeReply {
 export type WorkerReply =
   | ComputeReply
   | { readonly type: 'memory'; readonly id: number; readonly numTensors: number }
-  | { readonly type: 'error'; readonly id: number; readonly message: string; readonly stack: string };
+  | {
+      readonly type: 'error'; readonly id: number; readonly message: string; readonly stack: string;
+      /** Set when the worker's wasm heap ran out (a WasmOutOfMemoryError's sizes). */
+      readonly outOfMemory?: { readonly requestedBytes: number; readonly inUseBytes: number };
+    };
