@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@medxfer/data/node';
 import type { EpochRecord } from '@medxfer/train';
 import { UsageError } from './errors.js';
+import { LOCK_FILE } from './run-lock.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -20,7 +21,8 @@ export const RUN_FILES = {
 export async function ensureEmptyFolder(dir: string): Promise<void> {
   const kind = await stat(dir).then((s) => (s.isDirectory() ? 'folder' : 'file'), () => 'none');
   if (kind === 'file') throw new UsageError(`--out ${dir} is a file; name a new or empty folder`);
-  const entries = await readdir(dir).catch(() => []);
+  // A lock alone is a run that stopped before writing anything: the lock says whether it is still running.
+  const entries = (await readdir(dir).catch(() => [])).filter((f) => f !== LOCK_FILE);
   if (entries.length > 0) throw new UsageError(`--out ${dir} already exists and is not empty; choose another folder, or continue that run with --resume ${dir}`);
 }
 
