@@ -84,6 +84,22 @@ describe('run folders have one writer', () => {
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('Ctrl-C during the final evaluation says how to finish it, and --resume does', async () => {
+    const out = join(scratch('eval-cut'), 'run');
+    let sent = false;
+    const cut = await runCli(['train', '--weights', 'none', '--train-limit', '64', '--epochs-head', '0', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '0', '--out', out], {
+      onStderr: (text, child) => {
+        if (!sent && /evaluating the model on val/.test(text)) (sent = true), child.kill('SIGINT');
+      },
+    });
+    expect(cut.code, cut.stderr).toBe(130);
+    expect(cut.stderr).toMatch(/interrupted during the final evaluation; training is finished and saved: medxfer train --resume .* evaluates it/);
+    expect(existsSync(join(out, 'metrics.json'))).toBe(false);
+    const resumed = await runCli(['train', '--resume', out]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).test.n).toBe(624);
+  });
+
   it('an image that claims 50,000 × 50,000 pixels is refused from its header, in one line', async () => {
     const dir = scratch('huge');
     // A real 1×1 PNG whose IHDR is rewritten to claim 50000 × 50000 (the CRC no longer matters: nothing is decoded).

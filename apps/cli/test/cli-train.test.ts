@@ -208,6 +208,13 @@ describe('medxfer infer and weights import: parity with PyTorch', () => {
     check(join(dir, 'a.npy'));
     const imp = await runCli(['weights', 'import', pth, '--out', join(dir, 'model')]);
     expect(imp.code, imp.stderr).toBe(0);
+    const taskOf = (model: string) => JSON.parse(readFileSync(join(dir, model, 'model.json'), 'utf8')).userDefinedMetadata.medxfer.task;
+    expect(taskOf('model')).toBe('multi-class');
+    // A multi-label head (a sigmoid per output) says so; a binary task needs two outputs.
+    expect((await runCli(['weights', 'import', pth, '--task', 'multi-label', '--out', join(dir, 'labels')])).code).toBe(0);
+    expect(taskOf('labels')).toBe('multi-label, binary-class');
+    const binary = await runCli(['weights', 'import', pth, '--task', 'binary-class', '--out', join(dir, 'binary')]);
+    expect([binary.code, binary.stderr.trim()]).toEqual([2, expect.stringMatching(/--task binary-class needs a head of 2 outputs; the checkpoint's fc has 1000/)]);
     const again = await runCli(['infer', '--weights', join(dir, 'model'), '--input', input, '--out', join(dir, 'b.npy'), '--backend', 'cpu']);
     expect(again.code, again.stderr).toBe(0);
     check(join(dir, 'b.npy'));

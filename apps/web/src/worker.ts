@@ -26,7 +26,7 @@ import {
   type Split,
 } from '@medxfer/data';
 import { IMAGENET_RESNET18, ResNet18, StateDictMismatchError, gradCam, initFromCheckpoint, loadModel, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap } from '@medxfer/models';
-import { checkProbabilities, explainedClass, predictionOf, presetPlan, probabilitiesOf, scoreSplit, taskKind, train, TrainingAborted, type BatchProgress, type Plan } from '@medxfer/train';
+import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, scoreSplit, taskKind, train, TrainingAborted, type BatchProgress, type Plan } from '@medxfer/train';
 import { activate, probeEnvironment } from './backends.js';
 import { recogniseFileName, splitSummary } from './dataset-tools.js';
 import { buildFolderDataset, planFolder, splitsFor, type DecodedItem } from './folder-dataset.js';
@@ -347,7 +347,7 @@ async function doPredict(file: File): Promise<{ value: Prediction; transfer: Tra
     probabilities = [...tf.tidy(() => probabilitiesOf(task, model.predict(x)).dataSync())];
     // A broken backend (e.g. a lost GPU device) shows as probabilities that cannot be right: an error, never a display.
     checkProbabilities(task, probabilities, info.classNames.length, 'the model (on this backend)');
-    cam = gradCam(model, x, explainedClass(task, probabilities));
+    cam = gradCam(model, x, explainedClass(task, probabilities), { activation: outputActivation(task) });
   } finally {
     x.dispose();
   }

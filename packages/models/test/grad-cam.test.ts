@@ -95,6 +95,9 @@ describe('gradCam on wasm', () => {
     // logit 1 = mean(A_k) > 0 = logit 0, so the predicted class is 1.
     expect(result.classIndex).toBe(l[1]! > l[0]! ? 1 : 0);
     expect(result.classIndex).toBe(1);
+    // A multi-label head: a sigmoid per output, not a softmax across them.
+    const perLabel = gradCam(model, x, 0, { activation: 'sigmoid' });
+    l.forEach((v, k) => expect(perLabel.probabilities[k]).toBeCloseTo(1 / (1 + Math.exp(-v)), 5));
   });
 
   it('chooses the deepest stage with a map of at least 7×7 by default, and runs the rest of the network from it', () => {

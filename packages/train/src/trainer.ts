@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, classCounts, makeBatch, mixSeed, seededRandom, type Augmentation, type Random, type DatasetSplit, type ImageTransform } from '@medxfer/data';
 import { FEATURES, groupOf, PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
 import { evaluate, type Evaluation } from '@medxfer/metrics';
-import { NonFiniteLossError, PlanError, ResumeError, TrainingAborted } from './errors.js';
+import { NonFiniteLossError, NonFiniteOutputError, PlanError, ResumeError, TrainingAborted } from './errors.js';
 import { Adam, Sgd } from './optim/adam.js';
 import type { Optimizer, ParamSettings } from './optim/optimizer.js';
 import { groupLr, validatePlan, type Phase, type Plan } from './plan.js';
@@ -245,7 +245,13 @@ function validate(run: Run): { loss: number; acc: number; auc: number } | undefi
   if (!val) return undefined;
   const predictOptions = { ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}) };
   const score = () => validationMetrics(val, predictSplit(model, val, options.transform, predictOptions), model.numClasses);
-  return ema ? ema.withAverage(score) : score();
+  try {
+    return ema ? ema.withAverage(score) : score();
+  } catch (error) {
+    // In training, outputs that cannot be right most often mean the weights (or BatchNorm statistics) diverged.
+    if (!(error instanceof NonFiniteOutputError)) throw error;
+    throw new NonFiniteOutputError(`validation after epoch ${run.history.length + 1}: ${error.message.replace(/: the backend.*$/, '')}: training diverged (try a lower learning rate) or the backend is broken (try --backend wasm)`);
+  }
 }
 
 /** The control callbacks get at the end of an epoch: stop, and the state to resume from. */

@@ -339,11 +339,23 @@ async function trainPrepared(args: ParsedArgs, out: Output, p: Prepared): Promis
     return 130;
   }
   const trainSeconds = (performance.now() - started) / 1000;
-  await saveModelToDir(runPath(dir, RUN_FILES.model), model, {
-    classNames: data.info.labels, inputSize: config.resize, normalization: config.transform.normalization ?? IMAGENET_NORMALIZATION, task: data.info.task,
-    dataset: `${data.info.flag}@${data.size}`, weightsSource: config.weights.source,
-  });
-  const evaluation = await evaluateRun({ dir, model, config, splits, history: result.history, trainSeconds, epochKept: result.epochKept, out });
+  // Training is over and its last checkpoint kept until the end: Ctrl-C from here on loses nothing either.
+  const onSigint = () => {
+    out.note(`\nmedxfer: interrupted during the final evaluation; training is finished and saved: medxfer train --resume ${dir} evaluates it`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSigint);
+  let evaluation: Awaited<ReturnType<typeof evaluateRun>>;
+  try {
+    await saveModelToDir(runPath(dir, RUN_FILES.model), model, {
+      classNames: data.info.labels, inputSize: config.resize, normalization: config.transform.normalization ?? IMAGENET_NORMALIZATION, task: data.info.task,
+      dataset: `${data.info.flag}@${data.size}`, weightsSource: config.weights.source,
+    });
+    out.note(`evaluating the model on val (${splits.val.count}) and test (${splits.test.count})…`);
+    evaluation = await evaluateRun({ dir, model, config, splits, history: result.history, trainSeconds, epochKept: result.epochKept, out });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
   model.dispose();
   // The finished model is in model/: the checkpoint (≈ 2× its size with the optimiser state) only served resuming.
   if (!args.flags['keep-checkpoint']) await rm(runPath(dir, RUN_FILES.checkpoint), { force: true });

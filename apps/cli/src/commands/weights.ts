@@ -21,6 +21,7 @@ export const importSpec: CommandSpec = {
     out: { type: 'string', value: 'DIR', description: 'model folder to write (required)' },
     size: { type: 'int', value: 'PX', default: 224, description: 'input size recorded in the metadata' },
     classes: { type: 'list', value: 'A,B,…', description: 'class names (default: class0…classN)' },
+    task: { type: 'string', value: 'T', choices: ['binary-class', 'multi-class', 'multi-label', 'ordinal-regression'], description: 'what the outputs mean (default: binary-class for 2 outputs, else multi-class); multi-label: a sigmoid per output' },
   },
 };
 
@@ -71,6 +72,13 @@ export async function weightsExport(args: ParsedArgs, out: Output): Promise<void
   out.result({ out: path, preprocessing: sidecar, tensors: state.size, numClasses: loaded.metadata.classNames.length, input: loaded.metadata.input }, `wrote ${path} (${state.size} tensors, torchvision resnet18 with ${loaded.metadata.classNames.length} classes) and ${sidecar} (its preprocessing)`);
 }
 
+/** The MedMNIST task an imported head is for: as --task names it, else by its number of outputs. */
+function importedTask(task: string | undefined, numClasses: number): ModelMetadata['task'] {
+  if (task === 'multi-label') return 'multi-label, binary-class';
+  if (task === 'binary-class' && numClasses !== 2) throw new UsageError(`--task binary-class needs a head of 2 outputs; the checkpoint's fc has ${numClasses}`);
+  return (task as ModelMetadata['task'] | undefined) ?? (numClasses === 2 ? 'binary-class' : 'multi-class');
+}
+
 export async function weightsImport(args: ParsedArgs, out: Output): Promise<void> {
   if (!args.flags.out) throw new UsageError('weights import needs --out DIR');
   if (['none', 'imagenet-or-none'].includes(args.positionals[0]!)) throw new UsageError(`weights import needs a checkpoint: a .pth/.safetensors file, or imagenet; "${args.positionals[0]}" names no weights`);
@@ -85,7 +93,7 @@ export async function weightsImport(args: ParsedArgs, out: Output): Promise<void
   if (classNames.length !== numClasses) throw new UsageError(`--classes names ${classNames.length} classes but the checkpoint's fc has ${numClasses}`);
   const dir = resolve(args.flags.out as string);
   await saveModelToDir(dir, model, {
-    classNames, inputSize: args.flags.size as number, normalization: IMAGENET_NORMALIZATION, task: numClasses === 2 ? 'binary-class' : 'multi-class', dataset: 'imported', weightsSource: `file:${weights.sha256}`,
+    classNames, inputSize: args.flags.size as number, normalization: IMAGENET_NORMALIZATION, task: importedTask(args.flags.task as string | undefined, numClasses), dataset: 'imported', weightsSource: `file:${weights.sha256}`,
   });
   model.dispose();
   out.result({ out: dir, tensors: report.loaded.length, numClasses, input, sha256: weights.sha256 }, `imported ${report.loaded.length} tensors (${numClasses} classes, sha256 ${weights.sha256}) into ${dir}`);

@@ -14,7 +14,7 @@ export interface GradCamResult {
   readonly width: number;
   /** The class explained. */
   readonly classIndex: number;
-  /** The model's class probabilities for the image (softmax; a sigmoid for a one-output head). */
+  /** The model's class probabilities for the image, by {@link GradCamOptions.activation}. */
   readonly probabilities: Float32Array;
 }
 
@@ -37,6 +37,11 @@ export interface GradCamOptions {
    * (`camLayerFor`: layer4 at 224 px, layer2 at 64, layer1 at 28 — where layer4 is a single cell and cannot localise).
    */
   readonly layer?: StageName | 'auto';
+  /**
+   * How the head's logits become `probabilities`: `softmax` over classes (single-label tasks; the default) or a
+   * `sigmoid` per output (multi-label tasks, and the default for a one-output head).
+   */
+  readonly activation?: 'softmax' | 'sigmoid';
 }
 
 /**
@@ -65,7 +70,8 @@ export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number, op
     const [, height, width, channels] = activations.shape;
     const logits = logitsOf(activations);
     const logitValues = logits.dataSync();
-    const probabilities = new Float32Array((classes === 1 ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync());
+    const sigmoid = (options.activation ?? (classes === 1 ? 'sigmoid' : 'softmax')) === 'sigmoid';
+    const probabilities = new Float32Array((sigmoid ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync());
     let target = classIndex;
     if (target === undefined) {
       target = 0;
