@@ -20,6 +20,20 @@ export function makeOutput(json: boolean, stdout: NodeJS.WritableStream & { isTT
   };
 }
 
+/**
+ * Standard streams that cannot be written (a full disk, a closed pipe) end the process with one line and
+ * exit 1, instead of an unhandled 'error' event and its stack trace; a reader that stopped early (`| head`)
+ * is not a failure.
+ */
+export function handleStreamErrors(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`medxfer: cannot write the output: ${error.code === 'ENOSPC' ? 'the disk is full' : error.message}\n`);
+    process.exit(1);
+  });
+  process.stderr.on('error', () => process.exit(1));
+}
+
 /** Pads a table of strings into aligned columns. */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));

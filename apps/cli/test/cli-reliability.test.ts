@@ -1,10 +1,11 @@
 // One writer per run folder: two real processes, a resume of a folder in use, a stale lock.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodePng } from '@medxfer/data';
-import { runCli, scratch } from './run-cli.js';
+import { BIN, runCli, scratch } from './run-cli.js';
 
 const quick = ['--weights', 'none', '--train-limit', '64', '--eval-limit', '32', '--epochs-head', '1', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '0'];
 
@@ -98,6 +99,14 @@ describe('run folders have one writer', () => {
     const resumed = await runCli(['train', '--resume', out]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).test.n).toBe(624);
+  });
+
+  it('output to a full disk is one line and exit 1 (stdout on /dev/full)', () => {
+    const full = openSync('/dev/full', 'w');
+    const r = spawnSync(process.execPath, [BIN, 'datasets', 'list'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    closeSync(full);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['medxfer: cannot write the output: the disk is full']);
   });
 
   it('an image that claims 50,000 × 50,000 pixels is refused from its header, in one line', async () => {
