@@ -1,6 +1,6 @@
 // One writer per run folder: two real processes, a resume of a folder in use, a stale lock.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -127,6 +127,10 @@ describe('run folders have one writer', () => {
     writeFileSync(file, 'not a folder');
     writeFileSync(join(dir, 'hex.csv'), 'label,score\n0x1,0.5\n0,0.2\n');
     writeFileSync(join(dir, 'ok.csv'), 'label,score\n1,0.5\n0,0.2\n');
+    // A sparse 2.5 GB file: over Node's 2 GiB read limit, taking no disk.
+    mkdirSync(join(dir, 'big'));
+    writeFileSync(join(dir, 'big', 'pneumoniamnist.npz'), '');
+    truncateSync(join(dir, 'big', 'pneumoniamnist.npz'), 2_500_000_000);
     const cases: [string[], number, RegExp][] = [
       [['train', '--weights', 'none', '--out', file], 2, /is a file; name a new or empty folder/],
       [['datasets', 'save', 'pneumoniamnist', '--out', file], 2, /a file stands where a folder is needed/],
@@ -139,6 +143,7 @@ describe('run folders have one writer', () => {
       [['datasets', 'download', 'bloodmnist', '--root', dir], 1, /cannot download/],
       [['metrics', '--labels', join(dir, 'hex.csv'), '--scores', join(dir, 'hex.csv')], 2, /line 2 column 1 is not a number: "0x1"/],
       [['metrics', '--labels', join(dir, 'ok.csv'), '--scores', join(dir, 'ok.csv'), '--bootstrap', '-5'], 2, /--bootstrap must be a whole number ≥ 0/],
+      [['datasets', 'info', 'pneumoniamnist', '--root', join(dir, 'big'), '--no-verify'], 2, /pneumoniamnist\.npz: 2\.33 GiB is more than medxfer can read into memory/],
     ];
     for (const [args, code, message] of cases) {
       const r = await runCli(args);

@@ -62,3 +62,10 @@ export class DatasetFormatError extends DataError {
     super('DATASET_FORMAT', `${file}: ${problem}`);
   }
 }
+
+/** A file too large to read whole (Node reads at most 2 GiB into one buffer; one array holds at most 4 GiB). */
+export class FileTooLargeError extends DataError {
+  constructor(readonly file: string, readonly bytes: number) {
+    super('FILE_TOO_LARGE', `${file}: ${(bytes / 2 ** 30).toFixed(2)} GiB is more than medxfer can read into memory (2 GiB per file); datasets this large (MedMNIST+ 128/224 px of the biggest sets) cannot be used yet — use a smaller --size`);
+  }
+}

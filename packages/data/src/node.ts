@@ -1,8 +1,9 @@
 // @medxfer/data/node — the Node.js adapters: a file-system store and the default dataset root.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { FileTooLargeError } from './errors.js';
 import type { FileStore } from './store.js';
 
 /** The environment variable that moves the default dataset root. */
@@ -19,6 +20,7 @@ export async function readFileIfExists(path: string): Promise<Uint8Array | undef
     return new Uint8Array(await readFile(path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_FS_FILE_TOO_LARGE') throw new FileTooLargeError(path, (await stat(path)).size);
     throw error;
   }
 }
