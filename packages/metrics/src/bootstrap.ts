@@ -71,14 +71,23 @@ export function createResampler(strata: ArrayLike<number>, stratified = true): R
  */
 export function createCountResampler(strata: ArrayLike<number>, stratified = true, positionOf?: ArrayLike<number>): (random: RandomSource, into: Uint16Array) => void {
   const { groupOf, members } = strataGroups(strata, stratified);
-  const positions = positionOf ? members.map((m) => Int32Array.from(m, (i) => positionOf[i]!)) : members;
   const n = strata.length;
+  // A draw of member j of group g counts at slot offsets[g] + j: one random write, no dependent read (reading
+  // the drawn sample's position first would stall on a cache miss per draw; 5× slower at 1M samples). The
+  // counts are then gathered into position order in one sequential pass.
+  const offsets = new Int32Array(members.length);
+  for (let g = 1; g < members.length; g++) offsets[g] = offsets[g - 1]! + members[g - 1]!.length;
+  const sizes = Float64Array.from(members, (m) => m.length);
+  const slotAt = new Int32Array(n);
+  members.forEach((m, g) => m.forEach((i, j) => (slotAt[positionOf ? positionOf[i]! : i] = offsets[g]! + j)));
+  const slots = new Uint16Array(n);
   return (random, into) => {
-    into.fill(0);
+    slots.fill(0);
     for (let i = 0; i < n; i++) {
-      const m = positions[groupOf[i]!]!;
-      into[m[randomInt(random, m.length)]!]!++;
+      const g = groupOf[i]!;
+      slots[offsets[g]! + Math.floor(random() * sizes[g]!)]!++;
     }
+    for (let p = 0; p < n; p++) into[p] = slots[slotAt[p]!]!;
   };
 }
 

@@ -12,29 +12,33 @@ export interface ClfCurve {
 }
 
 /**
- * Sorts by score (descending) and records (fps, tps) at the last sample of each run of tied
- * scores, exactly as scikit-learn does: tied samples enter the curve together, so their order
- * never matters.
+ * Records (fps, tps) at each distinct score, descending, exactly as scikit-learn does: tied samples enter the
+ * curve together, so their order never matters — which is why the positives' and the negatives' scores can be
+ * sorted apart (typed-array sorts, no comparator: ≈ 10× an index sort at 1M) and merged.
  */
 export function clfCurve(data: BinaryData): ClfCurve {
   const { n, labels, scores } = data;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[b]! - scores[a]!);
-  const fps: number[] = [];
-  const tps: number[] = [];
-  const thresholds: number[] = [];
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += labels[i] === 1 ? 1 : 0;
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(n - positives);
+  for (let i = 0, a = 0, b = 0; i < n; i++) labels[i] === 1 ? (pos[a++] = scores[i]!) : (neg[b++] = scores[i]!);
+  pos.sort();
+  neg.sort();
+  const fps = new Float64Array(n);
+  const tps = new Float64Array(n);
+  const thresholds = new Float64Array(n);
+  let runs = 0;
   let tp = 0;
   let fp = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    if (labels[i] === 1) tp++;
-    else fp++;
-    if (k === n - 1 || scores[order[k + 1]!] !== scores[i]) {
-      tps.push(tp);
-      fps.push(fp);
-      thresholds.push(scores[i]!);
-    }
+  // Scores are finite (validated): merge from the largest down, a run of equal scores at a time.
+  for (let a = pos.length - 1, b = neg.length - 1; a >= 0 || b >= 0; runs++) {
+    const score = Math.max(a >= 0 ? pos[a]! : -Infinity, b >= 0 ? neg[b]! : -Infinity);
+    while (a >= 0 && pos[a] === score) (tp++), a--;
+    while (b >= 0 && neg[b] === score) (fp++), b--;
+    tps[runs] = tp;
+    fps[runs] = fp;
+    thresholds[runs] = score;
   }
-  return { fps: Float64Array.from(fps), tps: Float64Array.from(tps), thresholds: Float64Array.from(thresholds) };
+  return { fps: fps.slice(0, runs), tps: tps.slice(0, runs), thresholds: thresholds.slice(0, runs) };
 }
