@@ -1,7 +1,7 @@
 // `npm run experiments`: trains medxfer's presets from random init over several seeds with the real CLI,
 // and writes docs/results.md (mean ± sd, wall time, backend, machine) plus the best run's plots.
 // Finished runs (a folder with metrics.json) are reused, so an interrupted sweep continues where it stopped.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -82,6 +82,32 @@ const range = (v, digits = 3) => `${Math.min(...v).toFixed(digits)}–${Math.max
 const results = [];
 for (const preset of presets) for (const seed of seeds) results.push(await train(preset, seed));
 
+/**
+ * The notebook recipe in PyTorch (experiments/torch_notebook.py, Debian's python3-torch), same seeds, same data;
+ * each seed's result is kept in the runs folder. Empty where PyTorch is not installed.
+ */
+function torchNotebook() {
+  if (quick || size !== 28 || !presets.includes('notebook')) return [];
+  const python = '/usr/bin/python3';
+  const has = spawnSync(python, ['-c', 'import torch, torchvision, sklearn'], { stdio: 'ignore' }).status === 0;
+  if (!has) {
+    console.error('[experiments] PyTorch is not installed (apt-get install python3-torch python3-torchvision python3-sklearn): no PyTorch rows');
+    return [];
+  }
+  return seeds.map((seed) => {
+    const file = join(runsDir, `torch-notebook-${size}px-seed${seed}.json`);
+    if (!existsSync(file)) {
+      console.error(`[experiments] PyTorch notebook recipe, seed ${seed}`);
+      const r = spawnSync(python, [join(root, 'experiments/torch_notebook.py'), join(root, 'apps/cli/data/pneumoniamnist.npz'), String(seed)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      if (r.status !== 0) throw new Error(`torch_notebook.py seed ${seed} failed (exit ${r.status})`);
+      mkdirSync(runsDir, { recursive: true });
+      writeFileSync(file, r.stdout.trim());
+    }
+    return JSON.parse(readFileSync(file, 'utf8'));
+  });
+}
+const torchRuns = torchNotebook();
+
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
 const byPreset = presets.map((p) => ({ preset: p, runs: results.filter((r) => r.preset === p) }));
 const best = [...results].sort((a, b) => b.val.auc - a.val.auc)[0];
@@ -96,6 +122,24 @@ function ensemble(runs) {
   const labels = tests[0].labels;
   const scores = labels.map((_, i) => mean(tests.map((t) => t.scores[i])));
   return { auc: rocAuc(labels, scores), acc: labels.filter((y, i) => (scores[i] > 0.5 ? 1 : 0) === y).length / labels.length, wall: runs.reduce((a, r) => a + r.wall, 0) };
+}
+
+/** Is medxfer's notebook ACC within seed noise of PyTorch's? The difference of means against its standard error. */
+function notebookAgainstTorch() {
+  const ours = results.filter((r) => r.preset === 'notebook').map((r) => r.test.acc);
+  const theirs = torchRuns.map((r) => r.testAcc);
+  if (ours.length < 2 || theirs.length < 2) return [];
+  const diff = mean(ours) - mean(theirs);
+  const se = Math.sqrt(sd(ours) ** 2 / ours.length + sd(theirs) ** 2 / theirs.length);
+  const within = Math.abs(diff) <= 2 * se;
+  return [
+    '## The notebook recipe: medxfer against PyTorch',
+    '',
+    `Test ACC, seeds ${seeds.join(', ')}: medxfer ${ours.map((v) => v.toFixed(4)).join(', ')} (${pm(ours)}); PyTorch ${theirs.map((v) => v.toFixed(4)).join(', ')} (${pm(theirs)}).`,
+    `The difference of the means, ${diff >= 0 ? '+' : ''}${diff.toFixed(3)}, is ${(Math.abs(diff) / se).toFixed(1)} standard errors (${se.toFixed(3)}) from 0: ${within ? 'within seed noise (under 2)' : 'more than seed noise (over 2)'}.`,
+    `Test AUC: medxfer ${pm(results.filter((r) => r.preset === 'notebook').map((r) => r.test.auc))}, PyTorch ${pm(torchRuns.map((r) => r.testAuc))}.`,
+    '',
+  ];
 }
 
 const label = { notebook: 'medxfer, the notebook recipe with random init (`--preset notebook --weights none`)', scratch: 'medxfer, `--preset scratch` (random init)', 'fine-tune': 'medxfer, `--preset fine-tune` (random init)' };
@@ -114,7 +158,9 @@ const lines = [
   '| MedMNIST v2, ResNet-50 at 224 px, from scratch | .962 | .884 | |',
   '| MedMNIST+, ImageNet-pretrained ResNet-18 at 224 px, end to end | .980 | .911 | |',
   '| MedMNIST+, DINO ViT-B/16 linear probe at 224 px | .989 | .916 | |',
-  '| PyTorch, the notebook recipe verbatim but random init, 28 px (measured here) | .913 | .848 | |',
+  torchRuns.length
+    ? `| PyTorch 1.13, the notebook recipe verbatim but random init, ${size} px, ${torchRuns.length} seeds (measured here: experiments/torch_notebook.py) | ${pm(torchRuns.map((r) => r.testAuc))} | ${pm(torchRuns.map((r) => r.testAcc))} | ${pm(torchRuns.map((r) => r.minutes), 1)} min |`
+    : '| PyTorch, the notebook recipe verbatim but random init, 28 px (one run, measured here on 2026-11-26) | .913 | .848 | |',
   '| PyTorch, one-cycle Adam 1e-3, flip + small affine aug, 20 epochs, 28 px (measured here) | .980 | .918 | |',
   ...byPreset.map(({ preset, runs }) =>
     `| **${label[preset] ?? preset}, ${size} px, ${runs.length} seeds** | **${pm(runs.map((r) => r.test.auc))}** | **${pm(runs.map((r) => r.test.acc))}** | ${pm(runs.map((r) => r.wall / 60), 1)} min |`,
@@ -130,6 +176,7 @@ const lines = [
   '|---|---|---|---|---|---|---|---|---|',
   ...results.map((r) => `| ${r.preset} | ${r.seed} | ${r.epochs} (${r.epochKept}) | ${r.val.auc.toFixed(4)} | ${r.val.acc.toFixed(4)} | ${r.test.auc.toFixed(4)} | ${r.test.acc.toFixed(4)} | ${r.tunedAcc.toFixed(4)} (t = ${r.threshold.toFixed(3)}) | ${(r.wall / 60).toFixed(1)} min |`),
   '',
+  ...notebookAgainstTorch(),
   '## Spread',
   '',
   ...byPreset.map(({ preset, runs }) => `- ${preset}: test AUC ${range(runs.map((r) => r.test.auc))}, test ACC ${range(runs.map((r) => r.test.acc))}, sensitivity ${range(runs.map((r) => r.test.sensitivity))}, specificity ${range(runs.map((r) => r.test.specificity))}.`),
@@ -140,6 +187,6 @@ const lines = [
   '',
 ];
 const notes = join(root, 'experiments', 'notes.md');
-if (!quick && existsSync(notes)) lines.push(readFileSync(notes, 'utf8'));
+if (!quick && existsSync(notes) && outFile === resolve(root, 'docs/results.md')) lines.push(readFileSync(notes, 'utf8'));
 writeFileSync(outFile, lines.join('\n'));
 console.log(lines.join('\n'));
