@@ -5,9 +5,11 @@
 // backend's gradients, Adam step and Grad-CAM (e2e/parity/parity.ts says why cpu and how they are compared).
 //
 //   npm run -w @medxfer/web e2e:backends                 wasm and webgl (CI)
-//   npm run -w @medxfer/web e2e:backends -- webgpu       WebGPU too: on SwiftShader it fails today with
-//       "createBuffer failed, size (98304) is too large for the implementation when mappedAtCreation == true"
-//       when the 64 px input is uploaded after the weights (issue #17: not fixed yet)
+//   npm run -w @medxfer/web e2e:backends -- webgpu       WebGPU too: on SwiftShader it fails today with a
+//       RangeError "createBuffer failed, size (98304) is too large for the implementation when mappedAtCreation
+//       == true" in tfjs-webgpu's uploadToGPU, at the first upload after the weights' (≈ 47 MB, every buffer
+//       created mapped), also in a fresh browser (issue #17: not fixed yet)
+//   PARITY_ONLY=webgpu npm run -w @medxfer/web e2e:backends   one backend alone
 //   CHROMIUM=/path/to/chromium chooses the browser.
 //
 // Prints one line per check, then "backends: N passed, N failed". Exits 1 when a check failed.
@@ -41,7 +43,8 @@ const LIMITS = {
   webgpu: { forward: 1, grads: 1e-4, adamStep: 1e-4, gradCam: 1e-4 },
 };
 
-const chosen = ['wasm', 'webgl', ...process.argv.slice(2).filter((b) => b in LIMITS && b !== 'wasm' && b !== 'webgl')];
+// PARITY_ONLY=webgpu runs one backend alone.
+const chosen = process.env.PARITY_ONLY ? [process.env.PARITY_ONLY] : ['wasm', 'webgl', ...process.argv.slice(2).filter((b) => b in LIMITS && b !== 'wasm' && b !== 'webgl')];
 
 const checks = [];
 const check = (name, ok, detail) => {
@@ -61,11 +64,11 @@ try {
   }
   server = await preview({ root: join(web, 'e2e/parity'), configFile: join(web, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, open: false } });
   const origin = server.resolvedUrls.local[0];
-  browser = await chromium.launch({ executablePath, args: ['--no-sandbox', ...SOFTWARE_GPU_FLAGS] });
-  // Each backend in a page of its own (beside the cpu reference): a GPU backend starts with a fresh device.
+  // Each backend in a browser of its own (beside the cpu reference): a GPU backend starts with a fresh GPU process.
   const errors = [];
   const results = {};
   for (const backend of chosen) {
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', ...SOFTWARE_GPU_FLAGS] });
     const page = await browser.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(origin, { waitUntil: 'load' });
@@ -73,7 +76,8 @@ try {
     const started = Date.now();
     Object.assign(results, await page.evaluate((b) => globalThis.parity([b]), backend));
     console.log(`${backend}: ran in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    await page.close();
+    await browser.close();
+    browser = undefined;
   }
   for (const backend of chosen) {
     const limit = LIMITS[backend];

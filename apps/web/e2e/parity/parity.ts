@@ -126,7 +126,7 @@ async function parity(backends: string[]): Promise<Record<string, unknown>> {
         seconds: r.seconds,
       };
     } catch (error) {
-      out[backend] = { error: String((error as Error).message ?? error) };
+      out[backend] = { error: String((error as Error).stack ?? error) };
     }
   }
   return out;
