@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rocAuc, youdenThreshold } from '@medxfer/metrics';
 import { presetPlan } from '@medxfer/train';
@@ -113,8 +113,10 @@ const byPreset = presets.map((p) => ({ preset: p, runs: results.filter((r) => r.
 const best = [...results].sort((a, b) => b.val.auc - a.val.auc)[0];
 const docs = dirname(outFile);
 mkdirSync(docs, { recursive: true });
-if (best && existsSync(join(best.dir, 'report.html'))) copyFileSync(join(best.dir, 'report.html'), join(docs, 'results-best-report.html'));
-if (best && existsSync(join(best.dir, 'worst-errors.png'))) copyFileSync(join(best.dir, 'worst-errors.png'), join(docs, 'results-best-worst-errors.png'));
+// The best run's report and errors beside the page, named after it (docs/results.md: results-best-…).
+const stem = basename(outFile, '.md');
+if (best && existsSync(join(best.dir, 'report.html'))) copyFileSync(join(best.dir, 'report.html'), join(docs, `${stem}-best-report.html`));
+if (best && existsSync(join(best.dir, 'worst-errors.png'))) copyFileSync(join(best.dir, 'worst-errors.png'), join(docs, `${stem}-best-worst-errors.png`));
 
 /** The seeds' mean test probability per image: an ensemble, reported beside the single models, never instead. */
 function ensemble(runs) {
@@ -183,7 +185,7 @@ const lines = [
   '',
   '## The best run (by validation AUC)',
   '',
-  best ? `\`${relative(root, best.dir)}\`: ${best.preset}, seed ${best.seed} — test AUC ${best.test.auc.toFixed(4)}, ACC ${best.test.acc.toFixed(4)}. Its full report with training curves, ROC/PR curves, confusion matrix and reliability diagram: [results-best-report.html](results-best-report.html); its most confident test errors: ![worst errors](results-best-worst-errors.png)` : '',
+  best ? `\`${relative(root, best.dir)}\`: ${best.preset}, seed ${best.seed} — test AUC ${best.test.auc.toFixed(4)}, ACC ${best.test.acc.toFixed(4)}. Its full report with training curves, ROC/PR curves, confusion matrix and reliability diagram: [${stem}-best-report.html](${stem}-best-report.html); its most confident test errors: ![worst errors](${stem}-best-worst-errors.png)` : '',
   '',
 ];
 const notes = join(root, 'experiments', 'notes.md');
