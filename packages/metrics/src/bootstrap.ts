@@ -85,7 +85,7 @@ export function createCountResampler(strata: ArrayLike<number>, stratified = tru
     slots.fill(0);
     for (let i = 0; i < n; i++) {
       const g = groupOf[i]!;
-      slots[offsets[g]! + Math.floor(random() * sizes[g]!)]!++;
+      slots[offsets[g]! + randomInt(random, sizes[g]!)]!++;
     }
     for (let p = 0; p < n; p++) into[p] = slots[slotAt[p]!]!;
   };

@@ -250,7 +250,7 @@ function validate(run: Run): { loss: number; acc: number; auc: number } | undefi
   } catch (error) {
     // In training, outputs that cannot be right most often mean the weights (or BatchNorm statistics) diverged.
     if (!(error instanceof NonFiniteOutputError)) throw error;
-    throw new NonFiniteOutputError(`validation after epoch ${run.history.length + 1}: ${error.message.replace(/: the backend.*$/, '')}: training diverged (try a lower learning rate) or the backend is broken (try --backend wasm)`);
+    throw new NonFiniteOutputError(`validation after epoch ${run.history.length + 1}: ${error.message}; or training diverged (try a lower learning rate)`);
   }
 }
 
