@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { datasetFile, datasetInfo, loadMedMNIST, openMedMNIST, type DownloadProgress, type MedMNIST } from '@medxfer/data';
+import { datasetFile, datasetInfo, loadMedMNIST, openMedMNIST, type DownloadProgress, type FileProgress, type MedMNIST } from '@medxfer/data';
 import { defaultRoot, nodeStore } from '@medxfer/data/node';
 import { cliFetch } from './network.js';
 
@@ -20,6 +20,10 @@ export interface DatasetRequest {
   noVerify?: boolean;
   download?: boolean;
   onProgress?: (p: DownloadProgress) => void;
+  /** Hashing and inflating progress of large files. */
+  onFileProgress?: (p: FileProgress) => void;
+  /** `false`: do not inflate large deflated entries yet (for `datasets info`). */
+  prepare?: boolean;
 }
 
 /**
@@ -32,7 +36,12 @@ export async function openDataset(request: DatasetRequest): Promise<MedMNIST> {
   const { fileName } = datasetFile(info, request.size);
   const verify = !request.noVerify;
   const load = (root: string) =>
-    loadMedMNIST(info.flag, { store: nodeStore(root), size: request.size as 28, verify, download: request.download ?? true, fetch: cliFetch(), ...(request.onProgress ? { onProgress: request.onProgress } : {}) });
+    loadMedMNIST(info.flag, {
+      store: nodeStore(root), size: request.size as 28, verify, download: request.download ?? true, fetch: cliFetch(),
+      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      ...(request.onFileProgress ? { onFileProgress: request.onFileProgress } : {}),
+      ...(request.prepare === false ? { prepare: false } : {}),
+    });
   if (request.root) return load(request.root);
   const root = defaultRoot();
   if (existsSync(join(root, fileName))) return load(root);

@@ -1,4 +1,4 @@
-import type { DownloadProgress } from '@medxfer/data';
+import type { DownloadProgress, FileProgress } from '@medxfer/data';
 import type { BatchProgress, EpochRecord } from '@medxfer/train';
 import type { Output } from './output.js';
 
@@ -7,6 +7,25 @@ const formatSeconds = (s: number) => {
   const m = Math.floor(s / 60);
   return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 };
+
+/** Hashing and inflating progress on stderr: a bar on a TTY, a line per 10% otherwise; the time left from the rate so far. */
+export function fileProgress(out: Output): (p: FileProgress) => void {
+  let lastTenth = -1;
+  let started = { what: '', at: 0 };
+  return (p) => {
+    if (started.what !== p.what + p.stage) started = { what: p.what + p.stage, at: performance.now() };
+    const fraction = p.total ? p.done / p.total : 1;
+    const elapsed = (performance.now() - started.at) / 1000;
+    const left = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Number.NaN;
+    const verb = p.stage === 'hash' ? 'checking md5 of' : 'inflating';
+    const text = `${verb} ${p.what}: ${(p.done / 1e9).toFixed(2)} / ${(p.total / 1e9).toFixed(2)} GB, ${formatSeconds(left)} left`;
+    if (out.isTTY) process.stderr.write(`\r${text}   ${fraction >= 1 ? '\n' : ''}`);
+    else if (Math.floor(fraction * 10) > lastTenth) {
+      lastTenth = Math.floor(fraction * 10);
+      out.note(text);
+    }
+  };
+}
 
 /** Download progress on stderr: a bar on a TTY, a line per 10% otherwise. */
 export function downloadProgress(out: Output): (p: DownloadProgress) => void {

@@ -7,7 +7,7 @@ export interface RunConfig {
   readonly medxfer: string;
   readonly createdAt: string;
   readonly dataset: {
-    flag: string; size: number; source: string; md5: string; officialMd5: string; checksum: string; trainLimit?: number; evalLimit?: number;
+    flag: string; size: number; source: string; md5?: string; officialMd5: string; checksum: string; trainLimit?: number; evalLimit?: number;
     /** How the limits drew their images (`limitSplits`: stratified, seeded by the run's seed); absent before it existed (first N). */
     subset?: 'stratified';
   };

@@ -1,7 +1,7 @@
 // A folder of the user's own images → a dataset, torchvision `ImageFolder` style: one sub-folder per
 // class (sorted by name), optionally inside `train/`, `val/` and `test/` folders. Pure: the worker
 // decodes the files and hands the pixels here; nothing leaves the page.
-import { isGrey, permutation, seededRandom, type DatasetInfo, type DatasetSplit, type RasterImage, type Split } from '@medxfer/data';
+import { imagesInMemory, isGrey, permutation, seededRandom, type DatasetInfo, type DatasetSplit, type RasterImage, type Split } from '@medxfer/data';
 import { resizedPixels } from './image-input.js';
 
 export class FolderDatasetError extends Error {
@@ -164,7 +164,7 @@ export function buildFolderDataset(name: string, classes: readonly string[], ite
       images.set(resizedPixels(it.image, channels, size), k * per);
       labels[k] = it.classIndex;
     });
-    return { info, split, size, count: list.length, imageShape: channels === 1 ? [size, size] : [size, size, 3], images, labels, labelWidth: 1 };
+    return { info, split, size, count: list.length, imageShape: channels === 1 ? [size, size] : [size, size, 3], images: imagesInMemory(images, per), labels, labelWidth: 1 };
   };
   return { info, size, channels, splits: { train: make('train'), val: make('val'), test: make('test') } };
 }

@@ -78,9 +78,9 @@ describe('buildFolderDataset', () => {
     expect(ds.info.labels).toEqual(['normal', 'pneumonia']);
     expect(ds.splits.train.count).toBe(3);
     expect(ds.splits.train.imageShape).toEqual([4, 4]);
-    expect(ds.splits.train.images).toHaveLength(3 * 16);
+    expect(ds.splits.train.images.bytes).toHaveLength(3 * 16);
     expect(classCounts(ds.splits.train)).toEqual([2, 1]);
-    expect(ds.splits.val.images[0]).toBe(20); // flat grey 20 stays 20 after resizing
+    expect(ds.splits.val.images.read(0)[0]).toBe(20); // flat grey 20 stays 20 after resizing
     const batch = makeBatch(ds.splits.train, [0, 1, 2], { size: 28, channels: 1 });
     expect(batch.shape).toEqual([3, 28, 28, 1]);
   });
@@ -92,7 +92,7 @@ describe('buildFolderDataset', () => {
     expect(ds.channels).toBe(3);
     expect(ds.info.task).toBe('multi-class');
     expect(ds.splits.train.imageShape).toEqual([2, 2, 3]);
-    expect([...ds.splits.train.images.subarray(0, 3)]).toEqual([255, 0, 0]);
+    expect([...ds.splits.train.images.read(0).subarray(0, 3)]).toEqual([255, 0, 0]);
   });
 
   it('refuses an empty split', () => {

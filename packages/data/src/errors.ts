@@ -66,6 +66,13 @@ export class DatasetFormatError extends DataError {
 /** A file too large to read whole (Node reads at most 2 GiB into one buffer; one array holds at most 4 GiB). */
 export class FileTooLargeError extends DataError {
   constructor(readonly file: string, readonly bytes: number) {
-    super('FILE_TOO_LARGE', `${file}: ${(bytes / 2 ** 30).toFixed(2)} GiB is more than medxfer can read into memory (2 GiB per file); datasets this large (MedMNIST+ 128/224 px of the biggest sets) cannot be used yet — use a smaller --size`);
+    super('FILE_TOO_LARGE', `${file}: ${(bytes / 2 ** 30).toFixed(2)} GiB is more than one array in memory holds (2 GiB); open it from a file on disk (a store with open(), as nodeStore), where it is read by offset`);
+  }
+}
+
+/** A file that changed (or shrank) while medxfer was reading it. */
+export class FileChangedError extends DataError {
+  constructor(readonly file: string, problem: string) {
+    super('FILE_CHANGED', `${file} ${problem} while medxfer was reading it; let whatever writes it finish, then run again`);
   }
 }

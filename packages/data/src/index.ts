@@ -2,7 +2,9 @@
 export * from './errors.js';
 export { readNpy, encodeNpy, sizeOf, type NpyArray, type NpyData, type NpyDtype } from './npy.js';
 export { readNpz, type NpzArrays } from './npz.js';
-export { readZip, type ZipArchive, type ZipEntry } from './zip.js';
+export { openZip, readZip, type ZipArchive, type ZipEntry } from './zip.js';
+export { bytesFile, readAll, type RandomAccessFile } from './random-access.js';
+export { allImageBytes, imagesInFile, imagesInMemory, type SplitImages } from './split-images.js';
 export { encodeStoredZip } from './zip-write.js';
 export { crc32 } from './crc32.js';
 export { Md5, md5Hex, sha256Hex } from './md5.js';
@@ -21,22 +23,19 @@ export {
   type Split,
   type Task,
 } from './catalogue.js';
-export { memoryStore, type FileStore } from './store.js';
-export { downloadBytes, type DownloadOptions, type DownloadProgress, type FetchLike } from './download.js';
+export { memoryStore, type FileProgress, type FileStore, type InflateCache, type OpenFile } from './store.js';
+export { downloadBytes, downloadChunks, type DownloadOptions, type DownloadProgress, type FetchLike } from './download.js';
 export {
   asRGB,
   classCounts,
   imageAt,
-  loadMedMNIST,
-  openMedMNIST,
   sourceIndexOf,
   subsetSplit,
   type ChecksumStatus,
   type DatasetSplit,
-  type LoadOptions,
   type MedMNIST,
-  type OpenOptions,
 } from './dataset.js';
+export { IN_MEMORY_BYTES, loadMedMNIST, openMedMNIST, openMedMNISTFile, type FileOpenOptions, type LoadOptions, type OpenOptions } from './open.js';
 export { resizeBilinearPIL } from './transforms/resize.js';
 export { HALF_NORMALIZATION, IMAGENET_NORMALIZATION, NO_NORMALIZATION, channelStats, type Normalization } from './transforms/normalize.js';
 export { XRAY_AUGMENTATION, augmentImage, type Augmentation } from './transforms/augment.js';

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { FileTooLargeError } from './errors.js';
 import type { FileStore } from './store.js';
+import { folderInflateCache, md5File, openFileReader, writeStreamAtomic } from './node/files.js';
 
 /** The environment variable that moves the default dataset root. */
 export const ROOT_ENV = 'MEDMNIST_ROOT';
@@ -47,16 +48,28 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   }
 }
 
-/** A {@link FileStore} over a folder (created on first write). */
+/**
+ * A {@link FileStore} over a folder (created on first write). Files of any size are opened by offset, hashed once
+ * (the md5 is kept next to the file), downloaded as a stream, and their large deflated entries inflated into a
+ * folder `<file>.medxfer` next to them.
+ */
 export function nodeStore(root: string = defaultRoot()): FileStore & { root: string } {
   const dir = resolve(root);
+  const path = (name: string) => join(dir, name);
   return {
     root: dir,
-    read: (name) => readFileIfExists(join(dir, name)),
-    writeAtomic: (name, bytes) => writeFileAtomic(join(dir, name), bytes),
-    locate: (name) => join(dir, name),
+    read: (name) => readFileIfExists(path(name)),
+    writeAtomic: (name, bytes) => writeFileAtomic(path(name), bytes),
+    locate: path,
+    open: (name) => openFileReader(path(name)).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error))),
+    writeStreamAtomic: (name, chunks) => writeStreamAtomic(path(name), chunks),
+    remove: (name) => rm(path(name), { force: true }),
+    md5: (name, options) => md5File(path(name), options),
+    inflateCache: (name) => folderInflateCache(path(name)),
   };
 }
+
+export { folderInflateCache, md5File, openFileReader, sideFolder, writeStreamAtomic } from './node/files.js';
 
 /** SHA-256 of byte chunks as hex with node:crypto (≈ 20× the portable `sha256HexSync`): for checkpoint seals. */
 export function sha256Node(...chunks: Uint8Array[]): string {

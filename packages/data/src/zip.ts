@@ -1,5 +1,6 @@
 import { Inflate, inflateSync } from 'fflate';
 import { crc32 } from './crc32.js';
+import { bytesFile, type RandomAccessFile } from './random-access.js';
 import { CorruptArchiveError, UnsafeEntryNameError } from './errors.js';
 
 /** One entry of a zip archive, as its central directory describes it. */
@@ -14,34 +15,35 @@ export interface ZipEntry {
   readonly dataOffset: number;
 }
 
-/** A zip archive held in memory; entries are read lazily. */
+/** A zip archive; entries are read lazily, by offset. */
 export interface ZipArchive {
   readonly file: string;
   readonly entries: readonly ZipEntry[];
   get(name: string): ZipEntry | undefined;
-  /** The entry's bytes; stored entries are returned without a copy. CRC-32 is checked. */
+  /** The entry's bytes, whole in memory; stored entries of an in-memory archive are not copied. CRC-32 is checked. */
   read(entry: ZipEntry | string): Uint8Array;
   /** The entry's first `length` bytes (fewer if it is shorter), inflating no more than needed; not checked. */
   readPrefix(entry: ZipEntry, length: number): Uint8Array;
+  /**
+   * Streams the entry's bytes to `sink` in pieces (inflating as it goes), with its size and CRC-32
+   * checked at the end: for entries too large to hold in memory. `onProgress` gets the bytes written so far.
+   */
+  pipe(entry: ZipEntry, sink: (chunk: Uint8Array) => void | Promise<void>, onProgress?: (written: number) => void): Promise<void>;
 }
 
-/** The first `length` bytes a deflate stream inflates to, pushing it in small pieces so a bomb stays small. */
-function inflatePrefix(raw: Uint8Array, length: number): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let have = 0;
+/** Compressed bytes pushed to the inflater at a time: even a deflate bomb (≈ 1000:1) yields at most ≈ 64 MB per push. */
+const PUSH_BYTES = 64 * 1024;
+
+/** Inflates an entry's raw bytes, read from the archive piece by piece, handing each piece of output to `take` (false = stop). */
+function inflateFrom(read: (offset: number, length: number) => Uint8Array, rawLength: number, take: (chunk: Uint8Array) => boolean | void): void {
+  let stop = false;
   const inflater = new Inflate((chunk) => {
-    parts.push(chunk);
-    have += chunk.length;
+    if (take(chunk) === false) stop = true;
   });
-  for (let at = 0; at < raw.length && have < length; at += 4096) inflater.push(raw.subarray(at, at + 4096), at + 4096 >= raw.length);
-  const out = new Uint8Array(Math.min(have, length));
-  let at = 0;
-  for (const part of parts) {
-    if (at >= out.length) break;
-    out.set(part.subarray(0, out.length - at), at);
-    at += part.length;
+  for (let at = 0; at < rawLength && !stop; at += PUSH_BYTES) {
+    const length = Math.min(PUSH_BYTES, rawLength - at);
+    inflater.push(read(at, length), at + length >= rawLength);
   }
-  return out;
 }
 
 const EOCD_SIG = 0x06054b50;
@@ -57,118 +59,193 @@ function isUnsafeName(name: string): boolean {
   return normal.startsWith('/') || /^[a-zA-Z]:/.test(normal) || normal.split('/').includes('..');
 }
 
+/** Little-endian fields of a region read from the file, addressed by their offsets in the file. */
+interface Fields {
+  readonly bytes: Uint8Array;
+  u16(at: number): number;
+  u32(at: number): number;
+  u64(at: number): number;
+}
+
+function readFields(file: RandomAccessFile, offset: number, length: number, fail: (problem: string) => never): Fields {
+  if (offset + length > file.size) fail(`truncated at byte ${file.size}`);
+  const bytes = file.read(offset, length);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const check = (at: number, width: number) => (at >= offset && at + width <= offset + length ? at - offset : fail(`truncated at byte ${at}`));
+  return {
+    bytes,
+    u16: (at) => view.getUint16(check(at, 2), true),
+    u32: (at) => view.getUint32(check(at, 4), true),
+    u64(at) {
+      const value = Number(view.getBigUint64(check(at, 8), true));
+      return Number.isSafeInteger(value) ? value : fail(`zip64 field at byte ${at} is too large`);
+    },
+  };
+}
+
 /** Where the end-of-central-directory record starts (it ends the archive, after a comment of up to 64 KiB). */
-function endOfCentralDirectory(view: DataView, fail: (problem: string) => never): number {
-  const length = view.byteLength;
-  if (length < 22) fail(`only ${length} bytes, too short for a zip archive`);
-  for (let at = length - 22; at >= Math.max(0, length - 22 - U16_MAX); at--) if (view.getUint32(at, true) === EOCD_SIG) return at;
-  const looksZip = length >= 4 && view.getUint32(0, true) === LOCAL_SIG;
+function endOfCentralDirectory(source: RandomAccessFile, tail: Fields, tailStart: number, fail: (problem: string) => never): number {
+  for (let at = source.size - 22; at >= tailStart; at--) if (tail.u32(at) === EOCD_SIG) return at;
+  const looksZip = readFields(source, 0, 4, fail).u32(0) === LOCAL_SIG;
   return fail(looksZip ? 'the end of the archive is missing (truncated download?)' : 'not a zip archive (no end-of-central-directory record)');
 }
 
+/** Parses a zip archive held in memory; `file` names it in error messages. */
+export const readZip = (bytes: Uint8Array, file = '<zip>'): ZipArchive => openZip(bytesFile(bytes, file));
+
 /**
- * Parses a zip archive (stored and deflated entries, zip64, data descriptors).
- * `file` names the archive in error messages.
+ * Parses a zip archive (stored and deflated entries, zip64, data descriptors) read by offset: only its
+ * central directory and local headers are read here, each entry's data when asked for.
  */
-export function readZip(bytes: Uint8Array, file = '<zip>'): ZipArchive {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export function openZip(source: RandomAccessFile): ZipArchive {
   const fail = (problem: string): never => {
-    throw new CorruptArchiveError(file, problem);
+    throw new CorruptArchiveError(source.name, problem);
   };
-  const u16 = (at: number) => (at + 2 <= bytes.length ? view.getUint16(at, true) : fail(`truncated at byte ${at}`));
-  const u32 = (at: number) => (at + 4 <= bytes.length ? view.getUint32(at, true) : fail(`truncated at byte ${at}`));
-  const u64 = (at: number) => {
-    const value = Number(at + 8 <= bytes.length ? view.getBigUint64(at, true) : fail(`truncated at byte ${at}`));
-    if (!Number.isSafeInteger(value)) fail(`zip64 field at byte ${at} is too large`);
-    return value;
-  };
+  return archiveOf(source, readEntries(source, fail), fail);
+}
 
-  const eocd = endOfCentralDirectory(view, fail);
+/** The entries the central directory lists, each with its data offset from its local header. */
+function readEntries(source: RandomAccessFile, fail: (problem: string) => never): ZipEntry[] {
+  const file = source.name;
+  const size = source.size;
+  const tailStart = Math.max(0, size - 22 - U16_MAX - 20);
+  const tail = size >= 22 ? readFields(source, tailStart, size - tailStart, fail) : fail(`only ${size} bytes, too short for a zip archive`);
+  const eocd = endOfCentralDirectory(source, tail, tailStart, fail);
 
-  let count = u16(eocd + 10);
-  let cdSize = u32(eocd + 12);
-  let cdOffset = u32(eocd + 16);
+  let count = tail.u16(eocd + 10);
+  let cdSize = tail.u32(eocd + 12);
+  let cdOffset = tail.u32(eocd + 16);
   const locator = eocd - 20;
-  if (locator >= 0 && u32(locator) === EOCD64_LOCATOR_SIG) {
-    const eocd64 = u64(locator + 8);
-    if (u32(eocd64) !== EOCD64_SIG) fail('zip64 end-of-central-directory record is missing');
-    count = u64(eocd64 + 32);
-    cdSize = u64(eocd64 + 40);
-    cdOffset = u64(eocd64 + 48);
+  if (locator >= tailStart && tail.u32(locator) === EOCD64_LOCATOR_SIG) {
+    const eocd64 = tail.u64(locator + 8);
+    const record = readFields(source, eocd64, 56, fail);
+    if (record.u32(eocd64) !== EOCD64_SIG) fail('zip64 end-of-central-directory record is missing');
+    count = record.u64(eocd64 + 32);
+    cdSize = record.u64(eocd64 + 40);
+    cdOffset = record.u64(eocd64 + 48);
   }
-  if (cdOffset + cdSize > bytes.length) fail(`central directory (${cdSize} bytes at ${cdOffset}) lies past the end of the file (${bytes.length} bytes): truncated`);
+  if (cdOffset + cdSize > size) fail(`central directory (${cdSize} bytes at ${cdOffset}) lies past the end of the file (${size} bytes): truncated`);
+  const cd = readFields(source, cdOffset, cdSize, fail);
 
   const entries: ZipEntry[] = [];
   let at = cdOffset;
   for (let i = 0; i < count; i++) {
-    if (u32(at) !== CENTRAL_SIG) fail(`central directory entry ${i} is damaged`);
-    const flags = u16(at + 8);
-    const method = u16(at + 10);
-    const crc = u32(at + 16);
-    let compressedSize = u32(at + 20);
-    let uncompressedSize = u32(at + 24);
-    const nameLength = u16(at + 28);
-    const extraLength = u16(at + 30);
-    const commentLength = u16(at + 32);
-    let localOffset = u32(at + 42);
-    if (at + 46 + nameLength > bytes.length) fail(`central directory entry ${i} is truncated`);
-    const name = new TextDecoder().decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    if (cd.u32(at) !== CENTRAL_SIG) fail(`central directory entry ${i} is damaged`);
+    const flags = cd.u16(at + 8);
+    const method = cd.u16(at + 10);
+    const crc = cd.u32(at + 16);
+    let compressedSize = cd.u32(at + 20);
+    let uncompressedSize = cd.u32(at + 24);
+    const nameLength = cd.u16(at + 28);
+    const extraLength = cd.u16(at + 30);
+    const commentLength = cd.u16(at + 32);
+    let localOffset = cd.u32(at + 42);
+    if (at + 46 + nameLength > cdOffset + cdSize) fail(`central directory entry ${i} is truncated`);
+    const name = new TextDecoder().decode(cd.bytes.subarray(at - cdOffset + 46, at - cdOffset + 46 + nameLength));
     if (flags & 1) fail(`entry ${name} is encrypted`);
     // zip64 extended information: present fields are those whose 32-bit value is saturated.
     let extra = at + 46 + nameLength;
     const extraEnd = extra + extraLength;
     while (extra + 4 <= extraEnd) {
-      const id = u16(extra);
-      const size = u16(extra + 2);
+      const id = cd.u16(extra);
+      const fieldSize = cd.u16(extra + 2);
       if (id === 0x0001) {
         let field = extra + 4;
-        if (uncompressedSize === U32_MAX) (uncompressedSize = u64(field)), (field += 8);
-        if (compressedSize === U32_MAX) (compressedSize = u64(field)), (field += 8);
-        if (localOffset === U32_MAX) localOffset = u64(field);
+        if (uncompressedSize === U32_MAX) (uncompressedSize = cd.u64(field)), (field += 8);
+        if (compressedSize === U32_MAX) (compressedSize = cd.u64(field)), (field += 8);
+        if (localOffset === U32_MAX) localOffset = cd.u64(field);
       }
-      extra += 4 + size;
+      extra += 4 + fieldSize;
     }
     if (isUnsafeName(name)) throw new UnsafeEntryNameError(file, name);
-    if (u32(localOffset) !== LOCAL_SIG) fail(`local header of entry ${name} is damaged`);
-    const dataOffset = localOffset + 30 + u16(localOffset + 26) + u16(localOffset + 28);
-    if (dataOffset + compressedSize > bytes.length) fail(`entry ${name} needs ${compressedSize} bytes at ${dataOffset} but the file ends at ${bytes.length}: truncated`);
+    const local = readFields(source, localOffset, Math.min(30, size - localOffset), fail);
+    if (local.u32(localOffset) !== LOCAL_SIG) fail(`local header of entry ${name} is damaged`);
+    const dataOffset = localOffset + 30 + local.u16(localOffset + 26) + local.u16(localOffset + 28);
+    if (dataOffset + compressedSize > size) fail(`entry ${name} needs ${compressedSize} bytes at ${dataOffset} but the file ends at ${size}: truncated`);
     entries.push({ name, method, compressedSize, uncompressedSize, crc32: crc, dataOffset });
     at += 46 + nameLength + extraLength + commentLength;
   }
+  return entries;
+}
 
+/** Reading the entries' data. */
+function archiveOf(source: RandomAccessFile, entries: ZipEntry[], fail: (problem: string) => never): ZipArchive {
+  const file = source.name;
   const byName = new Map(entries.map((e) => [e.name, e]));
+  const entryOf = (entryOrName: ZipEntry | string) => (typeof entryOrName === 'string' ? byName.get(entryOrName) : entryOrName) ?? fail(`no entry named ${JSON.stringify(entryOrName)}`);
+  const rawReader = (entry: ZipEntry) => (offset: number, length: number) => source.read(entry.dataOffset + offset, length);
+  const corrupt = (entry: ZipEntry, cause: unknown) => new CorruptArchiveError(file, `entry ${entry.name}: corrupt deflate stream (${(cause as Error).message})`, { cause });
+  const checkMethod = (entry: ZipEntry) => {
+    if (entry.method !== 0 && entry.method !== 8) fail(`entry ${entry.name} uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`);
+  };
+  const checkWhole = (entry: ZipEntry, length: number, crc: number) => {
+    if (length !== entry.uncompressedSize) fail(`entry ${entry.name} inflates to ${length} bytes, expected ${entry.uncompressedSize}`);
+    if (crc !== entry.crc32) fail(`entry ${entry.name} fails its CRC-32 check`);
+  };
   return {
     file,
     entries,
     get: (name) => byName.get(name),
     read(entryOrName) {
-      const entry = typeof entryOrName === 'string' ? byName.get(entryOrName) : entryOrName;
-      if (!entry) return fail(`no entry named ${JSON.stringify(entryOrName)}`);
-      const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
-      let out: Uint8Array;
-      if (entry.method === 0) {
-        out = raw;
-      } else if (entry.method === 8) {
+      const entry = entryOf(entryOrName);
+      checkMethod(entry);
+      const raw = source.read(entry.dataOffset, entry.compressedSize);
+      let out = raw;
+      if (entry.method === 8) {
         try {
           out = inflateSync(raw, { out: new Uint8Array(entry.uncompressedSize) });
         } catch (cause) {
-          throw new CorruptArchiveError(file, `entry ${entry.name}: corrupt deflate stream (${(cause as Error).message})`, { cause });
+          throw corrupt(entry, cause);
         }
-      } else {
-        return fail(`entry ${entry.name} uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`);
       }
-      if (out.length !== entry.uncompressedSize) fail(`entry ${entry.name} inflates to ${out.length} bytes, expected ${entry.uncompressedSize}`);
-      if (crc32(out) !== entry.crc32) fail(`entry ${entry.name} fails its CRC-32 check`);
+      checkWhole(entry, out.length, crc32(out));
       return out;
     },
     readPrefix(entry, length) {
-      const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
-      if (entry.method !== 8) return raw.subarray(0, length);
+      if (entry.method !== 8) return source.read(entry.dataOffset, Math.min(length, entry.compressedSize));
+      const out = new Uint8Array(Math.min(length, entry.uncompressedSize));
+      let have = 0;
       try {
-        return inflatePrefix(raw, length);
+        inflateFrom(rawReader(entry), entry.compressedSize, (chunk) => {
+          out.set(chunk.subarray(0, out.length - have), have);
+          have += Math.min(chunk.length, out.length - have);
+          return have < out.length;
+        });
       } catch (cause) {
-        throw new CorruptArchiveError(file, `entry ${entry.name}: corrupt deflate stream (${(cause as Error).message})`, { cause });
+        throw corrupt(entry, cause);
       }
+      return out.subarray(0, have);
+    },
+    async pipe(entry, sink, onProgress) {
+      checkMethod(entry);
+      const read = rawReader(entry);
+      let written = 0;
+      let crc = 0;
+      const hand = async (chunk: Uint8Array) => {
+        written += chunk.length;
+        if (written > entry.uncompressedSize) fail(`entry ${entry.name} inflates to more than the ${entry.uncompressedSize} bytes it declares`);
+        crc = crc32(chunk, crc);
+        await sink(chunk);
+        onProgress?.(written);
+      };
+      const pieces: Uint8Array[] = [];
+      const inflater = entry.method === 8 ? new Inflate((chunk) => void pieces.push(chunk)) : undefined;
+      const step = inflater ? PUSH_BYTES : 2 ** 20;
+      for (let at = 0; at < entry.compressedSize; at += step) {
+        const length = Math.min(step, entry.compressedSize - at);
+        const raw = read(at, length);
+        if (!inflater) {
+          await hand(raw);
+          continue;
+        }
+        try {
+          inflater.push(raw, at + length >= entry.compressedSize);
+        } catch (cause) {
+          throw corrupt(entry, cause);
+        }
+        for (const piece of pieces.splice(0)) await hand(piece);
+      }
+      checkWhole(entry, written, crc);
     },
   };
 }

@@ -136,8 +136,11 @@ describe('loadMedMNIST: store, download, verification', () => {
     served.length = 0;
     const first = await loadMedMNIST('pneumoniamnist', { store, fetch: loopback, verify: false });
     expect(first.checksum).toBe('unverified');
-    expect(readdirSync(root)).toEqual(['pneumoniamnist.npz']);
+    expect(readdirSync(root).sort()).toEqual(['pneumoniamnist.npz', 'pneumoniamnist.npz.medxfer']);
     expect(md5Hex(readFileSync(join(root, 'pneumoniamnist.npz')))).toBe(SHARED_MD5);
+    // The md5 hashed while downloading is remembered beside the file with its size and modification time.
+    expect(JSON.parse(readFileSync(join(root, 'pneumoniamnist.npz.medxfer', 'md5.json'), 'utf8'))).toMatchObject({ md5: SHARED_MD5, size: pneumoniaBytes().length });
+    expect(first.md5).toBe(SHARED_MD5);
     const second = await loadMedMNIST('pneumoniamnist', { store, fetch: loopback, verify: false });
     expect(second.source).toBe(join(root, 'pneumoniamnist.npz'));
     expect(served).toHaveLength(1);

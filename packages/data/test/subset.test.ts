@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classCounts, datasetInfo, limitSplits, sourceIndexOf, strataOf, stratifiedCounts, stratifiedIndices, stratifiedSubset, type DatasetSplit } from '@medxfer/data';
+import { allImageBytes, classCounts, datasetInfo, imageAt, imagesInMemory, limitSplits, sourceIndexOf, strataOf, stratifiedCounts, stratifiedIndices, stratifiedSubset, type DatasetSplit } from '@medxfer/data';
 
 function split(labels: number[]): DatasetSplit {
   const info = datasetInfo('pneumoniamnist');
   const images = new Uint8Array(labels.length * 4).map((_, i) => i % 251);
-  return { info, split: 'train', size: 2, count: labels.length, imageShape: [2, 2], images, labels: Uint8Array.from(labels), labelWidth: 1 };
+  return { info, split: 'train', size: 2, count: labels.length, imageShape: [2, 2], images: imagesInMemory(images, 4), labels: Uint8Array.from(labels), labelWidth: 1 };
 }
 
 describe('stratified subsets', () => {
@@ -30,7 +30,7 @@ describe('stratified subsets', () => {
     const small = stratifiedSubset(s, 8, 1);
     expect(small.count).toBe(8);
     expect(classCounts(small)).toEqual([2, 6]);
-    expect(small.images).toHaveLength(32);
+    expect(allImageBytes(small.images)).toHaveLength(32);
     expect(stratifiedSubset(s, 0, 1)).toBe(s);
     expect(stratifiedSubset(s, 100, 1)).toBe(s);
   });
@@ -41,7 +41,7 @@ describe('stratified subsets', () => {
     for (let i = 0; i < small.count; i++) {
       const from = sourceIndexOf(small, i);
       expect(small.labels[i]).toBe(s.labels[from]);
-      expect([...small.images.subarray(i * 4, i * 4 + 4)]).toEqual([...s.images.subarray(from * 4, from * 4 + 4)]);
+      expect([...imageAt(small, i)]).toEqual([...imageAt(s, from)]);
     }
     const smaller = stratifiedSubset(small, 4, 2);
     expect(Array.from({ length: 4 }, (_, i) => s.labels[sourceIndexOf(smaller, i)])).toEqual([...smaller.labels]);
@@ -55,7 +55,7 @@ describe('stratified subsets', () => {
       if (i % 10 === 0) labels[i * width + 13] = 1; // rare: hernia in 10 images
       if (i % 2 === 0) labels[i * width + 0] = 1; // common: atelectasis in 50
     }
-    const s: DatasetSplit = { info, split: 'train', size: 1, count: 100, imageShape: [1, 1], images: new Uint8Array(100), labels, labelWidth: width };
+    const s: DatasetSplit = { info, split: 'train', size: 1, count: 100, imageShape: [1, 1], images: imagesInMemory(new Uint8Array(100), 1), labels, labelWidth: width };
     const { strata, count } = strataOf(s);
     expect(count).toBe(width + 1);
     expect(strata[0]).toBe(13); // both findings: the rarer one

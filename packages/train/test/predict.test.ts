@@ -1,17 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { allImageBytes, imagesInMemory, type DatasetSplit } from '@medxfer/data';
 import { ResNet18 } from '@medxfer/models';
 import { predictSplit } from '@medxfer/train';
 import { useBackend } from '../../../test-support/backend.js';
 import { sampleOf, pneumonia } from './helpers.js';
 
 /** The split with every image mirrored left–right (uint8 rows reversed by hand). */
-function mirrored<T extends { images: Uint8Array; count: number; size: number }>(split: T): T {
+function mirrored(split: DatasetSplit): DatasetSplit {
   const { size } = split;
-  const images = new Uint8Array(split.images.length);
+  const source = allImageBytes(split.images);
+  const images = new Uint8Array(source.length);
   for (let n = 0; n < split.count; n++) {
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) images[(n * size + y) * size + x] = split.images[(n * size + y) * size + (size - 1 - x)]!;
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) images[(n * size + y) * size + x] = source[(n * size + y) * size + (size - 1 - x)]!;
   }
-  return { ...split, images };
+  return { ...split, images: imagesInMemory(images, size * size) };
 }
 
 describe('predictSplit (wasm, real PneumoniaMNIST images)', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { datasetInfo, type DatasetSplit } from '@medxfer/data';
+import { datasetInfo, imagesInMemory, type DatasetSplit } from '@medxfer/data';
 import {
   checkProbabilities, correctOf, explainedClass, lossOptionsFor, NonFiniteOutputError, outputActivation, predictionOf, probabilitiesOf,
   probabilityLoss, targetsOf, targetTensor, taskOf,
@@ -8,7 +8,7 @@ import {
 import { useBackend } from '../../../test-support/backend.js';
 
 const split = (flag: string, labels: number[], labelWidth = 1): DatasetSplit => ({
-  info: datasetInfo(flag), split: 'train', size: 1, count: labels.length / labelWidth, imageShape: [1, 1], images: new Uint8Array(labels.length / labelWidth), labels: Uint8Array.from(labels), labelWidth,
+  info: datasetInfo(flag), split: 'train', size: 1, count: labels.length / labelWidth, imageShape: [1, 1], images: imagesInMemory(new Uint8Array(labels.length / labelWidth), 1), labels: Uint8Array.from(labels), labelWidth,
 });
 
 describe('the task model', () => {

@@ -21,7 +21,7 @@ import { openDataset } from '../dataset-source.js';
 import { UsageError } from '../errors.js';
 import { table, type Output } from '../output.js';
 import { cliFetch } from '../network.js';
-import { downloadProgress } from '../progress.js';
+import { downloadProgress, fileProgress } from '../progress.js';
 
 const datasetFlags = {
   size: { type: 'int', value: 'N', description: 'image size', default: 28 },
@@ -62,11 +62,11 @@ export const saveSpec: CommandSpec = {
   flags: { ...datasetFlags, split: { type: 'string', value: 'S', choices: [...SPLITS, 'all'], default: 'all', description: 'split' }, out: { type: 'string', value: 'DIR', description: 'output folder (required)' } },
 };
 
-export async function openFromArgs(args: ParsedArgs, out: Output, flag = args.positionals[0]!): Promise<MedMNIST> {
+export async function openFromArgs(args: ParsedArgs, out: Output, flag = args.positionals[0]!, prepare = true): Promise<MedMNIST> {
   const size = args.flags.size as number;
   const info = datasetInfo(flag);
   if (!availableSizes(info).includes(size as 28)) throw new UsageError(`${info.flag} has no size ${size}; available: ${availableSizes(info).join(', ')}`);
-  return openDataset({ flag, size, ...(args.flags.root ? { root: resolve(args.flags.root as string) } : {}), noVerify: args.flags.verify === false, onProgress: downloadProgress(out) });
+  return openDataset({ flag, size, ...(args.flags.root ? { root: resolve(args.flags.root as string) } : {}), noVerify: args.flags.verify === false, onProgress: downloadProgress(out), onFileProgress: fileProgress(out), prepare });
 }
 
 export async function datasetsList(_args: ParsedArgs, out: Output): Promise<void> {
@@ -78,13 +78,15 @@ export async function datasetsList(_args: ParsedArgs, out: Output): Promise<void
 }
 
 export async function datasetsInfo(args: ParsedArgs, out: Output): Promise<void> {
-  const data = await openFromArgs(args, out);
+  const data = await openFromArgs(args, out, args.positionals[0], false);
   const { info } = data;
   const splits = Object.fromEntries(SPLITS.map((s) => [s, { count: data.splits[s].count, classCounts: classCounts(data.splits[s]) }]));
   const checksumText = {
     official: `official (md5 ${data.md5})`,
     'known-copy': `bundled copy, verified against its own md5 ${data.md5} (official md5 ${data.officialMd5}; the train order differs)`,
-    unverified: `NOT the official file: md5 ${data.md5}, official ${data.officialMd5} (accepted because of --no-verify)`,
+    unverified: data.md5
+      ? `NOT the official file: md5 ${data.md5}, official ${data.officialMd5} (accepted because of --no-verify)`
+      : `not verified (--no-verify; a file this large is not hashed unasked), official md5 ${data.officialMd5}`,
   }[data.checksum];
   const lines = [
     `${info.pythonClass} (${info.flag}), ${data.size}×${data.size}, ${info.dimensions}D`,
@@ -92,6 +94,7 @@ export async function datasetsInfo(args: ParsedArgs, out: Output): Promise<void>
     `labels: ${info.labels.map((l, i) => `${i}=${l}`).join(', ')}`,
     `file: ${data.source}`,
     `checksum: ${checksumText}`,
+    `images: ${storageText(data)}`,
     '',
     table([['split', 'images', ...info.labels], ...SPLITS.map((s) => [s, String(splits[s]!.count), ...splits[s]!.classCounts.map(String)])]),
   ];
@@ -100,6 +103,22 @@ export async function datasetsInfo(args: ParsedArgs, out: Output): Promise<void>
     lines.join('\n'),
   );
 }
+
+const gigabytes = (bytes: number) => `${(bytes / 1e9).toFixed(2)} GB`;
+
+/** Where each split's images are read from, and what preparing a deflated one will cost. */
+function storageText(data: MedMNIST): string {
+  const parts = SPLITS.map((s) => {
+    const split = data.splits[s];
+    const bytes = gigabytes(split.count * split.images.imageBytes);
+    const pending = data.unprepared?.find((u) => u.split === s);
+    if (pending) return `${s} deflated (${bytes}): inflated once into ${data.source}.medxfer/ on first use, about ${formatDuration(pending.seconds)} here`;
+    return { memory: `${s} in memory`, file: `${s} read in place (${bytes})`, cache: `${s} from the inflated copy (${bytes})`, unprepared: '' }[split.storage ?? 'memory'];
+  });
+  return parts.join('; ');
+}
+
+const formatDuration = (seconds: number) => (seconds < 90 ? `${Math.max(1, Math.round(seconds))} s` : `${Math.round(seconds / 60)} min`);
 
 export async function datasetsDownload(args: ParsedArgs, out: Output): Promise<void> {
   const info = datasetInfo(args.positionals[0]!);

@@ -184,7 +184,7 @@ async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: R
   out.note(resume ? `resuming ${dir} at epoch ${resume.history.length + 1} on ${backend.name}` : `${dir} finished no epoch before it stopped: starting it again from the beginning, on ${backend.name}`);
   const flags = { ...args.flags, size: config.dataset.size, root: runDatasetRoot(config), verify: config.dataset.checksum !== 'unverified' };
   const data = await openFromArgs({ ...args, flags }, out, config.dataset.flag);
-  if (data.md5 !== config.dataset.md5) throw new UsageError(`--resume: the dataset file changed since the run started (md5 ${data.md5}, was ${config.dataset.md5})`);
+  if (data.md5 && config.dataset.md5 && data.md5 !== config.dataset.md5) throw new UsageError(`--resume: the dataset file changed since the run started (md5 ${data.md5}, was ${config.dataset.md5})`);
   return { dir, config, data, ...(resume ? { resume } : {}) };
 }
 
@@ -231,7 +231,7 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
     medxfer: (await versions())['@medxfer/cli'] ?? 'unknown',
     createdAt: new Date().toISOString(),
     dataset: {
-      flag: info.flag, size: data.size, source: data.source, md5: data.md5, officialMd5: data.officialMd5, checksum: data.checksum,
+      flag: info.flag, size: data.size, source: data.source, ...(data.md5 ? { md5: data.md5 } : {}), officialMd5: data.officialMd5, checksum: data.checksum,
       ...(args.flags['train-limit'] ? { trainLimit: args.flags['train-limit'] as number } : {}),
       ...(args.flags['eval-limit'] ? { evalLimit: args.flags['eval-limit'] as number } : {}),
       ...(args.flags['train-limit'] || args.flags['eval-limit'] ? { subset: 'stratified' as const } : {}),

@@ -33,7 +33,7 @@ export function renderRunReport(input: RunReportInput): string {
         ['Task', `${results.test.report.task} (${results.test.report.classNames.length} ${results.test.report.task === 'multi-label' ? 'labels' : 'classes'})`],
         ['ACC / AUC (val)', `${fmt(results.val.report.acc)} / ${fmt(results.val.report.auc)}`],
         ['ACC / AUC (test)', `${fmt(results.test.report.acc)} / ${fmt(results.test.report.auc)}`],
-        ['dataset md5', config.dataset.md5],
+        ['dataset md5', config.dataset.md5 ?? 'not hashed (unverified file too large to hash unasked)'],
       ],
     },
     history: input.history,

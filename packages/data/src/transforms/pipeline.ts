@@ -52,7 +52,6 @@ export function makeBatch(split: DatasetSplit, indices: ArrayLike<number>, trans
   const perImage = plane * channels;
   const images = new Float32Array(n * perImage);
   const labels = new Uint8Array(n * split.labelWidth);
-  const srcLength = h * w * srcChannels;
   const resized = new Uint8Array(size * size * srcChannels);
   const floats = new Float32Array(size * size * srcChannels);
   const augmented = new Float32Array(size * size * srcChannels);
@@ -60,7 +59,7 @@ export function makeBatch(split: DatasetSplit, indices: ArrayLike<number>, trans
   const nchw = transform.layout === 'NCHW';
   for (let b = 0; b < n; b++) {
     const index = indices[b]!;
-    resizeBilinearPIL(split.images.subarray(index * srcLength, (index + 1) * srcLength), h, w, srcChannels, size, size, resized);
+    resizeBilinearPIL(split.images.read(index), h, w, srcChannels, size, size, resized);
     for (let i = 0; i < resized.length; i++) floats[i] = Math.fround(resized[i]! / 255);
     const pixels = transform.augmentation ? augmentImage(floats, size, srcChannels, transform.augmentation, random!, augmented) : floats;
     const base = b * perImage;
