@@ -4,14 +4,15 @@
 //            gradients, Adam update;
 //   frozen — head-only step: body features in eval mode without a tape, then head gradients + Adam.
 // Usage: npm run bench -- [--sizes 28,64] [--backends cpu,wasm] [--modes infer,train,frozen] [--batch 32]
-//                          [--steps N] [--warmup N] [--json out.json] [--no-torch] [--workers 1,2]
+//                          [--steps N] [--warmup N] [--json out.json] [--no-torch] [--no-loader] [--workers 1,2]
 // --workers: train mode on N threads (data parallel: the main thread and N−1 worker threads each compute
 // 1/N of the batch, gradients summed; @medxfer/train/node's createGradientWorkers). Several values: one
 // record each. Records carry `workers` (1: the plain single-process step).
 // Each (backend, size) runs in its own child process, so peakRssMB is that case's own peak.
 // See bench/README.md.
 import { execFileSync, fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
     workers: { type: 'string', default: '1' },
     'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
+    'no-loader': { type: 'boolean', default: false }, // skip the loader rows (bench/loader.mjs)
     'no-relaxed': { type: 'boolean', default: false }, // medxfer's wasm kernels without relaxed SIMD (multiply then add)
     case: { type: 'string' }, // internal: run one case in this (child) process
   },
@@ -83,6 +85,7 @@ async function main() {
   printPlain(records);
   const torch = args['no-torch'] ? undefined : runTorch([...new Set(records.map((r) => r.size))], Number(args.batch ?? 32));
   printTorch(records, torch);
+  if (!args['no-loader']) records.push(...runLoader());
   const out = join(here, 'out');
   mkdirSync(out, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -91,6 +94,16 @@ async function main() {
   if (torch) writeFileSync(join(out, `torch-${stamp}.json`), JSON.stringify(torch, null, 2));
   if (args.json) writeFileSync(args.json, payload);
   console.log(`\nrecords: ${join('bench/out', `bench-${stamp}.json`)}${args.json ? ` and ${args.json}` : ''}`);
+}
+
+/** The loader rows (bench/loader.mjs): reading 224 px batches from disk against the training step, md5 MB/s. */
+function runLoader() {
+  const json = join(tmpdir(), `medxfer-loader-${process.pid}.json`);
+  console.log('\nloader (datasets on disk, 224 px):');
+  execFileSync(process.execPath, [join(here, 'loader.mjs'), '--json', json], { stdio: 'inherit' });
+  const records = JSON.parse(readFileSync(json, 'utf8'));
+  rmSync(json);
+  return records;
 }
 
 function runInChild(c) {

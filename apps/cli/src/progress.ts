@@ -18,6 +18,7 @@ export function fileProgress(out: Output): (p: FileProgress) => void {
     const elapsed = (performance.now() - started.at) / 1000;
     const left = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Number.NaN;
     const verb = p.stage === 'hash' ? 'checking md5 of' : 'inflating';
+    if (elapsed < 1) return; // quick steps (small files) pass without a word
     const text = `${verb} ${p.what}: ${(p.done / 1e9).toFixed(2)} / ${(p.total / 1e9).toFixed(2)} GB, ${formatSeconds(left)} left`;
     if (out.isTTY) process.stderr.write(`\r${text}   ${fraction >= 1 ? '\n' : ''}`);
     else if (Math.floor(fraction * 10) > lastTenth) {

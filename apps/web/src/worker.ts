@@ -4,7 +4,6 @@
 // catalogue dataset, from MedMNIST's official download; nothing it holds is ever sent anywhere.
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ChecksumMismatchError,
   IMAGENET_NORMALIZATION,
   decodePng,
   inputTransform,
@@ -12,9 +11,11 @@ import {
   loadMedMNIST,
   memoryStore,
   montage,
+  npzEntries,
   openMedMNIST,
+  openMedMNISTFile,
+  openZip,
   rasterToInput,
-  readNpz,
   sha256Hex,
   transformForModel,
   type DatasetInfo,
@@ -22,6 +23,7 @@ import {
   type FileStore,
   type ImageTransform,
   type Normalization,
+  type RandomAccessFile,
   type RasterImage,
   type Split,
 } from '@medxfer/data';
@@ -31,6 +33,7 @@ import { activate, probeEnvironment } from './backends.js';
 import { recogniseFileName, splitSummary } from './dataset-tools.js';
 import { buildFolderDataset, planFolder, splitsFor, type DecodedItem } from './folder-dataset.js';
 import { resizedPixels, sniffImage, toRGBA } from './image-input.js';
+import { blobFile, md5OfBlob, opfsInflateCache } from './local-file.js';
 import type {
   DatasetLimits,
   DatasetSource,
@@ -125,11 +128,31 @@ async function decodeImage(file: File): Promise<RasterImage> {
   throw new Error(`${file.name}: not a PNG or JPEG image`);
 }
 
-/** The image side of a MedMNIST .npz, read from its train_images header. */
-function sizeOfNpz(bytes: Uint8Array, name: string): number {
-  const images = readNpz(bytes, name, ['train_images']).get('train_images');
-  if (!images) throw new Error(`${name}: no train_images array; is this a MedMNIST file?`);
-  return images.shape[1]!;
+/** The image side of a MedMNIST .npz, read from its train_images header (nothing else is read). */
+function sizeOfNpz(file: RandomAccessFile): number {
+  const images = npzEntries(openZip(file), ['train_images']).get('train_images');
+  if (!images) throw new Error(`${file.name}: no train_images array; is this a MedMNIST file?`);
+  return images.header.shape[1]!;
+}
+
+const MiB = 2 ** 20;
+
+/** A picked .npz opened by offset: hashed as a stream, large deflated arrays inflated once into OPFS. */
+async function openPickedNpz(picked: File, flag: string, size: number): Promise<Dataset> {
+  const file = blobFile(picked, picked.name);
+  const percent = (done: number, total: number) => `${Math.floor((100 * done) / total)}%`;
+  const md5 = await md5OfBlob(picked, (done, total) => total > 64 * MiB && emit({ type: 'status', text: `checking the md5 of ${picked.name}: ${percent(done, total)}` }));
+  // A file the user picked is their explicit choice: an md5 that is not the official one is accepted and reported.
+  const data = await openMedMNISTFile(file, {
+    flag, size, source: picked.name, md5, verify: false, cache: opfsInflateCache(picked),
+    onFileProgress: (p) => emit({ type: 'status', text: `preparing ${p.what.split(':').pop()} (inflating it once into this browser's storage): ${percent(p.done, p.total)}` }),
+  });
+  const notes: string[] = [];
+  if (data.checksum !== 'official') notes.push(`Its md5 ${data.md5} is not the official ${data.officialMd5}: a different copy or order of ${flag}. Used as you provided it.`);
+  const storages = new Set(Object.values(data.splits).map((s) => s.storage));
+  if (storages.has('file')) notes.push('Large arrays are read from the file in place, image by image: it stays on your disk and is never loaded whole.');
+  if (storages.has('cache')) notes.push("Large compressed arrays were inflated once into this browser's storage (origin-private, never uploaded) and are read from there.");
+  return fromMedMNIST(data, `${picked.name} (${data.checksum === 'official' ? 'official md5' : 'unverified copy'})`, notes);
 }
 
 function fromMedMNIST(data: ReturnType<typeof openMedMNIST>, label: string, notes: string[]): Dataset {
@@ -153,20 +176,10 @@ async function openSource(source: DatasetSource): Promise<Dataset> {
       return fromMedMNIST(data, `${data.info.pythonClass} ${data.size} px (official, md5 checked)`, [`Cached in this browser (${store.locate(data.info.flag)}); nothing was uploaded.`]);
     }
     case 'npz': {
-      const bytes = await readFileBytes(source.file);
       const named = recogniseFileName(source.file.name);
       const flag = source.flag ?? named?.flag;
       if (!flag) throw new Error(`${source.file.name}: cannot tell which MedMNIST dataset this is; name it like pneumoniamnist.npz or bloodmnist_64.npz, or choose the dataset in "Which dataset is it?"`);
-      // A file the user picked is their explicit choice: an md5 that is not the official one is accepted and reported.
-      const size = named?.flag === flag ? named.size : sizeOfNpz(bytes, source.file.name);
-      try {
-        const data = openMedMNIST(bytes, { flag, size, source: source.file.name });
-        return fromMedMNIST(data, `${source.file.name} (official md5)`, []);
-      } catch (error) {
-        if (!(error instanceof ChecksumMismatchError)) throw error;
-        const data = openMedMNIST(bytes, { flag, size, source: source.file.name, verify: false });
-        return fromMedMNIST(data, `${source.file.name} (unverified copy)`, [`Its md5 ${data.md5} is not the official ${data.officialMd5}: a different copy or order of ${flag}. Used as you provided it.`]);
-      }
+      return openPickedNpz(source.file, flag, named?.flag === flag ? named.size : sizeOfNpz(blobFile(source.file, source.file.name)));
     }
     case 'folder': {
       const plan = planFolder(source.files.map((f) => f.path));

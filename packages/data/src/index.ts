@@ -1,7 +1,7 @@
 // @medxfer/data — MedMNIST for JavaScript. Portable core: no file system, no network of its own.
 export * from './errors.js';
-export { readNpy, encodeNpy, sizeOf, type NpyArray, type NpyData, type NpyDtype } from './npy.js';
-export { readNpz, type NpzArrays } from './npz.js';
+export { readNpy, readNpyHeader, encodeNpy, sizeOf, type NpyArray, type NpyData, type NpyDtype, type NpyHeader } from './npy.js';
+export { npzEntries, readNpz, type NpzArrays, type NpzEntry } from './npz.js';
 export { openZip, readZip, type ZipArchive, type ZipEntry } from './zip.js';
 export { bytesFile, readAll, type RandomAccessFile } from './random-access.js';
 export { allImageBytes, imagesInFile, imagesInMemory, type SplitImages } from './split-images.js';

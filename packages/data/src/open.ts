@@ -2,9 +2,10 @@
 import { datasetFile, datasetInfo, isSingleLabel, SPLITS, type DatasetFile, type DatasetInfo, type ImageSize, type Split } from './catalogue.js';
 import type { ChecksumStatus, DatasetSplit, MedMNIST } from './dataset.js';
 import { downloadBytes, downloadChunks, type DownloadOptions } from './download.js';
-import { ChecksumMismatchError, DataError, DatasetFormatError, DatasetUnavailableError, FileTooLargeError, NpyFormatError } from './errors.js';
+import { ChecksumMismatchError, DataError, DatasetFormatError, DatasetUnavailableError, FileTooLargeError } from './errors.js';
 import { md5Hex } from './md5.js';
-import { readNpy, readNpyHeader, type NpyHeader } from './npy.js';
+import { readNpy, type NpyHeader } from './npy.js';
+import { npzEntries, type NpzEntry } from './npz.js';
 import { bytesFile, readAll, type RandomAccessFile } from './random-access.js';
 import { imagesInFile, imagesInMemory, type SplitImages } from './split-images.js';
 import type { FileProgress, FileStore, InflateCache } from './store.js';
@@ -62,13 +63,6 @@ const HASH_UNASKED_BYTES = 512 * 2 ** 20;
 const ARRAY_LIMIT = 2 ** 31 - 1;
 
 const SPLIT_KEYS = SPLITS.flatMap((s) => [`${s}_images`, `${s}_labels`]);
-/** Bytes that hold any NPY 1.0 header (a 16-bit length after a 10-byte preamble). */
-const NPY_HEADER_MAX = 10 + 0xffff;
-
-interface ArrayEntry {
-  readonly entry: ZipEntry;
-  readonly header: NpyHeader;
-}
 
 /** Loads a MedMNIST dataset from a store, downloading and verifying it first when needed. */
 export async function loadMedMNIST(flag: string, options: LoadOptions): Promise<MedMNIST> {
@@ -160,7 +154,7 @@ export async function openMedMNISTFile(file: RandomAccessFile, options: FileOpen
   const unprepared: { split: Split; bytes: number; seconds: number }[] = [];
   for (const split of SPLITS) {
     const { images, storage } = await imagesOf(zip, file, arrays.get(`${split}_images`)!, source, options);
-    if (storage === 'unprepared') unprepared.push({ split, bytes: images.count * images.imageBytes, seconds: inflateSeconds(zip, arrays.get(`${split}_images`)!.entry) });
+    if (storage === 'unprepared') unprepared.push({ split, bytes: images.count * images.imageBytes, seconds: await inflateSeconds(zip, arrays.get(`${split}_images`)!.entry) });
     splits[split] = toSplit(info, split, size, zip, arrays, images, storage, source);
   }
   return {
@@ -189,20 +183,8 @@ function checkMd5(md5: string | undefined, info: DatasetInfo, size: number, sour
 }
 
 /** The six arrays' entries and headers, each refused before it is read or inflated if it cannot be this file's. */
-function describeArrays(zip: ZipArchive, info: DatasetInfo, size: number, source: string): Map<string, ArrayEntry> {
-  const arrays = new Map<string, ArrayEntry>();
-  for (const key of SPLIT_KEYS) {
-    const entry = zip.get(`${key}.npy`);
-    if (!entry) continue;
-    const name = `${source}:${entry.name}`;
-    const header = readNpyHeader(zip.readPrefix(entry, Math.min(entry.uncompressedSize, NPY_HEADER_MAX)), name);
-    const needs = header.dataStart + header.byteCount;
-    if (needs !== entry.uncompressedSize) {
-      throw new NpyFormatError(name, `shape [${header.shape.join(', ')}] of ${header.dtype} needs ${needs} bytes but the archive declares ${entry.uncompressedSize}`);
-    }
-    checkArrayHeader(info, size, source, key, header);
-    arrays.set(key, { entry, header });
-  }
+function describeArrays(zip: ZipArchive, info: DatasetInfo, size: number, source: string): Map<string, NpzEntry> {
+  const arrays = npzEntries(zip, SPLIT_KEYS, (key, header) => checkArrayHeader(info, size, source, key, header));
   const missing = SPLIT_KEYS.filter((k) => !arrays.has(k));
   if (missing.length > 0) {
     const found = zip.entries.filter((e) => e.name.endsWith('.npy')).map((e) => e.name.slice(0, -4));
@@ -233,16 +215,16 @@ function checkArrayHeader(info: DatasetInfo, size: number, source: string, key: 
   }
 }
 
-const imageBytesOf = ({ header }: ArrayEntry) => header.shape.slice(1).reduce((a, b) => a * b, 1);
+const imageBytesOf = ({ header }: NpzEntry) => header.shape.slice(1).reduce((a, b) => a * b, 1);
 
 /** An image entry read whole into memory. */
-function inMemory(zip: ZipArchive, array: ArrayEntry): SplitImages {
+function inMemory(zip: ZipArchive, array: NpzEntry): SplitImages {
   if (array.entry.uncompressedSize > ARRAY_LIMIT) throw new FileTooLargeError(`${zip.file}:${array.entry.name}`, array.entry.uncompressedSize);
   return imagesInMemory(readNpy(zip.read(array.entry), `${zip.file}:${array.entry.name}`).data as Uint8Array, imageBytesOf(array));
 }
 
 /** Where a split's images are read from, preparing the cache for a large deflated entry when needed. */
-async function imagesOf(zip: ZipArchive, file: RandomAccessFile, array: ArrayEntry, source: string, options: FileOpenOptions): Promise<{ images: SplitImages; storage: NonNullable<DatasetSplit['storage']> }> {
+async function imagesOf(zip: ZipArchive, file: RandomAccessFile, array: NpzEntry, source: string, options: FileOpenOptions): Promise<{ images: SplitImages; storage: NonNullable<DatasetSplit['storage']> }> {
   const { entry, header } = array;
   const count = header.shape[0]!;
   const imageBytes = imageBytesOf(array);
@@ -271,13 +253,21 @@ function unpreparedImages(source: string, entry: ZipEntry, count: number, imageB
   };
 }
 
-/** Seconds inflating `entry` would take here, from timing its first 32 MiB. */
-function inflateSeconds(zip: ZipArchive, entry: ZipEntry): number {
-  const sample = Math.min(entry.uncompressedSize, 32 * 2 ** 20);
+/** Seconds inflating `entry` would take here, from timing the first 64 MiB of it through the same path. */
+async function inflateSeconds(zip: ZipArchive, entry: ZipEntry): Promise<number> {
+  const sample = Math.min(entry.uncompressedSize, 64 * 2 ** 20);
+  const enough = new Error('sampled');
+  let got = 0;
   const start = performance.now();
-  zip.readPrefix(entry, sample);
-  const seconds = (performance.now() - start) / 1000;
-  return (seconds * entry.uncompressedSize) / Math.max(1, sample);
+  await zip
+    .pipe(entry, (chunk) => {
+      got += chunk.length;
+      if (got >= sample) throw enough;
+    })
+    .catch((error: unknown) => {
+      if (error !== enough) throw error;
+    });
+  return ((performance.now() - start) / 1000) * (entry.uncompressedSize / Math.max(1, got));
 }
 
 /** A split from its images and its labels (read whole: they are small). */
@@ -286,7 +276,7 @@ function toSplit(
   split: Split,
   size: number,
   zip: ZipArchive,
-  arrays: Map<string, ArrayEntry>,
+  arrays: Map<string, NpzEntry>,
   images: SplitImages,
   storage: NonNullable<DatasetSplit['storage']>,
   source: string,
