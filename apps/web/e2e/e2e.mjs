@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { encodePng, imageAt, openMedMNIST, resizeBilinearPIL } from '@medxfer/data';
+import { writeLargeNpz } from '../../../test-support/large-npz.mjs';
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(web, 'e2e/out');
@@ -318,6 +319,26 @@ try {
     await page.setInputFiles('#npz-input', npz);
     await page.waitForFunction(() => /pneumoniamnist-demo\.npz \(unverified copy\)/.test(document.getElementById('dataset-summary')?.textContent ?? ''), null, { timeout: 30_000 });
     return (await page.textContent('[data-testid="dataset-summary"]')).slice(0, 100);
+  });
+
+  await check('a .npz with a deflated train_images over 64 MiB opens by offset: inflated once into OPFS, read from there', async () => {
+    const file = join(out, 'pathmnist_64.npz');
+    await writeLargeNpz(file, { imageShape: [64, 64, 3], classes: 9, counts: { train: 6000, val: 200, test: 300 }, deflate: ['train_images'], seed: 4 });
+    await page.selectOption('#npz-flag', '');
+    await page.setInputFiles('#npz-input', file);
+    await page.waitForFunction(() => /pathmnist_64\.npz \(unverified copy\)/.test(document.getElementById('dataset-summary')?.textContent ?? ''), null, { timeout: 120_000 });
+    const summary = await page.textContent('[data-testid="dataset-summary"]');
+    assert(/inflated once into this browser's storage/.test(summary), `no note on the inflated copy: ${summary.slice(0, 300)}`);
+    const rows = await page.$$eval('#dataset-summary table.counts tbody tr', (trs) => trs.map((tr) => tr.children[1]?.textContent));
+    assert(JSON.stringify(rows) === JSON.stringify(['6000', '200', '300']), `counts ${JSON.stringify(rows)}`);
+    const cached = await page.evaluate(async () => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('medxfer-cache');
+      const names = [];
+      for await (const [name, handle] of root.entries()) for await (const inner of handle.keys()) names.push(`${name}/${inner}`);
+      return names.sort();
+    });
+    assert(cached.length === 2 && cached[0].endsWith('/train_images.npy') && cached[1].endsWith('/train_images.npy.json'), `OPFS holds ${JSON.stringify(cached)}`);
+    return `${cached.join(', ')}`;
   });
 
   await check('open a folder of images (one sub-folder per class) and evaluate on it', async () => {
