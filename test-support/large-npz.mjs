@@ -1,6 +1,7 @@
 // Writes MedMNIST-shaped npz files of any size, seeded and streamed to disk (never whole in memory): for the
 // large-file checks (.ci/large-files.sh) and the loader bench. Zip64 throughout; each entry stored or deflated.
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { crc32, createDeflateRaw } from 'node:zlib';
 
 const SPLITS = ['train', 'val', 'test'];
@@ -121,6 +122,7 @@ function endRecords(count, cdOffset, cdSize) {
 export async function writeLargeNpz(path, { imageShape, classes, counts, deflate = [], seed = 1 }) {
   const next = random(seed);
   const imageBytes = imageShape.reduce((a, b) => a * b, 1);
+  await mkdir(dirname(path), { recursive: true });
   const handle = await open(path, 'w');
   const entries = [];
   let at = 0;

@@ -108,12 +108,16 @@ export async function md5File(path: string, options: { cachedOnly?: boolean; onP
   const hash = createHash('md5');
   const handle = await open(path, 'r');
   try {
-    const buffer = new Uint8Array(READ_BYTES);
-    for (let done = 0; done < version.size; ) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(READ_BYTES, version.size - done), done);
+    // Two buffers: the next piece is read (on libuv's threads) while this one is hashed.
+    const buffers = [new Uint8Array(READ_BYTES), new Uint8Array(READ_BYTES)];
+    const readAt = (at: number, k: number) => handle.read(buffers[k % 2]!, 0, Math.min(READ_BYTES, version.size - at), at);
+    let pending = version.size > 0 ? readAt(0, 0) : undefined;
+    for (let done = 0, k = 0; pending; k++) {
+      const { bytesRead } = await pending;
       if (bytesRead === 0) throw new FileChangedError(path, `ended at byte ${done}, before its size ${version.size}`);
-      hash.update(buffer.subarray(0, bytesRead));
       done += bytesRead;
+      pending = done < version.size ? readAt(done, k + 1) : undefined;
+      hash.update(buffers[k % 2]!.subarray(0, bytesRead));
       options.onProgress?.({ stage: 'hash', what: path, done, total: version.size });
     }
     if (!sameVersion(versionOf(await handle.stat()), version)) throw new FileChangedError(path, 'was modified');
