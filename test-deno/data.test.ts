@@ -1,5 +1,7 @@
 // @medxfer/data's public API under Deno, on the shared PneumoniaMNIST and torchvision reference fixtures.
 import {
+  allImageBytes,
+  bytesFile,
   CATALOGUE,
   ChecksumMismatchError,
   IMAGENET_NORMALIZATION,
@@ -11,6 +13,7 @@ import {
   datasetInfo,
   decodePng,
   encodeNpy,
+  encodeStoredZip,
   encodePng,
   imageAt,
   loadMedMNIST,
@@ -19,9 +22,11 @@ import {
   memoryStore,
   montage,
   openMedMNIST,
+  openMedMNISTFile,
   permutation,
   readNpy,
   readNpz,
+  readZip,
   resizeBilinearPIL,
   seededRandom,
   sha256Hex,
@@ -90,7 +95,19 @@ Deno.test('seeded batching and subsets are deterministic', () => {
   assertEquals([...a.flatMap((x) => Array.from(x))].sort((p, q) => p - q), Array.from({ length: 100 }, (_, i) => i));
   const sub = subsetSplit(data.splits.val, permutation(data.splits.val.count, seededRandom(3)).subarray(0, 10));
   assertEquals(sub.count, 10);
-  assertEquals(sub.images.length, 10 * 28 * 28);
+  assertEquals(allImageBytes(sub.images).length, 10 * 28 * 28);
+});
+
+Deno.test('openMedMNISTFile reads by offset (here over bytes) the same images and labels as openMedMNIST', async () => {
+  const zip = readZip(npz);
+  const stored = encodeStoredZip(zip.entries.map((e) => [e.name, zip.read(e)] as const));
+  const byOffset = await openMedMNISTFile(bytesFile(stored, 'stored.npz'), { flag: 'pneumoniamnist', verify: false, inMemoryBytes: 0 });
+  const inMemory = openMedMNIST(stored, { flag: 'pneumoniamnist', verify: false });
+  for (const split of SPLITS) {
+    assertEquals(byOffset.splits[split].storage, 'file');
+    assertEquals(Array.from(allImageBytes(byOffset.splits[split].images)), Array.from(allImageBytes(inMemory.splits[split].images)), `${split} images`);
+    assertEquals(Array.from(byOffset.splits[split].labels), Array.from(inMemory.splits[split].labels), `${split} labels`);
+  }
 });
 
 Deno.test('NPY and PNG round trips; montage', () => {

@@ -64,10 +64,10 @@ await check('makeBatch (PIL resize + grey→RGB + ImageNet normalisation) matche
 await check('binaryReport on scores computed from the test images', () => {
   // A deliberately crude "classifier": the mean intensity of the image's centre.
   const test = dataset.splits.test;
-  const pixels = 28 * 28;
   const scores = Array.from({ length: test.count }, (_, i) => {
+    const image = test.images.read(i);
     let sum = 0;
-    for (let y = 7; y < 21; y++) for (let x = 7; x < 21; x++) sum += test.images[i * pixels + y * 28 + x];
+    for (let y = 7; y < 21; y++) for (let x = 7; x < 21; x++) sum += image[y * 28 + x];
     return sum / (14 * 14 * 255);
   });
   const labels = Array.from(test.labels);
