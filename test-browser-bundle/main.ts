@@ -3,7 +3,7 @@
 // builtins, and checks that the output references no Node module.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { HALF_NORMALIZATION, datasetInfo, encodeNpy, encodePng, makeBatch, md5Hex, memoryStore, readNpy, type DatasetSplit } from '@medxfer/data';
+import { HALF_NORMALIZATION, datasetInfo, imagesInMemory, encodeNpy, encodePng, makeBatch, md5Hex, memoryStore, readNpy, type DatasetSplit } from '@medxfer/data';
 import { ResNet18, readSafetensors, encodeSafetensors, stateDict } from '@medxfer/models';
 import { crossEntropy, notebookPlan, validatePlan } from '@medxfer/train';
 import { binaryReport, rocAuc } from '@medxfer/metrics';
@@ -13,7 +13,7 @@ async function run(): Promise<Record<string, unknown>> {
   const info = datasetInfo('pneumoniamnist');
   // A synthetic 4-image split in MedMNIST's layout.
   const images = Uint8Array.from({ length: 4 * 28 * 28 }, (_, i) => (i * 7) % 256);
-  const split: DatasetSplit = { info, split: 'test', size: 28, count: 4, imageShape: [28, 28], images, labels: Uint8Array.from([0, 1, 1, 0]), labelWidth: 1 };
+  const split: DatasetSplit = { info, split: 'test', size: 28, count: 4, imageShape: [28, 28], images: imagesInMemory(images, 784), labels: Uint8Array.from([0, 1, 1, 0]), labelWidth: 1 };
   const batch = makeBatch(split, [0, 1, 2, 3], { size: 32, channels: 1, normalization: HALF_NORMALIZATION });
   const npy = readNpy(encodeNpy(batch.images, batch.shape));
   const model = new ResNet18({ numClasses: 2, input: 'single', seed: 0 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodePng } from '@medxfer/data';
@@ -29,13 +29,16 @@ describe('medxfer datasets (the real binary)', () => {
   });
 
   it('a root the user names must hold the official file unless --no-verify', async () => {
-    const root = sharedPath('data');
+    // A copy: medxfer remembers a file's md5 beside it (pneumoniamnist.npz.medxfer/), and the fixtures stay untouched.
+    const root = scratch('root');
+    copyFileSync(sharedPath('data', 'pneumoniamnist.npz'), join(root, 'pneumoniamnist.npz'));
     const refused = await runCli(['datasets', 'info', 'pneumoniamnist', '--root', root]);
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(/md5 is b591286d75c096548ca78ab709b385da, expected 28209eda62fecd6e6a2d98b1501bb15f.*--no-verify/);
     const accepted = await runCli(['datasets', 'info', 'pneumoniamnist', '--root', root, '--no-verify', '--json']);
     expect(JSON.parse(accepted.stdout).checksum).toBe('unverified');
+    expect(JSON.parse(readFileSync(join(root, 'pneumoniamnist.npz.medxfer', 'md5.json'), 'utf8')).md5).toBe('b591286d75c096548ca78ab709b385da');
   });
 
   it('a command group answers --help with its subcommands', async () => {

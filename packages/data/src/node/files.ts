@@ -72,7 +72,7 @@ export async function writeStreamAtomic(path: string, chunks: AsyncIterable<Uint
     }
   });
   const md5 = hash.digest('hex');
-  await writeJsonAtomic(md5Stamp(path), { ...versionOf(await stat(path)), md5 });
+  await remember(md5Stamp(path), { ...versionOf(await stat(path)), md5 });
   return md5;
 }
 
@@ -125,9 +125,12 @@ export async function md5File(path: string, options: { cachedOnly?: boolean; onP
     await handle.close();
   }
   const md5 = hash.digest('hex');
-  await writeJsonAtomic(stamp, { ...version, md5 });
+  await remember(stamp, { ...version, md5 });
   return md5;
 }
+
+/** Writes a stamp that only saves work later: a folder that cannot be written to (read-only data) costs a re-hash. */
+const remember = (stamp: string, value: unknown): Promise<void> => writeJsonAtomic(stamp, value).catch(() => {});
 
 const writeJsonAtomic = (path: string, value: unknown): Promise<void> =>
   writeFileWith(path, (handle) => writeAll(handle, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`)));
