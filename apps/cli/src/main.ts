@@ -139,7 +139,8 @@ function memoryFailure(error: unknown): string | undefined {
 function reportError(error: unknown, out: Output): number {
   const fsError = FS_ERRORS[(error as NodeJS.ErrnoException)?.code ?? ''];
   if (fsError) {
-    out.note(`medxfer: ${(error as NodeJS.ErrnoException).path ?? ''}: ${fsError.text}`);
+    const path = (error as NodeJS.ErrnoException).path;
+    out.note(`medxfer: ${path ? `${path}: ` : ''}${fsError.text}`);
     return fsError.code;
   }
   const memory = memoryFailure(error);

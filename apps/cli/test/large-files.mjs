@@ -3,7 +3,7 @@
 // command's peak RSS is measured with /usr/bin/time -v and must stay under 1 GiB. Run by .ci/large-files.sh;
 // needs ≈ 10 GB of free disk (it says so and skips when the disk has less). Ends "large-files: N passed, M failed".
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,30 @@ function commandChecks(label, result, expectations) {
   for (const [what, ok] of expectations) check(`${label}: ${what}`, ok);
 }
 
+/**
+ * A disk that fills while train_images is inflated: a 100 MiB tmpfs holding a 64 px file whose train_images
+ * inflates to 74 MB. Needs permission to mount (root); says so and skips otherwise.
+ */
+async function diskFull(root) {
+  const small = join(root, 'small-disk');
+  mkdirSync(small, { recursive: true });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=100m', 'tmpfs', small], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    console.log(`skip disk full while preparing: cannot mount a small tmpfs here (${(mounted.stderr || 'mount failed').trim()})`);
+    return;
+  }
+  try {
+    await writeLargeNpz(join(small, 'pathmnist_64.npz'), { imageShape: [64, 64, 3], classes: 9, counts: { train: 6000, val: 100, test: 100 }, deflate: ['train_images'], seed: 5 });
+    const r = cli(['train', '--dataset', 'pathmnist', '--size', '64', '--root', small, '--no-verify', '--weights', 'none', '--preset', 'fine-tune', '--epochs', '1', '--train-limit', '32', '--eval-limit', '32', '--bootstrap', '0', '--backend', 'wasm', '--out', join(root, 'run-full')]);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('medxfer:'));
+    check('disk full while preparing: exit 1 with one line', r.code === 1 && errors.length === 1 && /pathmnist_64\.npz\.medxfer\/train_images\.npy: the disk is full/.test(errors[0]) && !/\n\s+at /.test(r.stderr), `exit ${r.code}: ${errors.join(' | ') || r.stderr.trim().slice(-300)}`);
+    const left = readdirSync(join(small, 'pathmnist_64.npz.medxfer'));
+    check('disk full while preparing: no partial copy, temporary file or stamp left', !left.some((f) => f.startsWith('train_images')), left.join(', '));
+  } finally {
+    spawnSync('umount', [small]);
+  }
+}
+
 // MEDXFER_LARGE_FILES=DIR keeps the generated files there and reuses them on the next run (for working on this check).
 const keep = process.env.MEDXFER_LARGE_FILES;
 const root = keep ? resolve(keep) : join(base, `medxfer-large-${process.pid}`);
@@ -71,6 +95,13 @@ try {
   console.log(`wrote ${join(deflated, 'pathmnist_224.npz')}: ${(deflatedFile.size / 1e9).toFixed(2)} GB deflated in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   check('deflated train_images inflates to over 2 GiB', deflatedFile.entries[0].method === 8 && deflatedFile.entries[0].uncompressed > 2 * GiB);
 
+  // The same short run on the small bundled PneumoniaMNIST: what a large file's run is held against.
+  const baseline = cli([
+    'train', '--weights', 'none', '--preset', 'fine-tune', '--epochs', '1', '--resize', '28', '--batch-size', '16', '--train-limit', '96', '--eval-limit', '64',
+    '--bootstrap', '0', '--backend', 'wasm', '--out', join(root, 'run-small'),
+  ]);
+  commandChecks('small bundled PneumoniaMNIST: the same train run', baseline, []);
+
   for (const [kind, folder, trainCount] of [['stored', stored, 16000], ['deflated', deflated, 15000]]) {
     const info = cli(['datasets', 'info', 'pathmnist', '--size', '224', '--root', folder, '--no-verify']);
     commandChecks(`${kind}: datasets info`, info, [
@@ -85,6 +116,7 @@ try {
       '--resize', '28', '--batch-size', '16', '--train-limit', '96', '--eval-limit', '64', '--bootstrap', '0', '--backend', 'wasm', '--out', run,
     ]);
     commandChecks(`${kind}: train --train-limit 96`, train, [
+      [`peak RSS within 256 MiB of the small dataset's run (${(baseline.rss / GiB).toFixed(2)} GiB)`, train.rss <= baseline.rss + 256 * 2 ** 20],
       ['wrote the model', existsSync(join(run, 'model'))],
       ...(kind === 'deflated' ? [['inflated train_images into the cache next to the file', existsSync(join(folder, 'pathmnist_224.npz.medxfer', 'train_images.npy.json'))]] : []),
     ]);
@@ -95,11 +127,12 @@ try {
     } catch {}
     commandChecks(`${kind}: evaluate --limit 256`, evaluate, [['scored 256 test images', metrics?.n === 256]]);
   }
+  await diskFull(root);
   const cache = join(deflated, 'pathmnist_224.npz.medxfer', 'train_images.npy');
   check('the inflated copy is the entry, whole', existsSync(cache) && readFileSync(join(deflated, 'pathmnist_224.npz.medxfer', 'train_images.npy.json'), 'utf8').includes(String(15000 * IMAGE_BYTES + 128)));
 } finally {
   if (!keep) rmSync(root, { recursive: true, force: true });
-  for (const run of ['stored', 'deflated']) rmSync(join(root, `run-${run}`), { recursive: true, force: true });
+  for (const run of ['stored', 'deflated', 'full', 'small']) rmSync(join(root, `run-${run}`), { recursive: true, force: true });
   execFileSync('sync');
 }
 console.log(`large-files: ${passed} passed, ${failed} failed`);

@@ -53,7 +53,9 @@ async function inflateNative(read: (offset: number, length: number) => Uint8Arra
       await hand(value);
     }
   } catch (error) {
-    await writer.abort(error).catch(() => {});
+    // Cancel the readable side first: a write blocked on back-pressure would otherwise hold abort() forever.
+    reader.cancel(error).catch(() => {});
+    writer.abort(error).catch(() => {});
     throw error;
   }
   await writing;

@@ -129,6 +129,18 @@ describe('datasets on disk', () => {
     expect(readdirSync(sideFolder(file)).filter((f) => f.startsWith('train'))).toEqual([]);
   });
 
+  it('a sink that fails (a full disk) ends the inflating stream at once with its own error', async () => {
+    const zip = openZip(await openFileReader(join(folderWith('deflated'), 'pneumoniamnist.npz')));
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    let written = 0;
+    const attempt = zip.pipe(zip.get('train_images.npy')!, async (chunk) => {
+      written += chunk.length;
+      if (written > 2 ** 20) throw full;
+    });
+    await expect(attempt).rejects.toBe(full);
+    expect(written).toBeLessThan(2 ** 20 + 2 ** 17);
+  });
+
   it('notices a file that changes while it is read', async () => {
     const root = folderWith('stored');
     const file = join(root, 'pneumoniamnist.npz');

@@ -58,6 +58,8 @@ async function writeFileWith(path: string, write: (handle: FileHandle) => Promis
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
+    // Writes through a handle fail without a path (a full disk): name the file being made.
+    if (error instanceof Error && (error as NodeJS.ErrnoException).code && !(error as NodeJS.ErrnoException).path) (error as NodeJS.ErrnoException).path = path;
     throw error;
   }
 }
