@@ -13,22 +13,10 @@
 //   CHROMIUM=/path/to/chromium chooses the browser.
 //
 // Prints one line per check, then "backends: N passed, N failed". Exits 1 when a check failed.
-import { cpSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { build, preview } from 'vite';
+import { join, resolve } from 'node:path';
+import { launchChromium, servePage, web } from './page-server.mjs';
 
-const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = resolve(web, '../../test-support/shared/fixtures/torch');
-const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell'].filter(Boolean);
-const executablePath = candidates.find((p) => existsSync(p));
-/**
- * WebGL 2 through ANGLE on SwiftShader, and WebGPU on SwiftShader's Vulkan (the fallback adapter): the flags
- * that give both in a headless Chromium without a GPU.
- */
-export const SOFTWARE_GPU_FLAGS = ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'];
 
 /**
  * What each backend must meet. Forward: against PyTorch's logits, max |ours − ref| / (1e-4 + 1e-4·|ref|) ≤ 1,
@@ -55,20 +43,14 @@ const check = (name, ok, detail) => {
 let server;
 let browser;
 try {
-  if (!executablePath) throw new Error(`no Chromium found (tried ${candidates.join(', ')}); apt-get install -y --no-install-recommends chromium-headless-shell`);
-  const outDir = mkdtempSync(join(tmpdir(), 'medxfer-parity-'));
-  await build({ root: join(web, 'e2e/parity'), configFile: join(web, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  mkdirSync(join(outDir, 'fixtures'));
-  for (const f of ['resnet18-random-seed0.pth', 'resnet18-random-seed0.input-28.npy', 'resnet18-random-seed0.logits-28.npy', 'resnet18-random-seed0.input-64.npy', 'resnet18-random-seed0.logits-64.npy']) {
-    cpSync(join(fixtures, f), join(outDir, 'fixtures', f));
-  }
-  server = await preview({ root: join(web, 'e2e/parity'), configFile: join(web, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, open: false } });
-  const origin = server.resolvedUrls.local[0];
+  const files = ['resnet18-random-seed0.pth', 'resnet18-random-seed0.input-28.npy', 'resnet18-random-seed0.logits-28.npy', 'resnet18-random-seed0.input-64.npy', 'resnet18-random-seed0.logits-64.npy'];
+  server = await servePage('parity', files.map((f) => join(fixtures, f)));
+  const origin = server.origin;
   // Each backend in a browser of its own (beside the cpu reference): a GPU backend starts with a fresh GPU process.
   const errors = [];
   const results = {};
   for (const backend of chosen) {
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', ...SOFTWARE_GPU_FLAGS] });
+    browser = await launchChromium();
     const page = await browser.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(origin, { waitUntil: 'load' });
@@ -97,7 +79,7 @@ try {
   check('the parity page runs', false, error?.stack ?? String(error));
 } finally {
   await browser?.close();
-  await new Promise((r) => (server ? server.httpServer.close(r) : r()));
+  await server?.close();
 }
 const failed = checks.filter((ok) => !ok).length;
 console.log(`backends: ${checks.length - failed} passed, ${failed} failed`);

@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { encodePng, imageAt, openMedMNIST, resizeBilinearPIL } from '@medxfer/data';
 import { writeLargeNpz } from '../../../test-support/large-npz.mjs';
+import { executablePath } from './page-server.mjs';
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(web, 'e2e/out');
@@ -25,8 +26,6 @@ const TRAIN_TIMEOUT_MS = Number(process.env.E2E_TRAIN_TIMEOUT_MS ?? 8 * 60_000);
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
-const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-headless-shell', '/usr/lib/chromium/chromium-headless-shell'].filter(Boolean);
-const executablePath = candidates.find((p) => existsSync(p));
 
 const checks = [];
 let failedOnce = false;
@@ -138,7 +137,7 @@ let origin = '';
 try {
   mkdirSync(out, { recursive: true });
   await check('chromium is installed', async () => {
-    assert(executablePath, `no Chromium found (tried ${candidates.join(', ')}); install Debian's: apt-get install -y --no-install-recommends chromium-headless-shell`);
+    assert(executablePath, "no Chromium found (CHROMIUM, /usr/bin/chromium, chromium-headless-shell); install Debian's: apt-get install -y --no-install-recommends chromium-headless-shell");
     return executablePath;
   });
   await check('vite build', async () => {
