@@ -1,11 +1,11 @@
 // @medxfer/data/node — the Node.js adapters: a file-system store and the default dataset root.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FileTooLargeError } from './errors.js';
 import type { FileStore } from './store.js';
-import { folderInflateCache, md5File, openFileReader, writeStreamAtomic } from './node/files.js';
+import { folderInflateCache, md5File, openFileReader, writeFileWith, writeStreamAtomic } from './node/files.js';
 
 /** The environment variable that moves the default dataset root. */
 export const ROOT_ENV = 'MEDMNIST_ROOT';
@@ -30,23 +30,7 @@ export async function readFileIfExists(path: string): Promise<Uint8Array | undef
  * Writes a file atomically: a temporary file in the same folder, flushed, then renamed over the
  * target. A crash leaves the old file or the new one, never a part; the temporary file is removed on error.
  */
-export async function writeFileAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
+export const writeFileAtomic = (path: string, bytes: Uint8Array | string): Promise<void> => writeFileWith(path, (handle) => handle.writeFile(bytes));
 
 /**
  * A {@link FileStore} over a folder (created on first write). Files of any size are opened by offset, hashed once

@@ -44,7 +44,7 @@ export async function openFileReader(path: string): Promise<OpenFile> {
 }
 
 /** Writes `path` through `write` atomically: a temporary file, flushed, then renamed; nothing is left on error. */
-async function writeFileWith(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+export async function writeFileWith(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
