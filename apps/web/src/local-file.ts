@@ -110,9 +110,11 @@ export function opfsInflateCache(file: File): InflateCache {
     },
     async write(entry, fill) {
       const { root, dir } = await folder();
+      const stale: string[] = [];
       for await (const name of (root as unknown as { keys(): AsyncIterable<string> }).keys()) {
-        if (name !== version && name.startsWith(`${safeName(file.name)}-`)) await root.removeEntry(name, { recursive: true });
+        if (name !== version && name.startsWith(`${safeName(file.name)}-`)) stale.push(name);
       }
+      for (const name of stale) await root.removeEntry(name, { recursive: true });
       await dir.removeEntry(`${entry.name}.json`).catch(() => {});
       const path = `${version}/${entry.name}`;
       const handle = await accessHandle(dir, entry.name, path);
