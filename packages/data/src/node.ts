@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FileTooLargeError } from './errors.js';
 import type { FileStore } from './store.js';
-import { folderInflateCache, md5File, openFileReader, writeFileWith, writeStreamAtomic } from './node/files.js';
+import { folderInflateCache, md5File, openFileReader, writeFileAtomic, writeStreamAtomic } from './node/files.js';
 
 /** The environment variable that moves the default dataset root. */
 export const ROOT_ENV = 'MEDMNIST_ROOT';
@@ -25,12 +25,6 @@ export async function readFileIfExists(path: string): Promise<Uint8Array | undef
     throw error;
   }
 }
-
-/**
- * Writes a file atomically: a temporary file in the same folder, flushed, then renamed over the
- * target. A crash leaves the old file or the new one, never a part; the temporary file is removed on error.
- */
-export const writeFileAtomic = (path: string, bytes: Uint8Array | string): Promise<void> => writeFileWith(path, (handle) => handle.writeFile(bytes));
 
 /**
  * A {@link FileStore} over a folder (created on first write). Files of any size are opened by offset, hashed once
@@ -53,7 +47,7 @@ export function nodeStore(root: string = defaultRoot()): FileStore & { root: str
   };
 }
 
-export { folderInflateCache, md5File, openFileReader, sideFolder, writeStreamAtomic } from './node/files.js';
+export { folderInflateCache, md5File, openFileReader, sideFolder, writeFileAtomic, writeStreamAtomic } from './node/files.js';
 
 /** SHA-256 of byte chunks as hex with node:crypto (≈ 20× the portable `sha256HexSync`): for checkpoint seals. */
 export function sha256Node(...chunks: Uint8Array[]): string {

@@ -44,7 +44,7 @@ export async function openFileReader(path: string): Promise<OpenFile> {
 }
 
 /** Writes `path` through `write` atomically: a temporary file, flushed, then renamed; nothing is left on error. */
-export async function writeFileWith(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+async function writeFileWith(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
@@ -63,6 +63,12 @@ export async function writeFileWith(path: string, write: (handle: FileHandle) =>
     throw error;
   }
 }
+
+/**
+ * Writes a file atomically: a temporary file in the same folder, flushed, then renamed over the
+ * target. A crash leaves the old file or the new one, never a part; the temporary file is removed on error.
+ */
+export const writeFileAtomic = (path: string, bytes: Uint8Array | string): Promise<void> => writeFileWith(path, (handle) => handle.writeFile(bytes));
 
 /** Writes chunks to `path` atomically (as {@link writeFileWith}); returns their md5, remembered as {@link md5File} does. */
 export async function writeStreamAtomic(path: string, chunks: AsyncIterable<Uint8Array>): Promise<string> {
