@@ -3,6 +3,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { crc32, createDeflateRaw } from 'node:zlib';
+import { seededRandom } from '@medxfer/data';
 
 const SPLITS = ['train', 'val', 'test'];
 const MiB = 2 ** 20;
@@ -16,18 +17,6 @@ function npyHeader(shape) {
   out.writeUInt16LE(header.length, 8);
   out.write(header, 10, 'latin1');
   return out;
-}
-
-/** A small, fast seeded generator (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /**
@@ -120,7 +109,7 @@ function endRecords(count, cdOffset, cdSize) {
  * Returns the entries written ({ name, method, uncompressed, compressed }) and the file's size.
  */
 export async function writeLargeNpz(path, { imageShape, classes, counts, deflate = [], seed = 1 }) {
-  const next = random(seed);
+  const next = seededRandom(seed).next;
   const imageBytes = imageShape.reduce((a, b) => a * b, 1);
   await mkdir(dirname(path), { recursive: true });
   const handle = await open(path, 'w');
