@@ -73,7 +73,7 @@ Deno.test('train: the notebook plan, one epoch per phase on 64 real images (wasm
   assert(Array.from(model.params.get('conv1.weight')!.dataSync()).some((v, i) => v !== before.conv1[i]), 'conv1 trained in the full phase');
   assertEquals(tf.memory().numTensors, tensors, 'no tensors leak');
   assertEquals(decodeTrainingState(states[1]!).history.length, 2);
-  const probs = predictSplit(model, pick(data.splits.test, 32, 3), transform);
+  const probs = await predictSplit(model, pick(data.splits.test, 32, 3), transform);
   assertEquals(probs.length, 64);
   for (let i = 0; i < 32; i++) assertClose(probs[2 * i]! + probs[2 * i + 1]!, 1, 1e-5, 0, 'softmax rows');
   model.dispose();

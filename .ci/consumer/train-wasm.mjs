@@ -60,9 +60,9 @@ await check('checkpointEachEpoch writes decodable training states', () => {
 });
 
 let probs;
-await check('predictSplit + evaluate on 128 test images', () => {
+await check('predictSplit + evaluate on 128 test images', async () => {
   const test = pick(data.splits.test, 128, 3);
-  probs = predictSplit(model, test, transform);
+  probs = await predictSplit(model, test, transform);
   const e = evaluate('binary-class', test.labels, { data: probs, columns: 2 });
   assert(e.auc >= 0 && e.auc <= 1 && e.acc >= 0 && e.acc <= 1, `auc ${e.auc} acc ${e.acc}`);
   console.log(`         test (128 images, after 2 short epochs): AUC ${e.auc.toFixed(3)}, accuracy ${e.acc.toFixed(3)}`);

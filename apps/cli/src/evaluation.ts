@@ -65,7 +65,7 @@ export function worstErrorsMontage(split: DatasetSplit, errors: readonly WorstEr
 export async function evaluateRun(input: EvaluateRunInput): Promise<RunEvaluation> {
   const { dir, model, config, splits } = input;
   const options = { bootstrap: config.bootstrap, seed: config.seed, batchSize: evaluationBatchSize(config.resize), ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
-  const results = { val: scoreSplit(model, splits.val, config.transform, options), test: scoreSplit(model, splits.test, config.transform, options) };
+  const results = { val: await scoreSplit(model, splits.val, config.transform, options), test: await scoreSplit(model, splits.test, config.transform, options) };
   for (const r of Object.values(results)) await writeFileAtomic(runPath(dir, RUN_FILES.predictions(r.split)), predictionsCsv(r));
   const worst = worstErrors(results.test);
   const worstPng = worstErrorsMontage(splits.test, worst);

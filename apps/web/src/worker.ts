@@ -28,7 +28,7 @@ import {
   type Split,
 } from '@medxfer/data';
 import { IMAGENET_RESNET18, ResNet18, StateDictMismatchError, gradCam, initFromCheckpoint, loadModel, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap } from '@medxfer/models';
-import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, scoreSplit, taskKind, train, TrainingAborted, type BatchProgress, type Plan } from '@medxfer/train';
+import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, readAndDispose, scoreSplit, taskKind, train, TrainingAborted, type BatchProgress, type Plan } from '@medxfer/train';
 import { activate, probeEnvironment } from './backends.js';
 import { recogniseFileName, splitSummary } from './dataset-tools.js';
 import { buildFolderDataset, planFolder, splitsFor, type DecodedItem } from './folder-dataset.js';
@@ -325,20 +325,20 @@ async function doTrain(config: TrainConfig): Promise<TrainResult> {
   return { history, seconds, epochKept, stopped, tensorsBefore, tensorsAfter: tf.memory().numTensors, model: info };
 }
 
-function evaluateSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform): SplitEvaluation {
-  const score = scoreSplit(model, split, transform, { bootstrap: 1000, seed: 42 });
+async function evaluateSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform): Promise<SplitEvaluation> {
+  const score = await scoreSplit(model, split, transform, { bootstrap: 1000, seed: 42 });
   return { split: split.split as 'val' | 'test', count: split.count, report: score.report };
 }
 
-function doEvaluate(): EvaluationResult {
+async function doEvaluate(): Promise<EvaluationResult> {
   if (!current) throw new Error('train or load a model first');
   if (!dataset) throw new Error('load a dataset first');
   if (current.model.numClasses !== dataset.info.labels.length) {
     throw new Error(`the model has ${current.model.numClasses} classes but the dataset has ${dataset.info.labels.length}`);
   }
   const started = performance.now();
-  const val = evaluateSplit(current.model, dataset.splits.val, current.transform);
-  const test = evaluateSplit(current.model, dataset.splits.test, current.transform);
+  const val = await evaluateSplit(current.model, dataset.splits.val, current.transform);
+  const test = await evaluateSplit(current.model, dataset.splits.test, current.transform);
   return { val, test, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -357,10 +357,10 @@ async function doPredict(file: File): Promise<{ value: Prediction; transfer: Tra
   let cam;
   let probabilities: number[];
   try {
-    probabilities = [...tf.tidy(() => probabilitiesOf(task, model.predict(x)).dataSync())];
+    probabilities = [...(await readAndDispose(tf.tidy(() => probabilitiesOf(task, model.predict(x)))))];
     // A broken backend (e.g. a lost GPU device) shows as probabilities that cannot be right: an error, never a display.
     checkProbabilities(task, probabilities, info.classNames.length, 'the model (on this backend)');
-    cam = gradCam(model, x, explainedClass(task, probabilities), { activation: outputActivation(task) });
+    cam = await gradCam(model, x, explainedClass(task, probabilities), { activation: outputActivation(task) });
   } finally {
     x.dispose();
   }
@@ -445,7 +445,7 @@ async function handle(request: Request): Promise<{ value: unknown; transfer?: Tr
     case 'train':
       return { value: await doTrain(request.config) };
     case 'evaluate':
-      return { value: doEvaluate() };
+      return { value: await doEvaluate() };
     case 'predict':
       return doPredict(request.file);
     case 'export':

@@ -64,9 +64,9 @@ describe('gradCam on wasm', () => {
     model?.dispose();
   });
 
-  it('with the class score = mean of channel k, the map is normalised ReLU(A_k) (1e-5)', () => {
+  it('with the class score = mean of channel k, the map is normalised ReLU(A_k) (1e-5)', async () => {
     const before = tf.memory().numTensors;
-    const result = gradCam(model, x, 1, { layer: 'layer4' });
+    const result = await gradCam(model, x, 1, { layer: 'layer4' });
     expect(tf.memory().numTensors).toBe(before);
     expect(result.layer).toBe('layer4');
     expect(result.height).toBe(SIZE / 32);
@@ -81,9 +81,9 @@ describe('gradCam on wasm', () => {
     expect(Math.min(...result.heatmap)).toBeCloseTo(0, 6);
   });
 
-  it('returns softmax probabilities and defaults to the predicted class, without leaks', () => {
+  it('returns softmax probabilities and defaults to the predicted class, without leaks', async () => {
     const before = tf.memory().numTensors;
-    const result = gradCam(model, x);
+    const result = await gradCam(model, x);
     expect(tf.memory().numTensors).toBe(before);
     const logits = model.predict(x);
     const l = logits.dataSync();
@@ -96,15 +96,15 @@ describe('gradCam on wasm', () => {
     expect(result.classIndex).toBe(l[1]! > l[0]! ? 1 : 0);
     expect(result.classIndex).toBe(1);
     // A multi-label head: a sigmoid per output, not a softmax across them.
-    const perLabel = gradCam(model, x, 0, { activation: 'sigmoid' });
+    const perLabel = await gradCam(model, x, 0, { activation: 'sigmoid' });
     l.forEach((v, k) => expect(perLabel.probabilities[k]).toBeCloseTo(1 / (1 + Math.exp(-v)), 5));
   });
 
-  it('chooses the deepest stage with a map of at least 7×7 by default, and runs the rest of the network from it', () => {
+  it('chooses the deepest stage with a map of at least 7×7 by default, and runs the rest of the network from it', async () => {
     expect([28, 64, 128, 224].map((size) => camLayerFor(size))).toEqual(['layer1', 'layer2', 'layer3', 'layer4']);
     expect([28, 64, 224].map((size) => stageMapSize(size, 'layer4'))).toEqual([1, 2, 7]);
     expect(stageMapSize(28, 'layer1')).toBe(7);
-    const auto = gradCam(model, x, 1);
+    const auto = await gradCam(model, x, 1);
     expect([auto.layer, auto.height, auto.width]).toEqual(['layer3', 8, 8]);
     expect(auto.heatmap.some((v) => v > 0 && v < 1), 'an 8×8 map with structure').toBe(true);
     // layerOutput then continueFrom is the whole trunk.
@@ -114,34 +114,34 @@ describe('gradCam on wasm', () => {
     }
   });
 
-  it('class 0 (all-zero weights) gives a flat map of zeros', () => {
-    const result = gradCam(model, x, 0);
+  it('class 0 (all-zero weights) gives a flat map of zeros', async () => {
+    const result = await gradCam(model, x, 0);
     expect(result.classIndex).toBe(0);
     expect(Array.from(result.heatmap).every((v) => v === 0)).toBe(true);
   });
 
-  it('does not move BatchNorm running stats', () => {
+  it('does not move BatchNorm running stats', async () => {
     const mean = model.buffers.get('layer4.1.bn2.running_mean')!.dataSync().slice();
-    gradCam(model, x, 1);
+    await gradCam(model, x, 1);
     expect(Array.from(model.buffers.get('layer4.1.bn2.running_mean')!.dataSync())).toEqual(Array.from(mean));
   });
 
-  it('rejects a class index out of range with a clear error', () => {
+  it('rejects a class index out of range with a clear error', async () => {
     const before = tf.memory().numTensors;
     for (const bad of [2, -1, 0.5, Number.NaN]) {
-      expect(() => gradCam(model, x, bad)).toThrow(ModelError);
+      await expect(gradCam(model, x, bad)).rejects.toThrow(ModelError);
     }
-    expect(() => gradCam(model, x, 2)).toThrow(/classIndex must be an integer in \[0, 1\] for this 2-class model, got 2/);
+    await expect(gradCam(model, x, 2)).rejects.toThrow(/classIndex must be an integer in \[0, 1\] for this 2-class model, got 2/);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('rejects a batch of more than one image, and wrong channels', () => {
+  it('rejects a batch of more than one image, and wrong channels', async () => {
     const two = tf.zeros([2, SIZE, SIZE, 1]) as tf.Tensor4D;
     const rgb = tf.zeros([1, SIZE, SIZE, 3]) as tf.Tensor4D;
     const before = tf.memory().numTensors;
-    expect(() => gradCam(model, two)).toThrow(InputShapeError);
-    expect(() => gradCam(model, two)).toThrow(/one image at a time.*\[2, 128, 128, 1\]/);
-    expect(() => gradCam(model, rgb)).toThrow(InputShapeError);
+    await expect(gradCam(model, two)).rejects.toThrow(InputShapeError);
+    await expect(gradCam(model, two)).rejects.toThrow(/one image at a time.*\[2, 128, 128, 1\]/);
+    await expect(gradCam(model, rgb)).rejects.toThrow(InputShapeError);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([two, rgb]);
   });

@@ -25,7 +25,7 @@ export interface TrainerControl {
   /** Stops after the current epoch (e.g. early stopping). */
   stop(reason: string): void;
   /** The state to resume from after this epoch. */
-  state(): TrainingState;
+  state(): Promise<TrainingState>;
 }
 
 export interface Callback {
@@ -54,7 +54,7 @@ export function earlyStopping(options: { metric: 'valAuc' | 'valAcc' | 'valLoss'
 export function checkpointEachEpoch(write: (bytes: Uint8Array, state: TrainingState) => Promise<void>, digest: CheckpointDigest = {}): Callback {
   return {
     async onEpochEnd(_record, control) {
-      const state = control.state();
+      const state = await control.state();
       await write(encodeTrainingState(state, digest), state);
     },
   };

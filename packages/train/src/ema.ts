@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResNet18 } from '@medxfer/models';
+import { readVariables } from './read.js';
 import { EMA_KERNEL, wasmKernelsAvailable, type EmaKernelAttrs } from './optim/kernels/wasm-kernels.js';
 
 type Snapshot = ReadonlyMap<string, { shape: number[]; data: Float32Array }>;
@@ -34,11 +35,11 @@ export class WeightAverage {
   }
 
   /** Runs `fn` with the averaged values in the model, then puts the model's own values back. */
-  withAverage<T>(fn: () => T): T {
+  async withAverage<T>(fn: () => Promise<T>): Promise<T> {
     const live = new Map([...this.model.allVariables()].map(([name, v]) => [name, tf.clone(v)]));
     this.assignTo(this.model);
     try {
-      return fn();
+      return await fn();
     } finally {
       for (const [name, v] of this.model.allVariables()) v.assign(live.get(name)!);
       tf.dispose([...live.values()]);
@@ -50,8 +51,8 @@ export class WeightAverage {
     for (const [name, v] of model.allVariables()) v.assign(this.average.get(name)!);
   }
 
-  snapshot(): Map<string, { shape: number[]; data: Float32Array }> {
-    return new Map([...this.average].map(([name, a]) => [name, { shape: [...a.shape], data: (a.dataSync() as Float32Array).slice() }]));
+  snapshot(): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+    return readVariables(this.average);
   }
 
   dispose(): void {

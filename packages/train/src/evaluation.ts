@@ -37,9 +37,9 @@ export function scoreProbabilities(split: DatasetSplit, probs: Float32Array, cla
 }
 
 /** Predicts a whole split in eval mode and reports it by the dataset's task (MedMNIST's ACC/AUC and every metric). */
-export function scoreSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, options: ScoreOptions = {}): SplitScore {
+export async function scoreSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, options: ScoreOptions = {}): Promise<SplitScore> {
   const predictOptions = { ...(options.batchSize ? { batchSize: options.batchSize } : {}), ...(options.tta ? { tta: options.tta } : {}) };
-  return scoreProbabilities(split, predictSplit(model, split, transform, predictOptions), model.numClasses, options);
+  return scoreProbabilities(split, await predictSplit(model, split, transform, predictOptions), model.numClasses, options);
 }
 
 /** One of the worst errors of a split, described for a caption. */

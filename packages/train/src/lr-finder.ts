@@ -44,7 +44,7 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
   const groups = options.groups ?? PARAM_GROUPS;
   const bn = Object.fromEntries(PARAM_GROUPS.map((g) => [g, 'train'])) as Record<ParamGroup, BatchNormMode>;
   const spec: StepSpec = { names: model.parameterNames(groups), bn, loss: lossOptionsFor(undefined, train) };
-  const saved = snapshotModel(model);
+  const saved = await snapshotModel(model);
   const tracked = new Map(model.batchesTracked);
   const optimizer = new Adam();
   const lrs: number[] = [];
@@ -61,7 +61,7 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
       const batch = makeBatch(train, indices, transform);
       const x = tf.tensor4d(batch.images, [...batch.shape]);
       const y = targetTensor(targetsOf(train, indices));
-      const { loss, grads } = batchGradients(model, spec, x, y, indices.length);
+      const { loss, grads } = await batchGradients(model, spec, x, y, indices.length);
       optimizer.apply(model.params, grads, () => ({ lr, weightDecay: 0 }));
       tf.dispose([x, y, ...grads.values()]);
       avg = 0.98 * avg + 0.02 * loss;

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
 import { FEATURES, type ResNet18 } from '@medxfer/models';
+import { readAndDispose } from './read.js';
 import { checkProbabilities, probabilitiesOf, taskOf } from './task.js';
 
 import type { TestTimeAugmentation } from './plan.js';
@@ -21,7 +22,7 @@ export interface PredictOptions {
  * tasks, a sigmoid per label for multi-label ones (the split's task decides).
  * @throws {NonFiniteOutputError} when the model gives probabilities that cannot be right (a broken backend).
  */
-export function predictSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, options: PredictOptions = {}): Float32Array {
+export async function predictSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, options: PredictOptions = {}): Promise<Float32Array> {
   const classes = model.numClasses;
   const task = taskOf(split.info);
   const activate = (logits: tf.Tensor) => probabilitiesOf(task, logits as tf.Tensor2D);
@@ -29,11 +30,11 @@ export function predictSplit(model: ResNet18, split: DatasetSplit, transform: Im
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize: options.batchSize ?? PREDICT_BATCH_SIZE, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
-    const probs = tf.tidy(() => {
+    const probs = await readAndDispose(tf.tidy(() => {
       const x = tf.tensor4d(batch.images, [...batch.shape]);
       const p = activate(model.apply(x, { foldBatchNorm: true }));
-      return (options.tta === 'flip' ? tf.mul(tf.add(p, activate(model.apply(tf.reverse(x, 2), { foldBatchNorm: true }))), 0.5) : p).dataSync() as Float32Array;
-    });
+      return options.tta === 'flip' ? tf.mul(tf.add(p, activate(model.apply(tf.reverse(x, 2), { foldBatchNorm: true }))), 0.5) : p;
+    }));
     out.set(probs, at);
     at += probs.length;
   }
@@ -42,12 +43,12 @@ export function predictSplit(model: ResNet18, split: DatasetSplit, transform: Im
 }
 
 /** Pooled body features `[count × FEATURES]` in eval mode (BatchNorm frozen), for the frozen-phase feature cache. */
-export function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = PREDICT_BATCH_SIZE): Float32Array {
+export async function featuresOfSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, batchSize = PREDICT_BATCH_SIZE): Promise<Float32Array> {
   const out = new Float32Array(split.count * FEATURES);
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
-    const features = tf.tidy(() => model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'frozen', foldBatchNorm: true }).dataSync() as Float32Array);
+    const features = await readAndDispose(tf.tidy(() => model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'frozen', foldBatchNorm: true })));
     out.set(features, at);
     at += features.length;
   }

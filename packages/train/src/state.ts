@@ -2,6 +2,7 @@ import { sha256HexSync } from '@medxfer/data';
 import { encodeSafetensors, readSafetensors, readSafetensorsHeader, type ResNet18 } from '@medxfer/models';
 import * as tf from '@tensorflow/tfjs-core';
 import { ResumeError } from './errors.js';
+import { readVariables } from './read.js';
 import type { OptimizerState } from './optim/optimizer.js';
 import type { EpochRecord } from './history.js';
 
@@ -21,8 +22,8 @@ export interface TrainingState {
 }
 
 /** Copies the model's variables (parameters and running stats) to plain arrays. */
-export function snapshotModel(model: ResNet18): Map<string, { shape: number[]; data: Float32Array }> {
-  return new Map([...model.allVariables()].map(([name, v]) => [name, { shape: [...v.shape], data: (v.dataSync() as Float32Array).slice() }]));
+export function snapshotModel(model: ResNet18): Promise<Map<string, { shape: number[]; data: Float32Array }>> {
+  return readVariables(model.allVariables());
 }
 
 /** Writes a snapshot back into the model. */

@@ -2,6 +2,7 @@
 // gradients here, so their results agree bit for bit by construction.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BatchNormMode, ParamGroup, ResNet18 } from '@medxfer/models';
+import { readAndDispose } from './read.js';
 import { correctOf, lossOf, type LossOptions } from './task.js';
 
 /** What a step differentiates and how. Plain data: worker threads receive it as it is. */
@@ -28,7 +29,7 @@ export interface StepResult {
  * One chunk's loss gradient, weighted by `weight` (its share of the batch). Moves the model's running stats
  * where BatchNorm is in train mode.
  */
-export function chunkGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor, targets: tf.Tensor, weight: number): StepResult {
+export async function chunkGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor, targets: tf.Tensor, weight: number): Promise<StepResult> {
   const variables = spec.names.map((n) => model.params.get(n)!);
   const nameOf = new Map(spec.names.map((n) => [model.params.get(n)!.name, n]));
   let logits: tf.Tensor2D | undefined;
@@ -37,9 +38,17 @@ export function chunkGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor
     logits = tf.keep(out);
     return tf.mul(lossOf(out, targets, spec.loss), weight) as tf.Scalar;
   }, variables);
-  const loss = value.dataSync()[0]!;
-  const correct = correctOf(logits!, targets);
-  tf.dispose([value, logits!]);
+  let loss: number;
+  let correct: number;
+  try {
+    correct = await correctOf(logits!, targets);
+    loss = (await readAndDispose(value))[0]!;
+  } catch (error) {
+    tf.dispose([...Object.values(grads)]);
+    throw error;
+  } finally {
+    tf.dispose([value, logits!]);
+  }
   return { loss, correct, grads: new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g])) };
 }
 
@@ -65,7 +74,7 @@ export function addStep(total: StepResult | undefined, next: StepResult): StepRe
  * one after another (micro-batches: large inputs fit in memory; BatchNorm in train mode sees each chunk's
  * statistics, like gradient accumulation in PyTorch). `input` and `targets` stay the caller's.
  */
-export function batchGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor, targets: tf.Tensor, chunkSize: number): StepResult {
+export async function batchGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor, targets: tf.Tensor, chunkSize: number): Promise<StepResult> {
   const n = input.shape[0]!;
   const chunk = Math.max(1, Math.min(chunkSize, n));
   let total: StepResult | undefined;
@@ -76,7 +85,7 @@ export function batchGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor
       const part = whole ? input : tf.slice(input, from, size);
       const partTargets = whole ? targets : tf.slice(targets, from, size);
       try {
-        total = addStep(total, chunkGradients(model, spec, part, partTargets, size / n));
+        total = addStep(total, await chunkGradients(model, spec, part, partTargets, size / n));
       } finally {
         if (!whole) tf.dispose([part, partTargets]);
       }

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { classCounts, type DatasetInfo, type DatasetSplit } from '@medxfer/data';
 import { taskKind, type TaskKind } from '@medxfer/metrics';
 import { NonFiniteOutputError, PlanError } from './errors.js';
+import { readAndDispose } from './read.js';
 import { binaryCrossEntropyWithLogits, crossEntropy } from './loss.js';
 import type { LossSpec } from './plan.js';
 
@@ -65,12 +66,15 @@ export function lossOf(logits: tf.Tensor2D, targets: tf.Tensor, options: LossOpt
  * Correct decisions in a batch: images whose argmax is their class (single-label), or labels decided right
  * divided by the number of labels (multi-label: the mean per-label accuracy, MedMNIST's ACC, times N).
  */
-export function correctOf(logits: tf.Tensor2D, targets: tf.Tensor): number {
-  return tf.tidy(() => {
-    if (targets.rank === 1) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), targets), 'float32')).dataSync()[0]!;
+export async function correctOf(logits: tf.Tensor2D, targets: tf.Tensor): Promise<number> {
+  const multiLabel = targets.rank > 1;
+  const count = tf.tidy(() => {
+    if (!multiLabel) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), targets), 'float32'));
     const decided = tf.cast(tf.greater(logits, 0), 'float32'); // sigmoid(x) > 0.5 ⇔ x > 0
-    return tf.sum(tf.cast(tf.equal(decided, targets), 'float32')).dataSync()[0]! / logits.shape[1];
+    return tf.sum(tf.cast(tf.equal(decided, targets), 'float32'));
   });
+  const [value] = await readAndDispose(count);
+  return multiLabel ? value! / logits.shape[1] : value!;
 }
 
 /** The loss a plan's {@link LossSpec} means on a training split. */

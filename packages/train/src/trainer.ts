@@ -164,7 +164,7 @@ function startRun(options: TrainerOptions): Run & { startPhase: number; startEpo
   };
 }
 
-function setUpPhase(run: Run, index: number, resumeOptimizer: boolean): PhaseRun {
+async function setUpPhase(run: Run, index: number, resumeOptimizer: boolean): Promise<PhaseRun> {
   const { model, plan, options } = run;
   const phase = plan.phases[index]!;
   const trained = new Set<ParamGroup>(phase.train);
@@ -174,7 +174,7 @@ function setUpPhase(run: Run, index: number, resumeOptimizer: boolean): PhaseRun
   const headOnly = phase.train.length === 1 && phase.train[0] === 'head';
   const bodyFrozen = PARAM_GROUPS.every((g) => g === 'head' || bn[g] === 'frozen');
   const useCache = (options.featureCache ?? true) && headOnly && bodyFrozen && !augmentation;
-  const cache = useCache ? featuresOfSplit(model, run.trainSplit, options.transform, options.evalBatchSize) : undefined;
+  const cache = useCache ? await featuresOfSplit(model, run.trainSplit, options.transform, options.evalBatchSize) : undefined;
   model.releaseFoldedWeights();
   const optimizer = makeOptimizer(phase);
   if (resumeOptimizer && options.resume?.optimizer) optimizer.setState(options.resume.optimizer);
@@ -204,7 +204,7 @@ async function batchStep(run: Run, ph: PhaseRun, epoch: number, b: number, indic
   const target = targetTensor(targets);
   const chunk = Math.min(options.microBatchSize ?? indices.length, (!ph.cache && plan.chunkSize) || indices.length, indices.length);
   try {
-    return batchGradients(model, ph.spec, input, target, chunk);
+    return await batchGradients(model, ph.spec, input, target, chunk);
   } finally {
     tf.dispose([input, target]);
   }
@@ -239,14 +239,14 @@ async function runBatch(run: Run, ph: PhaseRun, epoch: number, phaseEpoch: numbe
   totals.seen += indices.length;
 }
 
-function validate(run: Run): { loss: number; acc: number; auc: number } | undefined {
+async function validate(run: Run): Promise<{ loss: number; acc: number; auc: number } | undefined> {
   const { options, model, plan, ema } = run;
   const val = options.val;
   if (!val) return undefined;
   const predictOptions = { ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}) };
-  const score = () => validationMetrics(val, predictSplit(model, val, options.transform, predictOptions), model.numClasses);
+  const score = async () => validationMetrics(val, await predictSplit(model, val, options.transform, predictOptions), model.numClasses);
   try {
-    return ema ? ema.withAverage(score) : score();
+    return await (ema ? ema.withAverage(score) : score());
   } catch (error) {
     // In training, outputs that cannot be right most often mean the weights (or BatchNorm statistics) diverged.
     if (!(error instanceof NonFiniteOutputError)) throw error;
@@ -259,27 +259,27 @@ function controlAfter(run: Run, ph: PhaseRun, nextPhaseEpoch: number): TrainerCo
   const phaseDone = nextPhaseEpoch >= ph.phase.epochs;
   return {
     stop: (reason) => void (run.stopReason ??= reason),
-    state: () => ({
+    state: async () => ({
       plan: run.plan.name,
       phaseIndex: phaseDone ? ph.index + 1 : ph.index,
       phaseEpoch: phaseDone ? 0 : nextPhaseEpoch,
       history: [...run.history],
-      model: snapshotModel(run.model),
+      model: await snapshotModel(run.model),
       batchesTracked: Object.fromEntries(run.model.batchesTracked),
-      ...(!phaseDone ? { optimizer: ph.optimizer.getState() } : {}),
+      ...(!phaseDone ? { optimizer: await ph.optimizer.getState() } : {}),
       ...(run.best ? { best: run.best } : {}),
-      ...(run.ema ? { ema: run.ema.snapshot() } : {}),
+      ...(run.ema ? { ema: await run.ema.snapshot() } : {}),
     }),
   };
 }
 
-function keepBest(run: Run, epoch: number, valStats: { loss: number; acc: number; auc: number } | undefined): void {
+async function keepBest(run: Run, epoch: number, valStats: { loss: number; acc: number; auc: number } | undefined): Promise<void> {
   const metric = run.plan.keepBest?.metric;
   if (!metric || !valStats) return;
   const value = metric === 'loss' ? -valStats.loss : valStats[metric];
   // An undefined validation metric (a class absent from a small val split) cannot rank epochs.
   if (!Number.isFinite(value)) return;
-  if (!run.best || value > run.best.value) run.best = { value, epoch, model: run.ema ? run.ema.snapshot() : snapshotModel(run.model) };
+  if (!run.best || value > run.best.value) run.best = { value, epoch, model: await (run.ema ? run.ema.snapshot() : snapshotModel(run.model)) };
 }
 
 async function runEpoch(run: Run, ph: PhaseRun, phaseEpoch: number): Promise<void> {
@@ -305,7 +305,7 @@ async function runEpoch(run: Run, ph: PhaseRun, phaseEpoch: number): Promise<voi
     if (options.signal?.aborted) throw new TrainingAborted(options.signal.reason);
   }
   const seconds = (performance.now() - epochStart) / 1000;
-  const valStats = validate(run);
+  const valStats = await validate(run);
   // The weights change at the next step: their folded inference copies would only take memory.
   run.model.releaseFoldedWeights();
   const record: EpochRecord = {
@@ -314,7 +314,7 @@ async function runEpoch(run: Run, ph: PhaseRun, phaseEpoch: number): Promise<voi
     seconds, imgPerS: totals.seen / seconds, cachedFeatures: !!ph.cache,
   };
   run.history.push(record);
-  keepBest(run, epoch, valStats);
+  await keepBest(run, epoch, valStats);
   const control = controlAfter(run, ph, phaseEpoch + 1);
   for (const c of callbacks) await c.onEpochEnd?.(record, control);
 }
@@ -323,7 +323,7 @@ async function runPhase(run: Run, index: number, firstEpoch: number): Promise<vo
   const phase = run.plan.phases[index]!;
   if (firstEpoch >= phase.epochs) return;
   await Promise.all((run.options.callbacks ?? []).map((c) => c.onPhaseStart?.(phase, index)));
-  const ph = setUpPhase(run, index, firstEpoch > 0);
+  const ph = await setUpPhase(run, index, firstEpoch > 0);
   try {
     for (let phaseEpoch = firstEpoch; phaseEpoch < phase.epochs && !run.stopReason; phaseEpoch++) await runEpoch(run, ph, phaseEpoch);
   } finally {

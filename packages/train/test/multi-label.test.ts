@@ -46,7 +46,7 @@ describe('multi-label training (wasm, synthetic ChestMNIST, 14 findings)', () =>
       const model = newModel();
       const result = await train({ model, plan, train: chest.splits.train, val: chest.splits.val, transform, microBatchSize: 16, ...(parallel ? { parallel: workers } : {}) });
       const values = valuesOf(model);
-      const score = scoreSplit(model, chest.splits.test, transform);
+      const score = await scoreSplit(model, chest.splits.test, transform);
       model.dispose();
       return { result, values, score };
     };

@@ -19,13 +19,13 @@ function mirrored(split: DatasetSplit): DatasetSplit {
 describe('predictSplit (wasm, real PneumoniaMNIST images)', () => {
   beforeAll(() => useBackend('wasm'));
 
-  it('flip TTA is the mean of the probabilities of the images and of their mirror images', () => {
+  it('flip TTA is the mean of the probabilities of the images and of their mirror images', async () => {
     const split = sampleOf(pneumonia().splits.test, 40);
     const model = new ResNet18({ numClasses: 2, input: 'single', seed: 3 });
     const transform = { size: 28, channels: 1 as const };
-    const plain = predictSplit(model, split, transform, { batchSize: 16 });
-    const mirror = predictSplit(model, mirrored(split), transform, { batchSize: 16 });
-    const tta = predictSplit(model, split, transform, { batchSize: 16, tta: 'flip' });
+    const plain = await predictSplit(model, split, transform, { batchSize: 16 });
+    const mirror = await predictSplit(model, mirrored(split), transform, { batchSize: 16 });
+    const tta = await predictSplit(model, split, transform, { batchSize: 16, tta: 'flip' });
     model.dispose();
     let worst = 0;
     let moved = 0;

@@ -32,12 +32,20 @@ describe('the task model', () => {
     expect(Array.from(multi.data)).toEqual(Array.from(chest.labels.subarray(14, 28)));
   });
 
-  it('counts correct decisions: argmax for single-label, labels right / labels for multi-label', () => {
-    const correct = (logits: number[][], targets: Parameters<typeof targetTensor>[0]) =>
-      tf.tidy(() => correctOf(tf.tensor2d(logits), targetTensor(targets)));
-    expect(correct([[2, 1], [0, 3], [5, 1]], { data: Int32Array.from([0, 0, 0]), shape: [3] })).toBe(2);
+  it('counts correct decisions: argmax for single-label, labels right / labels for multi-label', async () => {
+    const correct = async (logits: number[][], targets: Parameters<typeof targetTensor>[0]) => {
+      const [l, t] = [tf.tensor2d(logits), targetTensor(targets)];
+      try {
+        return await correctOf(l, t);
+      } finally {
+        tf.dispose([l, t]);
+      }
+    };
+    const before = tf.memory().numTensors;
+    expect(await correct([[2, 1], [0, 3], [5, 1]], { data: Int32Array.from([0, 0, 0]), shape: [3] })).toBe(2);
     // Row 1: both labels right; row 2: one of two (logit 0 is p = 0.5, not > 0.5).
-    expect(correct([[3, -1], [0, 2]], { data: Float32Array.from([1, 0, 1, 1]), shape: [2, 2] })).toBe(1.5);
+    expect(await correct([[3, -1], [0, 2]], { data: Float32Array.from([1, 0, 1, 1]), shape: [2, 2] })).toBe(1.5);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('predictions: the top class, or every finding above 0.5; Grad-CAM explains the top one', () => {

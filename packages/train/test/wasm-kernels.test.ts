@@ -25,7 +25,7 @@ async function run(backend: 'cpu' | 'wasm', decoupled: boolean, weightDecay: num
     const g = tf.tensor(values(105, 10 + step, step === 2 ? 1e-6 : 0.5), shape);
     optimizer.apply(new Map([['w', p]]), { w: g }, () => ({ lr: 0.01 * (step + 1), weightDecay }));
     g.dispose();
-    const state = optimizer.getState().params.w!;
+    const state = (await optimizer.getState()).params.w!;
     out.push(p.dataSync() as Float32Array, state.slots.exp_avg!.data as Float32Array, state.slots.exp_avg_sq!.data as Float32Array);
   }
   optimizer.dispose();
@@ -60,7 +60,7 @@ describe('fused optimiser kernels (wasm SIMD)', () => {
         for (const v of model.allVariables().values()) tf.tidy(() => v.assign(tf.add(tf.mul(v, 0.9), 0.01 * (step + 1))));
         average.update();
       }
-      const out = [...average.snapshot().values()].map((s) => s.data);
+      const out = [...(await average.snapshot()).values()].map((s) => s.data);
       average.dispose();
       model.dispose();
       return out;

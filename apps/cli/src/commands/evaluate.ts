@@ -43,7 +43,7 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const tta = (args.flags.tta as TestTimeAugmentation | undefined) ?? run?.plan.tta ?? 'none';
   const bootstrap = args.flags.bootstrap as number;
   const batchSize = evaluationBatchSize(loaded.metadata.inputSize);
-  const score = scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number, batchSize });
+  const score = await scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number, batchSize });
   loaded.model.dispose();
   const { report } = score;
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'undefined');

@@ -45,7 +45,7 @@ export async function inferCommand(args: ParsedArgs, out: Output): Promise<void>
   if (c !== channels) throw new UsageError(`${inputPath}: the model takes ${channels}-channel input, the batch has ${c}`);
   const started = performance.now();
   const logits = tf.tidy(() => model.predict(tf.transpose(tf.tensor4d(input.data as Float32Array, [n, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D));
-  const values = logits.dataSync() as Float32Array;
+  const values = (await logits.data()) as Float32Array;
   const seconds = (performance.now() - started) / 1000;
   const target = resolve(args.flags.out as string);
   await writeFileAtomic(target, encodeNpy(values, logits.shape));

@@ -7,7 +7,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { readImage } from '../image-input.js';
-import { checkProbabilities, explainedClass, outputActivation, predictionOf, probabilitiesOf, taskKind } from '@medxfer/train';
+import { checkProbabilities, explainedClass, outputActivation, predictionOf, probabilitiesOf, readAndDispose, taskKind } from '@medxfer/train';
 import { loadModelArg } from '../model-dir.js';
 import { table, type Output } from '../output.js';
 
@@ -37,13 +37,13 @@ export async function predictCommand(args: ParsedArgs, out: Output): Promise<voi
   for (const [k, image] of images.entries()) {
     const input = rasterToInput(image, { ...transform, size: transform.size! });
     const x = tf.tensor4d(input.data, input.shape);
-    const probabilities = tf.tidy(() => probabilitiesOf(task, loaded.model.predict(x)).dataSync() as Float32Array);
+    const probabilities = await readAndDispose(tf.tidy(() => probabilitiesOf(task, loaded.model.predict(x))));
     checkProbabilities(task, probabilities, names.length);
     const prediction = predictionOf(task, probabilities);
     let camFile: string | undefined;
     let camInfo: { layer: string; grid: string; explains: string; flat: boolean } | undefined;
     if (cam) {
-      const result = gradCam(loaded.model, x, explainedClass(task, probabilities), { layer: args.flags['cam-layer'] as StageName | 'auto', activation: outputActivation(task) });
+      const result = await gradCam(loaded.model, x, explainedClass(task, probabilities), { layer: args.flags['cam-layer'] as StageName | 'auto', activation: outputActivation(task) });
       const size = input.shape[1];
       const heat = upsampleHeatmap(result.heatmap, result.height, result.width, size, size);
       const rgba = overlayHeatmap(input.resized, size, size, input.shape[3], heat);

@@ -79,7 +79,7 @@ async function runOn(backend: string, state: ReturnType<typeof readCheckpoint>):
     tf.dispose(x);
   }
   const first = tf.slice(x64, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-  const cam = gradCam(model, first, 5).heatmap;
+  const cam = (await gradCam(model, first, 5)).heatmap;
   tf.dispose([first, x64]);
   // One training step at 64 px (train-mode BatchNorm; layer4's map is 2×2), its gradients and Adam's update.
   const x = nhwc(await npy('resnet18-random-seed0.input-64.npy'));

@@ -54,7 +54,7 @@ export interface GradCamOptions {
  * @throws {InputShapeError} when `x` is not a single image the model takes.
  * @throws {ModelError} (`CLASS_INDEX`) when `classIndex` is not a class of the model.
  */
-export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number, options: GradCamOptions = {}): GradCamResult {
+export async function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number, options: GradCamOptions = {}): Promise<GradCamResult> {
   if (x.rank !== 4 || x.shape[0] !== 1) {
     throw new InputShapeError(`gradCam explains one image at a time: pass [1, H, W, C], got [${x.shape.join(', ')}]`);
   }
@@ -65,28 +65,30 @@ export function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number, op
   const layer = !options.layer || options.layer === 'auto' ? camLayerFor(Math.min(x.shape[1], x.shape[2])) : options.layer;
   const eval_ = { bn: 'frozen', updateStats: false } as const;
   const logitsOf = (a: tf.Tensor) => model.head(tf.mean(model.continueFrom(a as tf.Tensor4D, layer, eval_), [1, 2]) as tf.Tensor2D);
-  const out = tf.tidy(() => {
-    const activations = model.layerOutput(x, layer, eval_);
-    const [, height, width, channels] = activations.shape;
-    const logits = logitsOf(activations);
-    const logitValues = logits.dataSync();
-    const sigmoid = (options.activation ?? (classes === 1 ? 'sigmoid' : 'softmax')) === 'sigmoid';
-    const probabilities = new Float32Array((sigmoid ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync());
-    let target = classIndex;
-    if (target === undefined) {
-      target = 0;
-      for (let c = 1; c < classes; c++) if (logitValues[c]! > logitValues[target]!) target = c;
-    }
-    const c = target;
-    // The score depends on the input only through A: ∂y^c/∂A needs no pass back through the stages before it.
-    const score = (a: tf.Tensor) => tf.squeeze(tf.slice(logitsOf(a), [0, c], [1, 1]));
-    const dA = tf.grad(score)(activations);
-    const weights = tf.mean(dA, [0, 1, 2]); // [512]
-    const weighted = tf.sum(tf.mul(tf.reshape(activations, [height! * width!, channels!]), weights), 1);
-    const cam = tf.relu(weighted);
-    return { cam: cam.dataSync() as Float32Array, height: height!, width: width!, classIndex: c, probabilities };
-  });
-  return { heatmap: normaliseMinMax(out.cam), layer, height: out.height, width: out.width, classIndex: out.classIndex, probabilities: out.probabilities };
+  const sigmoid = (options.activation ?? (classes === 1 ? 'sigmoid' : 'softmax')) === 'sigmoid';
+  const activations = tf.tidy(() => model.layerOutput(x, layer, eval_));
+  const [, height, width, channels] = activations.shape as [number, number, number, number];
+  try {
+    // Read asynchronously (WebGPU has no synchronous read): logits and probabilities first, for the class.
+    const [logits, probs] = tf.tidy(() => {
+      const l = logitsOf(activations);
+      return [l, sigmoid ? tf.sigmoid(l) : tf.softmax(l)];
+    });
+    const [logitValues, probabilities] = await Promise.all([logits.data(), probs.data()]).finally(() => tf.dispose([logits, probs]));
+    let c = classIndex ?? 0;
+    if (classIndex === undefined) for (let k = 1; k < classes; k++) if (logitValues[k]! > logitValues[c]!) c = k;
+    const cam = tf.tidy(() => {
+      // The score depends on the input only through A: ∂y^c/∂A needs no pass back through the stages before it.
+      const score = (a: tf.Tensor) => tf.squeeze(tf.slice(logitsOf(a), [0, c], [1, 1]));
+      const dA = tf.grad(score)(activations);
+      const weights = tf.mean(dA, [0, 1, 2]); // [512]
+      return tf.relu(tf.sum(tf.mul(tf.reshape(activations, [height * width, channels]), weights), 1));
+    });
+    const camValues = await cam.data().finally(() => cam.dispose());
+    return { heatmap: normaliseMinMax(camValues), layer, height, width, classIndex: c, probabilities: Float32Array.from(probabilities) };
+  } finally {
+    activations.dispose();
+  }
 }
 
 /** Min-max normalisation to [0, 1] into a new array; a flat (or empty) map becomes all zeros. */

@@ -18,11 +18,11 @@ export function copyOut(v: tf.Tensor, view: Float32Array, offset: number): void 
 }
 
 /** One chunk given as arrays (as worker threads receive it), through the one training step. */
-export function chunkFromArrays(model: ResNet18, spec: StepSpec, images: Float32Array, shape: readonly [number, number, number, number], targets: Targets, weight: number): StepResult {
+export async function chunkFromArrays(model: ResNet18, spec: StepSpec, images: Float32Array, shape: readonly [number, number, number, number], targets: Targets, weight: number): Promise<StepResult> {
   const input = tf.tensor4d(images, [...shape] as [number, number, number, number]);
   const target = targetTensor(targets);
   try {
-    return chunkGradients(model, spec, input, target, weight);
+    return await chunkGradients(model, spec, input, target, weight);
   } finally {
     tf.dispose([input, target]);
   }

@@ -38,7 +38,7 @@ function readVariable(index: number): void {
   tf.tidy(() => v.assign(tf.tensor(values, shape)));
 }
 
-function compute(msg: ComputeMessage): ComputeReply {
+async function compute(msg: ComputeMessage): Promise<ComputeReply> {
   if (!model) throw new Error('no model layout arrived before the first request');
   for (const i of msg.changed) readVariable(i);
   // Running stats of train-mode BatchNorms start each chunk at 0, so afterwards they hold exactly the
@@ -54,7 +54,7 @@ function compute(msg: ComputeMessage): ComputeReply {
       const v = model!.buffers.get(n)!;
       tf.tidy(() => v.assign(tf.zerosLike(v)));
     }
-    const r = chunkFromArrays(model!, msg.spec, c.images, c.shape, c.targets, c.weight);
+    const r = await chunkFromArrays(model!, msg.spec, c.images, c.shape, c.targets, c.weight);
     losses.push(r.loss);
     correct.push(r.correct);
     stats.push(Object.fromEntries(trainBuffers.map((n) => [n, model!.buffers.get(n)!.dataSync() as Float32Array])));
@@ -86,7 +86,7 @@ port.on('message', async (msg: LayoutMessage | ComputeMessage | { type: 'memory'
       return;
     }
     if (msg.type === 'memory') reply = { type: 'memory', id: msg.id, numTensors: tf.memory().numTensors };
-    else reply = compute(msg);
+    else reply = await compute(msg);
   } catch (error) {
     const outOfMemory = error instanceof WasmOutOfMemoryError ? { requestedBytes: error.requestedBytes, inUseBytes: error.inUseBytes } : undefined;
     reply = { type: 'error', id: (msg as { id?: number }).id ?? -1, message: (error as Error).message, stack: (error as Error).stack ?? '', ...(outOfMemory ? { outOfMemory } : {}) };

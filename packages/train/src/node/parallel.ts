@@ -203,14 +203,14 @@ export function createGradientWorkers(options: GradientWorkersOptions = {}): Gra
     return send(thread, msg, parts.flatMap((p) => [p.images.buffer, p.targets.data.buffer as ArrayBuffer])) as Promise<ComputeReply>;
   };
 
-  const computeOwn = (req: BatchGradientRequest, chunks: readonly Chunk[]): StepResult | undefined => {
+  const computeOwn = async (req: BatchGradientRequest, chunks: readonly Chunk[]): Promise<StepResult | undefined> => {
     const { shape, images } = req;
     const per = shape[1] * shape[2] * shape[3];
     let total: StepResult | undefined;
     try {
       for (const c of chunks) {
         const part = images.subarray(c.from * per, (c.from + c.size) * per);
-        total = addStep(total, chunkFromArrays(req.model, req.spec, part, [c.size, shape[1], shape[2], shape[3]], sliceTargets(req.targets, c.from, c.size), c.size / shape[0]));
+        total = addStep(total, await chunkFromArrays(req.model, req.spec, part, [c.size, shape[1], shape[2], shape[3]], sliceTargets(req.targets, c.from, c.size), c.size / shape[0]));
       }
     } catch (error) {
       if (total) tf.dispose([...total.grads.values()]);
@@ -226,7 +226,7 @@ export function createGradientWorkers(options: GradientWorkersOptions = {}): Gra
     const replies = busyThreads.map((w) => dispatch(req, w.thread, w.chunks));
     let own: StepResult | undefined;
     try {
-      own = computeOwn(req, mine);
+      own = await computeOwn(req, mine);
     } catch (error) {
       await Promise.allSettled(replies);
       throw error;

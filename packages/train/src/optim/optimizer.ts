@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readVariables } from '../read.js';
 
 /** Per-parameter settings: the learning rate of its group at this step, and its weight decay. */
 export interface ParamSettings {
@@ -43,13 +44,9 @@ export abstract class Optimizer {
 
   protected abstract update(name: string, variable: tf.Variable, grad: tf.Tensor, step: number, settings: ParamSettings): void;
 
-  getState(): OptimizerState {
+  async getState(): Promise<OptimizerState> {
     const params: OptimizerState['params'] = {};
-    for (const [name, step] of this.steps) {
-      const slots: Record<string, { shape: number[]; data: Float32Array }> = {};
-      for (const [slot, v] of this.slots.get(name) ?? []) slots[slot] = { shape: [...v.shape], data: v.dataSync() as Float32Array };
-      params[name] = { step, slots };
-    }
+    for (const [name, step] of this.steps) params[name] = { step, slots: Object.fromEntries(await readVariables(this.slots.get(name) ?? [])) };
     return { kind: this.kind, params };
   }
 
