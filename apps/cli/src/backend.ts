@@ -1,19 +1,19 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendInfo, backendsFor, PREDICT_BATCH_SIZE } from '@medxfer/train';
+import { autoBackendsFor, backendInfo, backendsFor, PREDICT_BATCH_SIZE } from '@medxfer/train';
 import { imagesThatFit, useMedxferKernels } from '@medxfer/models';
 import { enableRelaxedSimd } from '@medxfer/models/node';
+import { BackendUnavailableError } from './backend-error.js';
 import { UsageError } from './errors.js';
+import { provideWebGPU } from './webgpu-node.js';
 
 const require = createRequire(import.meta.url);
 
 /** The names `--backend` accepts: `auto` plus every Node backend of the shared list. */
 export const BACKEND_CHOICES = ['auto', ...backendsFor('node').map((b) => b.name)];
 
-export class BackendUnavailableError extends Error {
-  override name = 'BackendUnavailableError';
-}
+export { BackendUnavailableError };
 
 async function load(name: string): Promise<void> {
   switch (name) {
@@ -27,6 +27,10 @@ async function load(name: string): Promise<void> {
       enableRelaxedSimd();
       return;
     }
+    case 'webgpu':
+      await provideWebGPU();
+      await import('@tensorflow/tfjs-backend-webgpu');
+      return;
     case 'tensorflow':
     case 'tensorflow-gpu': {
       const pkg = backendInfo(name)!.package;
@@ -50,10 +54,10 @@ async function load(name: string): Promise<void> {
 
 /**
  * Loads and activates a tfjs backend by name. `auto` tries the native TensorFlow backends (when
- * installed), then wasm, then cpu, and returns which one it chose.
+ * installed), then wasm, then cpu, and returns which one it chose (webgpu only by name).
  */
 export async function activateBackend(name: string): Promise<{ name: string; tried: string[] }> {
-  const candidates = name === 'auto' ? backendsFor('node').map((b) => b.name) : [name];
+  const candidates = name === 'auto' ? autoBackendsFor('node').map((b) => b.name) : [name];
   const tried: string[] = [];
   for (const candidate of candidates) {
     try {
