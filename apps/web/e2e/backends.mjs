@@ -4,12 +4,11 @@
 // backends on SwiftShader, Chromium's software GPU, with the flags below — against PyTorch's logits and the cpu
 // backend's gradients, Adam step and Grad-CAM (e2e/parity/parity.ts says why cpu and how they are compared).
 //
-//   npm run -w @medxfer/web e2e:backends                 wasm and webgl (CI)
-//   npm run -w @medxfer/web e2e:backends -- webgpu       WebGPU too: on SwiftShader it fails today with a
-//       RangeError "createBuffer failed, size (98304) is too large for the implementation when mappedAtCreation
-//       == true" in tfjs-webgpu's uploadToGPU, at the first upload after the weights' (≈ 47 MB, every buffer
-//       created mapped), also in a fresh browser (issue #17: not fixed yet)
+//   npm run -w @medxfer/web e2e:backends                 wasm, webgl and webgpu (CI; ~3–5 min, most of it
+//       SwiftShader compiling WebGPU's pipelines: a line per backend says where the time went)
 //   PARITY_ONLY=webgpu npm run -w @medxfer/web e2e:backends   one backend alone
+// Everything reads tensors asynchronously: tfjs-webgpu's synchronous read draws through an OffscreenCanvas, and
+// on SwiftShader that lost the device (every later upload then failed "createBuffer failed … mappedAtCreation").
 //   CHROMIUM=/path/to/chromium chooses the browser.
 //
 // Prints one line per check, then "backends: N passed, N failed". Exits 1 when a check failed.
@@ -32,7 +31,7 @@ const LIMITS = {
 };
 
 // PARITY_ONLY=webgpu runs one backend alone.
-const chosen = process.env.PARITY_ONLY ? [process.env.PARITY_ONLY] : ['wasm', 'webgl', ...process.argv.slice(2).filter((b) => b in LIMITS && b !== 'wasm' && b !== 'webgl')];
+const chosen = process.env.PARITY_ONLY ? [process.env.PARITY_ONLY] : Object.keys(LIMITS);
 
 const checks = [];
 const check = (name, ok, detail) => {
@@ -57,7 +56,8 @@ try {
     await page.waitForFunction(() => typeof globalThis.parity === 'function', null, { timeout: 60_000 });
     const started = Date.now();
     Object.assign(results, await page.evaluate((b) => globalThis.parity([b]), backend));
-    console.log(`${backend}: ran in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const stages = results[backend]?.stages;
+    console.log(`${backend}: ran in ${((Date.now() - started) / 1000).toFixed(0)} s${stages ? ` (${Object.entries(stages).map(([k, s]) => `${k} ${s} s`).join(', ')})` : ''}`);
     await browser.close();
     browser = undefined;
   }

@@ -59,10 +59,19 @@ interface BackendRun {
   stepped: Map<string, Float32Array>;
   cam: Float32Array;
   seconds: number;
+  /** Seconds per stage, in order (where a slow backend spends its time). */
+  stages: Record<string, number>;
 }
 
 async function runOn(backend: string, state: ReturnType<typeof readCheckpoint>): Promise<BackendRun> {
   const t0 = performance.now();
+  const stages: Record<string, number> = {};
+  let last = t0;
+  const stage = (name: string) => {
+    const now = performance.now();
+    stages[name] = Math.round((now - last) / 100) / 10;
+    last = now;
+  };
   await LOADERS[backend]!();
   if (!(await tf.setBackend(backend))) throw new Error(`${backend} did not initialise`);
   await tf.ready();
@@ -77,10 +86,12 @@ async function runOn(backend: string, state: ReturnType<typeof readCheckpoint>):
     forward[`folded ${size}`] = worstRatio(await model.predict(x).data(), ref, 1e-4, 1e-4);
     forward[`unfolded ${size}`] = worstRatio(await tf.tidy(() => model.apply(x)).data(), ref, 1e-4, 1e-4);
     tf.dispose(x);
+    stage(`forward ${size}`);
   }
   const first = tf.slice(x64, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
   const cam = (await gradCam(model, first, 5)).heatmap;
   tf.dispose([first, x64]);
+  stage('grad-cam');
   // One training step at 64 px (train-mode BatchNorm; layer4's map is 2×2), its gradients and Adam's update.
   const x = nhwc(await npy('resnet18-random-seed0.input-64.npy'));
   const y = tf.tensor1d([3, 7], 'int32');
@@ -90,6 +101,7 @@ async function runOn(backend: string, state: ReturnType<typeof readCheckpoint>):
   const gradArrays = new Map<string, Float32Array>();
   for (const [id, g] of Object.entries(grads)) gradArrays.set(names.get(id)!, (await g.data()) as Float32Array);
   const loss = (await value.data())[0]!;
+  stage('gradients');
   const initial = new Map<string, Float32Array>();
   for (const [name, v] of model.params) initial.set(name, (await v.data()) as Float32Array);
   const adam = new Adam();
@@ -101,9 +113,10 @@ async function runOn(backend: string, state: ReturnType<typeof readCheckpoint>):
     stepped.set(name, after.map((w, k) => w - initial.get(name)![k]!));
   }
   tf.dispose([x, y]);
+  stage('adam');
   adam.dispose();
   model.dispose();
-  return { forward, grads: gradArrays, loss, stepped, cam, seconds: (performance.now() - t0) / 1000 };
+  return { forward, grads: gradArrays, loss, stepped, cam, seconds: (performance.now() - t0) / 1000, stages };
 }
 
 /** Runs every backend and compares; returns plain numbers (what e2e/backends.mjs asserts). */
@@ -124,6 +137,7 @@ async function parity(backends: string[]): Promise<Record<string, unknown>> {
         adamStep: relativeL2(r.stepped, reference.stepped, clear),
         gradCam: worstRatio(r.cam, reference.cam, 1, 0),
         seconds: r.seconds,
+        stages: r.stages,
       };
     } catch (error) {
       out[backend] = { error: String((error as Error).stack ?? error) };
