@@ -30,6 +30,8 @@ const client = createClient(worker, (event) => {
       return dispatch({ type: 'train/epoch', record: event.record, numTensors: event.numTensors });
     case 'paused':
       return dispatch({ type: 'train/paused', paused: event.paused });
+    case 'backend-lost':
+      return dispatch({ type: 'backend/lost', active: event.active, message: event.message });
   }
 });
 

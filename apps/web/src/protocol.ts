@@ -180,7 +180,9 @@ export type WorkerEvent =
   | { type: 'phase'; name: string; index: number }
   | { type: 'batch'; progress: BatchProgress }
   | { type: 'epoch'; record: EpochRecord; numTensors: number }
-  | { type: 'paused'; paused: boolean };
+  | { type: 'paused'; paused: boolean }
+  /** The GPU backend's device or context was lost: the worker moved to `active` (wasm); `message` says so plainly. */
+  | { type: 'backend-lost'; lost: string; active: ActiveBackend; message: string };
 
 export type ToWorker = ({ id: number } & Request) | Control;
 export type FromWorker =

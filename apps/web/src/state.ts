@@ -39,6 +39,7 @@ export type Action =
   | { type: 'environment'; environment: Environment }
   | { type: 'backend/switching'; name: string }
   | { type: 'backend/active'; active: ActiveBackend }
+  | { type: 'backend/lost'; active: ActiveBackend; message: string }
   | { type: 'backend/error'; name: string; error: string }
   | { type: 'dataset/loading'; label: string }
   | { type: 'dataset/download'; loaded: number; total: number | undefined }
@@ -112,6 +113,8 @@ export function reduce(s: AppState, a: Action): AppState {
       return { ...s, backend: { ...s.backend, switchingTo: a.name, error: undefined }, message: `switching to ${a.name}…` };
     case 'backend/active':
       return { ...s, backend: { active: a.active }, message: `backend: ${a.active.name}${a.active.detail ? ` (${a.active.detail})` : ''}` };
+    case 'backend/lost':
+      return { ...s, backend: { active: a.active, error: a.message }, message: a.message };
     case 'backend/error':
       return { ...s, backend: { active: s.backend.active, error: `${a.name}: ${a.error}` }, message: `could not switch to ${a.name}: ${a.error}` };
     case 'dataset/loading':

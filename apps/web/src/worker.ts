@@ -28,8 +28,9 @@ import {
   type Split,
 } from '@medxfer/data';
 import { IMAGENET_RESNET18, ResNet18, StateDictMismatchError, gradCam, initFromCheckpoint, loadModel, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap } from '@medxfer/models';
-import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, readAndDispose, scoreSplit, taskKind, train, TrainingAborted, type BatchProgress, type Plan } from '@medxfer/train';
+import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, readAndDispose, restoreModel, scoreSplit, snapshotModel, taskKind, train, TrainingAborted, type BatchProgress, type Plan, type TrainingState } from '@medxfer/train';
 import { activate, probeEnvironment } from './backends.js';
+import { forgetBackend, gpuLoss, lossBehind, loseGpuNow, raceGpuLoss, takeGpuLoss, throwIfGpuLost, watchGpu, type GpuLoss } from './gpu-loss.js';
 import { recogniseFileName, splitSummary } from './dataset-tools.js';
 import { buildFolderDataset, planFolder, splitsFor, type DecodedItem } from './folder-dataset.js';
 import { resizedPixels, sniffImage, toRGBA } from './image-input.js';
@@ -75,6 +76,13 @@ interface CurrentModel {
   readonly transform: ImageTransform;
   readonly normalization: Normalization;
   readonly info: ModelInfo;
+  /** On a GPU backend, the weights in memory too: what the model is rebuilt from on wasm if the GPU is lost. */
+  readonly copy?: ModelCopy;
+}
+
+interface ModelCopy {
+  readonly variables: TrainingState['model'];
+  readonly batchesTracked: ReadonlyMap<string, number>;
 }
 
 let dataset: Dataset | undefined;
@@ -248,6 +256,64 @@ function disposeModel() {
   current = undefined;
 }
 
+const onGpu = () => tf.getBackend() === 'webgpu' || tf.getBackend() === 'webgl';
+
+/** The model as the worker keeps it: with a copy of its weights in memory when it lives on a GPU. */
+async function keep(model: ResNet18, rest: Omit<CurrentModel, 'model' | 'copy'>): Promise<CurrentModel> {
+  const copy = onGpu() ? { variables: await snapshotModel(model), batchesTracked: new Map(model.batchesTracked) } : undefined;
+  throwIfGpuLost();
+  return { model, ...rest, ...(copy ? { copy } : {}) };
+}
+
+/**
+ * After a GPU device or context loss: wasm becomes the backend, the current model is rebuilt there from its
+ * copy, the lost backend gets a fresh start when chosen again, and the page is told in plain words.
+ */
+async function recoverFromGpuLoss(loss: GpuLoss): Promise<void> {
+  takeGpuLoss();
+  const old = current;
+  current = undefined;
+  try {
+    old?.model.dispose();
+  } catch {
+    // Its buffers or textures went with the device.
+  }
+  const active = await activate('wasm');
+  forgetBackend(loss.backend);
+  if (old?.copy) {
+    const { model: m, normalization } = old;
+    const model = new ResNet18({ numClasses: m.numClasses, input: m.input, ...(m.input === 'grey' ? { normalization } : {}) });
+    restoreModel(model, old.copy.variables);
+    for (const [k, v] of old.copy.batchesTracked) model.batchesTracked.set(k, v);
+    current = { ...old, model, copy: undefined };
+  }
+  const what = loss.backend === 'webgpu' ? 'The GPU device was lost' : 'The WebGL context was lost';
+  const kept = old ? (old.copy ? ' The model moved to wasm with its weights.' : ' The model was not kept (it had no copy).') : '';
+  emit({ type: 'backend-lost', lost: loss.backend, active, message: `${what} (${loss.reason}); now running on wasm.${kept} You can choose ${loss.backend} again: it starts afresh.` });
+}
+
+/** Keeps the current model's in-memory copy in step with the backend: made on a GPU, dropped elsewhere. */
+async function moveCurrentModelCopy(): Promise<void> {
+  if (!current) return;
+  const { model, copy: _copy, ...rest } = current;
+  current = await keep(model, rest);
+}
+
+/** Runs `work`; if the GPU is lost meanwhile, moves the model to wasm and runs `work` again there. */
+async function onAnyBackend<T>(work: () => Promise<T>): Promise<T> {
+  const backend = tf.getBackend();
+  try {
+    const result = await (onGpu() ? raceGpuLoss(work()) : work());
+    throwIfGpuLost();
+    return result;
+  } catch (error) {
+    const loss = await lossBehind(backend);
+    if (!loss) throw error;
+    await recoverFromGpuLoss(loss);
+    return work();
+  }
+}
+
 /** A model for the dataset: random, or the imported checkpoint's body with a fresh head. */
 function startingModel(d: Dataset, config: TrainConfig): { model: ResNet18; weightsSource: string } {
   const model = new ResNet18({ numClasses: d.info.labels.length, input: d.channels === 1 ? 'grey' : 'rgb', normalization: IMAGENET_NORMALIZATION, seed: config.seed });
@@ -270,6 +336,7 @@ function startingModel(d: Dataset, config: TrainConfig): { model: ResNet18; weig
 const pageCallback = {
   onPhaseStart: (phase: Plan['phases'][number], index: number) => emit({ type: 'phase', name: phase.name, index }),
   onBatchEnd: async (progress: BatchProgress) => {
+    throwIfGpuLost();
     emit({ type: 'batch', progress });
     await yieldToEvents();
     while (control.paused && !control.stop.signal.aborted) await new Promise<void>((resolve) => (control.wake = resolve));
@@ -283,33 +350,58 @@ async function doTrain(config: TrainConfig): Promise<TrainResult> {
   const plan = planOf(config);
   const transform: ImageTransform = inputTransform(d.channels, config.resize);
   disposeModel();
-  const { model, weightsSource } = startingModel(d, config);
-  const tensorsBefore = tf.memory().numTensors;
+  let { model, weightsSource } = startingModel(d, config);
+  let tensorsBefore = tf.memory().numTensors;
   control.paused = false;
   control.stop = new AbortController();
   const started = performance.now();
   let stopped = false;
   let history: TrainResult['history'] = [];
   let epochKept = 0;
-  try {
-    const result = await train({
-      model, plan, train: d.splits.train, val: d.splits.val, transform, signal: control.stop.signal,
-      callbacks: [pageCallback, {
-        onEpochEnd: (record) => {
-          history = [...history, record];
-          emit({ type: 'epoch', record, numTensors: tf.memory().numTensors });
-        },
-      }],
-    });
-    history = result.history;
-    epochKept = result.epochKept;
-  } catch (error) {
-    if (!(error instanceof TrainingAborted)) {
-      model.dispose();
-      throw error;
+  // On a GPU, each finished epoch's state (weights, optimiser, history) is kept in memory: a lost device
+  // costs at most the epoch in progress, which reruns on wasm.
+  let resume: TrainingState | undefined;
+  const epochCallback = {
+    onEpochEnd: async (record: TrainResult['history'][number], trainer: { state(): Promise<TrainingState> }) => {
+      if (onGpu()) {
+        throwIfGpuLost();
+        const state = await trainer.state();
+        // Values read while the GPU was being lost cannot be trusted: the previous resume point stays.
+        throwIfGpuLost();
+        resume = state;
+      }
+      history = [...history, record];
+      emit({ type: 'epoch', record, numTensors: tf.memory().numTensors });
+    },
+  };
+  for (;;) {
+    const backend = tf.getBackend();
+    try {
+      const run = train({
+        model, plan, train: d.splits.train, val: d.splits.val, transform, signal: control.stop.signal, callbacks: [pageCallback, epochCallback], ...(resume ? { resume } : {}),
+      });
+      const result = await (onGpu() ? raceGpuLoss(run) : run);
+      history = result.history;
+      epochKept = result.epochKept;
+      break;
+    } catch (error) {
+      if (error instanceof TrainingAborted) {
+        stopped = true;
+        epochKept = history.length;
+        break;
+      }
+      const loss = await lossBehind(backend);
+      try {
+        model.dispose();
+      } catch {
+        // A lost GPU took its buffers with it.
+      }
+      if (!loss) throw error;
+      await recoverFromGpuLoss(loss);
+      ({ model } = startingModel(d, config));
+      tensorsBefore = tf.memory().numTensors;
+      emit({ type: 'status', text: `continuing the run on wasm from ${resume ? `the end of epoch ${resume.history.length}` : 'its start'}…` });
     }
-    stopped = true;
-    epochKept = history.length;
   }
   const seconds = (performance.now() - started) / 1000;
   const info: ModelInfo = {
@@ -321,7 +413,7 @@ async function doTrain(config: TrainConfig): Promise<TrainResult> {
     weightsSource,
     origin: stopped ? `trained here, stopped early (${history.length} epoch(s) finished)` : `trained here (${plan.name}, ${history.length} epochs)`,
   };
-  current = { model, transform, normalization: IMAGENET_NORMALIZATION, info };
+  current = await keep(model, { transform, normalization: IMAGENET_NORMALIZATION, info });
   return { history, seconds, epochKept, stopped, tensorsBefore, tensorsAfter: tf.memory().numTensors, model: info };
 }
 
@@ -410,7 +502,7 @@ async function doLoadModel(files: File[]): Promise<ModelInfo> {
     weightsSource: meta.weightsSource,
     origin: `loaded from ${json.name}`,
   };
-  current = { model: loaded.model, transform: transformForModel(meta), normalization: meta.normalization, info };
+  current = await keep(loaded.model, { transform: transformForModel(meta), normalization: meta.normalization, info });
   return info;
 }
 
@@ -433,11 +525,18 @@ async function doImportWeights(file: File): Promise<ReplyTypes['import-weights']
 // Dispatch
 
 async function handle(request: Request): Promise<{ value: unknown; transfer?: Transferable[] }> {
+  // A loss seen while idle is handled before the next request runs.
+  const pending = gpuLoss();
+  if (pending) await recoverFromGpuLoss(pending);
   switch (request.type) {
     case 'environment':
       return { value: await probeEnvironment() };
-    case 'set-backend':
-      return { value: await activate(request.name) };
+    case 'set-backend': {
+      const active = await activate(request.name);
+      watchGpu(active.name);
+      await moveCurrentModelCopy();
+      return { value: active };
+    }
     case 'load-dataset': {
       const { summary, transfer } = await loadDataset(request.source, request.limits);
       return { value: summary, transfer };
@@ -445,17 +544,20 @@ async function handle(request: Request): Promise<{ value: unknown; transfer?: Tr
     case 'train':
       return { value: await doTrain(request.config) };
     case 'evaluate':
-      return { value: await doEvaluate() };
+      return { value: await onAnyBackend(doEvaluate) };
     case 'predict':
-      return doPredict(request.file);
+      return onAnyBackend(() => doPredict(request.file));
     case 'export':
-      return doExport();
+      return onAnyBackend(doExport);
     case 'load-model':
       return { value: await doLoadModel(request.files) };
     case 'import-weights':
       return { value: await doImportWeights(request.file) };
   }
 }
+
+// Loses the GPU on purpose, to try the recovery (the e2e test calls it through Playwright's worker handle).
+(globalThis as unknown as { medxferDebug: { loseGpu: () => string } }).medxferDebug = { loseGpu: loseGpuNow };
 
 // Requests run one at a time, in order; pause/resume/stop act at once (between two batches).
 let queue: Promise<void> = Promise.resolve();

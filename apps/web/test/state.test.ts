@@ -127,6 +127,16 @@ describe('state reducer', () => {
     expect(canTrain(b)).toBe(true);
   });
 
+  it('a lost GPU leaves the worker on wasm and says so until the next switch', () => {
+    const onGpu = run([{ type: 'backend/switching', name: 'webgpu' }, { type: 'backend/active', active: { name: 'webgpu', detail: 'WebGPU' } }], ready);
+    const lost = reduce(onGpu, { type: 'backend/lost', active: { name: 'wasm', detail: 'SIMD, 1 thread' }, message: 'The GPU device was lost (x); now running on wasm.' });
+    expect(lost.backend.active?.name).toBe('wasm');
+    expect(lost.backend.error).toMatch(/GPU device was lost/);
+    expect(lost.message).toBe(lost.backend.error);
+    expect(canTrain(lost)).toBe(true);
+    expect(run([{ type: 'backend/switching', name: 'webgpu' }], lost).backend.error).toBeUndefined();
+  });
+
   it('store notifies subscribers on change only', () => {
     const store = createStore();
     const seen: string[] = [];
