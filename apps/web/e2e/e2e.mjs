@@ -238,6 +238,18 @@ try {
     return text;
   });
 
+  await check("measure each backend's images/s for the current model", async () => {
+    await page.click('[data-testid="measure-speed"]');
+    await page.waitForFunction(() => /speed measured|measurement failed/.test(document.getElementById('status')?.textContent ?? ''), null, { timeout: 180_000 });
+    const rows = await page.$$eval('#backend-support tbody tr', (trs) =>
+      trs.map((tr) => ({ name: tr.dataset.backend, available: tr.children[1].textContent.includes('yes'), infer: Number(tr.querySelector('.speed [data-infer]')?.dataset.infer), train: Number(tr.querySelector('.speed [data-train]')?.dataset.train), text: tr.querySelector('.speed').textContent })),
+    );
+    const measured = rows.filter((r) => r.available);
+    assert(measured.length >= 2 && measured.every((r) => r.infer > 0 && r.train > 0), `speeds: ${JSON.stringify(rows)}`);
+    assert((await page.getAttribute('[data-testid="backend-active"]', 'data-name')) === 'wasm', 'the active backend changed');
+    return measured.map((r) => `${r.name} ${r.text}`).join('; ');
+  });
+
   await check('screenshots (desktop 1280 px, phone 390 px)', async () => {
     await page.screenshot({ path: join(out, 'desktop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });

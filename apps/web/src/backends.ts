@@ -124,13 +124,23 @@ export async function activate(name: string): Promise<ActiveBackend> {
   return { name, detail: await describe(name) };
 }
 
+/**
+ * Why the threaded build may use fewer threads than the machine has: tfjs-wasm caps its thread pool at half the
+ * logical cores (its init_with_threads_count: min(requested, 8, hardwareConcurrency / 2)), and medxfer's own
+ * kernels — the convolutions, most of a step — run on one thread either way.
+ */
+function threadsNote(threads: number, cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1): string {
+  const cap = threads < cores ? `; tfjs-wasm uses at most half of the ${cores} logical cores` : '';
+  return `${cap}; medxfer's convolution kernels run on one`;
+}
+
 async function describe(name: string): Promise<string> {
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
     const threads = wasm.getThreadsCount();
-    return `${simd ? 'SIMD' : 'no SIMD'}, ${threaded ? `${threads} thread${threads === 1 ? '' : 's'} (threaded build)` : '1 thread'}`;
+    return `${simd ? 'SIMD' : 'no SIMD'}, ${threaded ? `${threads} thread${threads === 1 ? '' : 's'} (threaded build${threadsNote(threads)})` : '1 thread'}`;
   }
   if (name === 'webgl') return `WebGL ${tf.env().getNumber('WEBGL_VERSION')}`;
   if (name === 'webgpu') return 'WebGPU';

@@ -30,6 +30,8 @@ const client = createClient(worker, (event) => {
       return dispatch({ type: 'train/epoch', record: event.record, numTensors: event.numTensors });
     case 'paused':
       return dispatch({ type: 'train/paused', paused: event.paused });
+    case 'speed':
+      return dispatch({ type: 'speed/record', record: event.record });
     case 'backend-lost':
       return dispatch({ type: 'backend/lost', active: event.active, message: event.message });
   }
@@ -53,6 +55,16 @@ async function switchBackend(name: string) {
     }
   } catch (e) {
     dispatch({ type: 'backend/error', name, error: errorText(e) });
+  }
+}
+
+async function measureSpeed() {
+  dispatch({ type: 'speed/start' });
+  try {
+    await client.request({ type: 'measure-speed' });
+    dispatch({ type: 'speed/done' });
+  } catch (e) {
+    dispatch({ type: 'speed/done', error: errorText(e) });
   }
 }
 
@@ -237,6 +249,24 @@ function drawRGBA(canvas: HTMLCanvasElement, width: number, height: number, rgba
   canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
 }
 
+const rendered: { environment?: AppState['environment']; speed?: AppState['speed'] } = {};
+
+/** The support table: what each backend is, and its measured speed (once measured). */
+function renderSupport(s: AppState) {
+  rendered.environment = s.environment;
+  rendered.speed = s.speed;
+  const speedOf = (name: string) => {
+    const r = s.speed.records[name];
+    if (!r) return s.speed.running ? '…' : '';
+    if (r.error) return `failed: ${esc(r.error)}`;
+    const f = (v: number | null) => (v === null ? '–' : v >= 10 ? v.toFixed(0) : v.toFixed(1));
+    return `<span data-infer="${r.infer}" data-train="${r.train}">${f(r.infer)} · ${f(r.train)}</span> <small>at ${r.size} px</small>`;
+  };
+  $('backend-support').querySelector('tbody')!.innerHTML = s.environment!.backends
+    .map((b) => `<tr data-backend="${esc(b.name)}"><th scope="row">${esc(b.name)}</th><td>${b.available ? '✓ yes' : '✗ no'}</td><td title="${esc(b.description)}">${esc(b.note)}</td><td class="speed">${b.available ? speedOf(b.name) : ''}</td></tr>`)
+    .join('');
+}
+
 function renderBackend(s: AppState) {
   const env = s.environment;
   const select = $<HTMLSelectElement>('backend');
@@ -246,16 +276,14 @@ function renderBackend(s: AppState) {
       o.disabled = !b.available;
       select.add(o);
     }
-    const body = $('backend-support').querySelector('tbody')!;
-    body.innerHTML = env.backends
-      .map((b) => `<tr><th scope="row">${esc(b.name)}</th><td>${b.available ? '✓ yes' : '✗ no'}</td><td title="${esc(b.description)}">${esc(b.note)}</td></tr>`)
-      .join('');
     $('isolation').textContent = env.crossOriginIsolated
       ? `Cross-origin isolated: WebAssembly threads can run (${env.hardwareConcurrency} logical cores).`
       : 'Not cross-origin isolated (COOP/COEP headers missing): wasm runs single-threaded.';
   }
+  if (env && (env !== rendered.environment || s.speed !== rendered.speed)) renderSupport(s);
   if (s.backend.active && !s.backend.switchingTo) select.value = s.backend.active.name;
   select.disabled = !canSwitchBackend(s);
+  $<HTMLButtonElement>('measure-speed').disabled = !canSwitchBackend(s);
   $('backend-active').textContent = s.backend.switchingTo ? `switching to ${s.backend.switchingTo}…` : s.backend.active ? `${s.backend.active.name} (${s.backend.active.detail})` : 'none yet';
   $('backend-active').dataset.name = s.backend.switchingTo ? '' : (s.backend.active?.name ?? '');
   $('backend-error').textContent = s.backend.error ?? '';
@@ -533,6 +561,7 @@ function wire() {
     client.control({ type: 'stop' });
   });
   $('evaluate').addEventListener('click', () => void runEvaluation());
+  $('measure-speed').addEventListener('click', () => void measureSpeed());
   for (const id of ['split-test', 'split-val']) $(id).addEventListener('change', (e) => dispatch({ type: 'eval/split', split: (e.target as HTMLInputElement).value as 'val' | 'test' }));
 
   const predictInput = $<HTMLInputElement>('predict-input');

@@ -146,6 +146,16 @@ export interface TrainResult {
   readonly model: ModelInfo;
 }
 
+/** One backend's measured speed for the current model's shape (see speed.ts); null where it failed. */
+export interface SpeedRecord {
+  readonly backend: string;
+  readonly size: number;
+  readonly batch: number;
+  readonly infer: number | null;
+  readonly train: number | null;
+  readonly error?: string;
+}
+
 /** Requests the page sends; each gets one `reply` with the same id. */
 export type Request =
   | { type: 'environment' }
@@ -156,7 +166,8 @@ export type Request =
   | { type: 'predict'; file: File }
   | { type: 'export' }
   | { type: 'load-model'; files: File[] }
-  | { type: 'import-weights'; file: File };
+  | { type: 'import-weights'; file: File }
+  | { type: 'measure-speed' };
 
 /** Fire-and-forget controls, handled even while a request runs. */
 export type Control = { type: 'pause' } | { type: 'resume' } | { type: 'stop' };
@@ -171,6 +182,7 @@ export interface ReplyTypes {
   export: { artifacts: import('@tensorflow/tfjs-core').io.ModelArtifacts; name: string };
   'load-model': ModelInfo;
   'import-weights': { source: string; tensors: number; note: string };
+  'measure-speed': SpeedRecord[];
 }
 
 /** Events the worker sends while a request runs. */
@@ -182,7 +194,8 @@ export type WorkerEvent =
   | { type: 'epoch'; record: EpochRecord; numTensors: number }
   | { type: 'paused'; paused: boolean }
   /** The GPU backend's device or context was lost: the worker moved to `active` (wasm); `message` says so plainly. */
-  | { type: 'backend-lost'; lost: string; active: ActiveBackend; message: string };
+  | { type: 'backend-lost'; lost: string; active: ActiveBackend; message: string }
+  | { type: 'speed'; record: SpeedRecord };
 
 export type ToWorker = ({ id: number } & Request) | Control;
 export type FromWorker =

@@ -2,13 +2,15 @@
 // whatever state results, and the tests drive the reducer directly.
 import { formatMetric } from '@medxfer/metrics';
 import type { BatchProgress, EpochRecord } from '@medxfer/train';
-import type { ActiveBackend, DatasetSummary, Environment, EvaluationResult, ModelInfo, Prediction, TrainResult } from './protocol.js';
+import type { ActiveBackend, DatasetSummary, Environment, EvaluationResult, ModelInfo, Prediction, SpeedRecord, TrainResult } from './protocol.js';
 
 export type TrainingStatus = 'idle' | 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'error';
 
 export interface AppState {
   readonly environment?: Environment;
   readonly backend: { readonly active?: ActiveBackend; readonly switchingTo?: string; readonly error?: string };
+  /** Measured images/s per backend (the latest measurement), and whether one is running. */
+  readonly speed: { readonly running: boolean; readonly records: Readonly<Record<string, SpeedRecord>> };
   readonly dataset: {
     readonly status: 'none' | 'loading' | 'ready' | 'error';
     readonly label?: string;
@@ -62,10 +64,14 @@ export type Action =
   | { type: 'predict/start' }
   | { type: 'predict/done'; result: Prediction }
   | { type: 'predict/error'; error: string }
-  | { type: 'message'; text: string };
+  | { type: 'message'; text: string }
+  | { type: 'speed/start' }
+  | { type: 'speed/record'; record: SpeedRecord }
+  | { type: 'speed/done'; error?: string };
 
 export const initialState: AppState = {
   backend: {},
+  speed: { running: false, records: {} },
   dataset: { status: 'none' },
   training: { status: 'idle', history: [], tensors: [], totalEpochs: 0 },
   evaluation: { status: 'none', split: 'test' },
@@ -75,10 +81,10 @@ export const initialState: AppState = {
 export const isTraining = (s: AppState): boolean => s.training.status === 'running' || s.training.status === 'paused' || s.training.status === 'stopping';
 
 /** Whether Train can start now. */
-export const canTrain = (s: AppState): boolean => s.dataset.status === 'ready' && !!s.backend.active && !s.backend.switchingTo && !isTraining(s) && s.evaluation.status !== 'running';
+export const canTrain = (s: AppState): boolean => s.dataset.status === 'ready' && !!s.backend.active && !s.backend.switchingTo && !isTraining(s) && s.evaluation.status !== 'running' && !s.speed.running;
 
 /** The backend can change whenever no computation runs. */
-export const canSwitchBackend = (s: AppState): boolean => !isTraining(s) && !s.backend.switchingTo && s.evaluation.status !== 'running' && s.prediction.status !== 'running' && s.dataset.status !== 'loading';
+export const canSwitchBackend = (s: AppState): boolean => !isTraining(s) && !s.backend.switchingTo && s.evaluation.status !== 'running' && s.prediction.status !== 'running' && s.dataset.status !== 'loading' && !s.speed.running;
 
 /** The backend to start with: the user's last choice if available, else the fastest available one that is not GPU emulation. */
 export function defaultBackend(backends: readonly { name: string; available: boolean; software?: boolean }[], saved?: string | null): string {
@@ -113,6 +119,12 @@ export function reduce(s: AppState, a: Action): AppState {
       return { ...s, backend: { ...s.backend, switchingTo: a.name, error: undefined }, message: `switching to ${a.name}…` };
     case 'backend/active':
       return { ...s, backend: { active: a.active }, message: `backend: ${a.active.name}${a.active.detail ? ` (${a.active.detail})` : ''}` };
+    case 'speed/start':
+      return { ...s, speed: { running: true, records: {} }, message: 'measuring each backend…' };
+    case 'speed/record':
+      return { ...s, speed: { ...s.speed, records: { ...s.speed.records, [a.record.backend]: a.record } }, message: `measured ${a.record.backend}` };
+    case 'speed/done':
+      return { ...s, speed: { ...s.speed, running: false }, message: a.error ? `speed measurement failed: ${a.error}` : 'speed measured on every available backend' };
     case 'backend/lost':
       return { ...s, backend: { active: a.active, error: a.message }, message: a.message };
     case 'backend/error':

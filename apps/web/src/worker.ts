@@ -32,6 +32,7 @@ import { checkProbabilities, explainedClass, outputActivation, predictionOf, pre
 import { activate, probeEnvironment } from './backends.js';
 import { forgetBackend, gpuLoss, lossBehind, loseGpuNow, raceGpuLoss, takeGpuLoss, throwIfGpuLost, watchGpu, type GpuLoss } from './gpu-loss.js';
 import { recogniseFileName, splitSummary } from './dataset-tools.js';
+import { imagesPerSecond } from './speed.js';
 import { buildFolderDataset, planFolder, splitsFor, type DecodedItem } from './folder-dataset.js';
 import { resizedPixels, sniffImage, toRGBA } from './image-input.js';
 import { blobFile, md5OfBlob, opfsInflateCache } from './local-file.js';
@@ -45,6 +46,7 @@ import type {
   Prediction,
   ReplyTypes,
   Request,
+  SpeedRecord,
   SplitEvaluation,
   ToWorker,
   TrainConfig,
@@ -521,6 +523,37 @@ async function doImportWeights(file: File): Promise<ReplyTypes['import-weights']
   return { source, tensors: state.size, note };
 }
 
+/** What a speed measurement times: the current model's shape, else the dataset's, else PneumoniaMNIST's. */
+function speedShape(): { size: number; input: 'grey' | 'rgb'; numClasses: number } {
+  if (current) return { size: current.info.inputSize, input: current.model.input === 'rgb' ? 'rgb' : 'grey', numClasses: current.model.numClasses };
+  if (dataset) return { size: dataset.size, input: dataset.channels === 3 ? 'rgb' : 'grey', numClasses: dataset.info.labels.length };
+  return { size: 28, input: 'grey', numClasses: 2 };
+}
+
+/** Images/s of inference and of a training step on every available backend, then back to the active one. */
+async function doMeasureSpeed(): Promise<SpeedRecord[]> {
+  const shape = speedShape();
+  const batch = 8;
+  const original = tf.getBackend();
+  const records: SpeedRecord[] = [];
+  for (const b of (await probeEnvironment()).backends.filter((e) => e.available)) {
+    let record: SpeedRecord;
+    try {
+      await activate(b.name);
+      watchGpu(b.name);
+      const time = (mode: 'infer' | 'train') => imagesPerSecond({ ...shape, mode, batch, steps: mode === 'infer' ? 2 : 1, warmup: 1 });
+      const infer = await time('infer');
+      record = { backend: b.name, size: shape.size, batch, infer, train: await time('train') };
+    } catch (error) {
+      record = { backend: b.name, size: shape.size, batch, infer: null, train: null, error: String((error as Error).message ?? error).split('\n')[0]! };
+    }
+    records.push(record);
+    emit({ type: 'speed', record });
+  }
+  if (original) await activate(original);
+  return records;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 
@@ -553,6 +586,8 @@ async function handle(request: Request): Promise<{ value: unknown; transfer?: Tr
       return { value: await doLoadModel(request.files) };
     case 'import-weights':
       return { value: await doImportWeights(request.file) };
+    case 'measure-speed':
+      return { value: await doMeasureSpeed() };
   }
 }
 

@@ -137,6 +137,16 @@ describe('state reducer', () => {
     expect(run([{ type: 'backend/switching', name: 'webgpu' }], lost).backend.error).toBeUndefined();
   });
 
+  it('a speed measurement fills in backend by backend and blocks switching and training while it runs', () => {
+    const started = reduce(ready, { type: 'speed/start' });
+    expect([canSwitchBackend(started), canTrain(started)]).toEqual([false, false]);
+    const record = { backend: 'wasm', size: 28, batch: 8, infer: 400, train: 100 };
+    const done = run([{ type: 'speed/record', record }, { type: 'speed/done' }], started);
+    expect(done.speed.records.wasm).toEqual(record);
+    expect([canSwitchBackend(done), canTrain(done)]).toEqual([true, true]);
+    expect(reduce(done, { type: 'speed/start' }).speed.records).toEqual({});
+  });
+
   it('store notifies subscribers on change only', () => {
     const store = createStore();
     const seen: string[] = [];
