@@ -273,6 +273,12 @@ async function keep(model: ResNet18, rest: Omit<CurrentModel, 'model' | 'copy'>)
  */
 async function recoverFromGpuLoss(loss: GpuLoss): Promise<void> {
   takeGpuLoss();
+  if (tf.getBackend() !== loss.backend) {
+    // Lost while not in use (e.g. during a speed measurement): nothing of ours lives there.
+    forgetBackend(loss.backend);
+    emit({ type: 'status', text: `${loss.backend} lost its ${loss.backend === 'webgpu' ? 'device' : 'context'} (${loss.reason}); it starts afresh when chosen again` });
+    return;
+  }
   const old = current;
   current = undefined;
   try {
@@ -541,7 +547,10 @@ async function doMeasureSpeed(): Promise<SpeedRecord[]> {
     try {
       await activate(b.name);
       watchGpu(b.name);
-      const time = (mode: 'infer' | 'train') => imagesPerSecond({ ...shape, mode, batch, steps: mode === 'infer' ? 2 : 1, warmup: 1 });
+      const time = (mode: 'infer' | 'train') => {
+        const timing = imagesPerSecond({ ...shape, mode, batch, steps: mode === 'infer' ? 2 : 1, warmup: 1 });
+        return onGpu() ? raceGpuLoss(timing) : timing;
+      };
       const infer = await time('infer');
       record = { backend: b.name, size: shape.size, batch, infer, train: await time('train') };
     } catch (error) {
