@@ -1,7 +1,8 @@
 // @medxfer/models — torchvision-exact ResNet18 for TensorFlow.js and a safe PyTorch checkpoint importer.
 export * from './errors.js';
 export { BLOCKS, FEATURES, PARAM_GROUPS, STAGES, groupOf, type ParamGroup, type StageName } from './resnet/architecture.js';
-export { ResNet18, type BatchNormMode, type ForwardOptions, type ResNet18Options, type StateTensor } from './resnet/model.js';
+export { ResNet18, type BatchNormMode, type ForwardOptions, type ModelTensor, type ResNet18Options, type StateTensor } from './resnet/model.js';
+export { acsSplit, volumeConv, type VolumeConvolution } from './ops/volume-conv.js';
 export { greyStemConv } from './resnet/grey-stem.js';
 export { batchNorm, BN_EPSILON, BN_MOMENTUM, type BatchNormParams } from './ops/batchnorm.js';
 export { relu } from './ops/relu.js';

@@ -160,6 +160,7 @@ export function describeModel(model: ResNet18, meta: SaveMetadata): ModelMetadat
       numClasses: model.numClasses,
       classNames: meta.classNames,
       inputSize: meta.inputSize,
+      ...(model.volume ? { volume: model.volume } : {}),
       normalization: { mean: [...normalization.mean], std: [...normalization.std] },
       task: meta.task,
       dataset: meta.dataset,
@@ -338,6 +339,7 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, source
       input: metadata.input,
       numClasses: metadata.numClasses,
       ...(metadata.input === 'grey' ? { normalization: metadata.normalization } : {}),
+      ...(metadata.volume ? { volume: metadata.volume } : {}),
     });
     const variables = model.allVariables();
     for (const [name, tensor] of Object.entries(decoded)) {

@@ -3,6 +3,7 @@
  * checks applied to it on save and on load. Portable: no file system, no Node globals.
  */
 import type { Normalization } from '@medxfer/data';
+import type { VolumeConvolution } from '../ops/volume-conv.js';
 import { ModelError } from '../errors.js';
 
 /** `format` of a medxfer `model.json`. */
@@ -21,8 +22,10 @@ export interface ModelMetadata {
   readonly numClasses: number;
   /** One name per output (a single-logit binary head may name both classes). */
   readonly classNames: readonly string[];
-  /** Side of the (square) images the model was trained on, in pixels. */
+  /** Side of the (square) images — or cubic volumes — the model was trained on, in pixels (voxels). */
   readonly inputSize: number;
+  /** For a model of volumes `[N, D, H, W, C]`: how its 2D kernels apply to them. Absent: a model of images. */
+  readonly volume?: VolumeConvolution;
   /**
    * `rgb`/`single`: the normalisation the caller applies to [0, 1] images before the model.
    * `grey`: the normalisation folded into conv1 (the model takes [0, 1] images as they are).
@@ -103,6 +106,8 @@ export function validateMetadata(value: unknown, file: string, field = 'userDefi
   if (typeof inputSize !== 'number' || !Number.isInteger(inputSize) || inputSize < 28) {
     throw new ModelFormatError(file, at('inputSize'), `expected an integer of at least 28 (pixels), got ${describe(inputSize)}`);
   }
+  const volume = value.volume;
+  if (volume !== undefined && volume !== 'acs' && volume !== '2.5d') throw new ModelFormatError(file, at('volume'), `expected "acs" or "2.5d" (or no field, for images), got ${describe(volume)}`);
   const norm = value.normalization;
   if (!isObject(norm)) throw new ModelFormatError(file, at('normalization'), `expected {mean: number[], std: number[]}, got ${describe(norm)}`);
   const mean = numberArray(norm.mean, file, at('normalization.mean'));
@@ -124,6 +129,7 @@ export function validateMetadata(value: unknown, file: string, field = 'userDefi
     numClasses,
     classNames: [...(classNames as string[])],
     inputSize,
+    ...(volume ? { volume } : {}),
     normalization: { mean, std },
     task,
     dataset,

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mixSeed, seededRandom, type Normalization } from '@medxfer/data';
+import { channelStats, mixSeed, seededRandom, type Normalization } from '@medxfer/data';
 import { InputShapeError } from '../errors.js';
 import { batchNorm, type BatchNormParams } from '../ops/batchnorm.js';
-import { conv2d } from '../ops/conv2d.js';
+import { conv2d, type Conv2dSpec } from '../ops/conv2d.js';
 import { relu } from '../ops/relu.js';
 import { releaseWasmKernelCaches } from '../wasm/install.js';
 import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
+import { volumeConv, type VolumeConvolution } from '../ops/volume-conv.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, stageOrder, type BlockSpec, type ConvSpec, type ParamGroup, type StageName } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
 import { greyStemConv } from './grey-stem.js';
@@ -43,7 +44,16 @@ export interface ResNet18Options {
   normalization?: Normalization;
   /** Seed of the random initialisation (torchvision's schemes). */
   seed?: number;
+  /**
+   * Take volumes `[N, D, H, W, C]` instead of images, through the same 2D weights applied as ACS or 2.5D
+   * convolutions (see {@link VolumeConvolution}), with 3D BatchNorm and pooling: MedMNIST v2's ResNet-18 (ACS)
+   * and (2.5D) for its 3D datasets. Any 2D checkpoint of this architecture initialises it.
+   */
+  volume?: VolumeConvolution;
 }
+
+/** Model input: images `[N, H, W, C]`, or volumes `[N, D, H, W, C]` for a `volume` model. */
+export type ModelTensor = tf.Tensor4D | tf.Tensor5D;
 
 /** A tensor of the model's state, in PyTorch's layout (OIHW convs, [out, in] linear). */
 export interface StateTensor {
@@ -62,6 +72,7 @@ export class ResNet18 {
   readonly numClasses: number;
   readonly input: 'rgb' | 'grey' | 'single';
   readonly normalization: Normalization | undefined;
+  readonly volume: VolumeConvolution | undefined;
   /** Trainable parameters by torchvision name. */
   readonly params = new Map<string, tf.Variable>();
   /** BatchNorm running statistics by torchvision name (not trainable). */
@@ -76,6 +87,8 @@ export class ResNet18 {
     this.numClasses = options.numClasses ?? 1000;
     this.input = options.input ?? 'rgb';
     this.normalization = this.input === 'grey' ? (options.normalization ?? IMAGENET) : undefined;
+    this.volume = options.volume;
+    if (this.volume !== undefined && this.volume !== 'acs' && this.volume !== '2.5d') throw new InputShapeError(`volume must be "acs" or "2.5d", got ${String(this.volume)}`);
     if (!Number.isInteger(this.numClasses) || this.numClasses < 1) throw new InputShapeError(`numClasses must be a positive integer, got ${this.numClasses}`);
     const random = seededRandom(mixSeed(options.seed ?? 0, 1));
     const convs: ConvSpec[] = [
@@ -129,37 +142,40 @@ export class ResNet18 {
     };
   }
 
-  private checkInput(x: tf.Tensor): asserts x is tf.Tensor4D {
+  private checkInput(x: tf.Tensor): void {
     if (this.disposed) throw new InputShapeError('this model was disposed');
     const channels = this.input === 'rgb' ? 3 : 1;
-    if (x.rank !== 4 || x.shape[3] !== channels) {
-      throw new InputShapeError(`ResNet18 (${this.input} input) takes NHWC images [N, H, W, ${channels}], got [${x.shape.join(', ')}]`);
+    const rank = this.volume ? 5 : 4;
+    if (x.rank !== rank || x.shape[rank - 1] !== channels) {
+      const expected = this.volume ? `NDHWC volumes [N, D, H, W, ${channels}]` : `NHWC images [N, H, W, ${channels}]`;
+      throw new InputShapeError(`ResNet18 (${this.input} input${this.volume ? `, ${this.volume}` : ''}) takes ${expected}, got [${x.shape.join(', ')}]`);
     }
-    if (x.shape[1]! < 28 || x.shape[2]! < 28) throw new InputShapeError(`ResNet18 needs images of at least 28×28, got ${x.shape[1]}×${x.shape[2]}`);
+    const sides = x.shape.slice(1, rank - 1);
+    if (sides.some((side) => side < 28)) throw new InputShapeError(`ResNet18 needs ${this.volume ? 'volumes' : 'images'} of at least 28 per side, got ${sides.join('×')}`);
   }
 
   /** The pooled 512-d features: everything but `fc`. */
-  features(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
-    const pooled = tf.mean(this.trunk(x, options), [1, 2]) as tf.Tensor2D;
+  features(x: ModelTensor, options: ForwardOptions = {}): tf.Tensor2D {
+    const pooled = tf.mean(this.trunk(x, options), x.rank === 5 ? [1, 2, 3] : [1, 2]) as tf.Tensor2D;
     if (options.capture) options.capture.set('avgpool', tf.keep(tf.clone(pooled)));
     return pooled;
   }
 
-  /** The output of `layer4`, `[N, H/32, W/32, 512]`. */
-  trunk(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor4D {
+  /** The output of `layer4`, `[N, H/32, W/32, 512]` (volumes: `[N, D/32, H/32, W/32, 512]`). */
+  trunk<T extends ModelTensor>(x: T, options: ForwardOptions = {}): T {
     return this.layerOutput(x, 'layer4', options);
   }
 
   /** The output of a stage (`layer1` … `layer4`: `[N, H/4, W/4, 64]` … `[N, H/32, W/32, 512]`), e.g. for Grad-CAM. */
-  layerOutput(x: tf.Tensor4D, layer: StageName, options: ForwardOptions = {}): tf.Tensor4D {
+  layerOutput<T extends ModelTensor>(x: T, layer: StageName, options: ForwardOptions = {}): T {
     this.checkInput(x);
     const pass = this.pass(options);
-    return this.runBlocks(this.stem(x, pass), BLOCKS.filter((b) => stageOrder(b.group, layer) <= 0), pass);
+    return this.runBlocks(this.stem(x, pass), BLOCKS.filter((b) => stageOrder(b.group, layer) <= 0), pass) as T;
   }
 
   /** Runs the stages after `layer` on its output `h`, up to `layer4`'s output (Grad-CAM's score of an earlier stage). */
-  continueFrom(h: tf.Tensor4D, layer: StageName, options: ForwardOptions = {}): tf.Tensor4D {
-    return this.runBlocks(h, BLOCKS.filter((b) => stageOrder(b.group, layer) > 0), this.pass(options));
+  continueFrom<T extends ModelTensor>(h: T, layer: StageName, options: ForwardOptions = {}): T {
+    return this.runBlocks(h, BLOCKS.filter((b) => stageOrder(b.group, layer) > 0), this.pass(options)) as T;
   }
 
   /** The per-pass helpers: BatchNorm modes, folding, capture. */
@@ -169,24 +185,35 @@ export class ResNet18 {
     const capture = (name: string, t: tf.Tensor) => {
       if (options.capture) options.capture.set(name, tf.keep(tf.clone(t)));
     };
-    const bn = (prefix: string, t: tf.Tensor4D, group: ParamGroup) => {
+    const bn = <T extends ModelTensor>(prefix: string, t: T, group: ParamGroup): T => {
       const mode = modeOf(group);
       if (mode === 'train' && updateStats) this.batchesTracked.set(prefix, this.batchesTracked.get(prefix)! + 1);
-      return batchNorm(t, this.bnParams(prefix), mode, updateStats, options.bnMomentum);
+      if (t.rank === 4) return batchNorm(t as tf.Tensor4D, this.bnParams(prefix), mode, updateStats, options.bnMomentum) as T;
+      // BatchNorm3d is BatchNorm over [N, D, H·W, C]: the same per-channel statistics.
+      const [n, d, h, w, c] = t.shape;
+      return tf.reshape(batchNorm(tf.reshape(t, [n!, d!, h! * w!, c!]), this.bnParams(prefix), mode, updateStats, options.bnMomentum), t.shape) as T;
     };
-    const fold = (group: ParamGroup) => options.foldBatchNorm === true && !options.capture && modeOf(group) === 'frozen';
+    // Volume models never fold: their convolutions are reshaped 2D ones, with no fused kernel to fold into.
+    const fold = (group: ParamGroup) => options.foldBatchNorm === true && !options.capture && !this.volume && modeOf(group) === 'frozen';
+    const conv = <T extends ModelTensor>(t: T, weight: tf.Tensor4D, spec: Conv2dSpec): T =>
+      (this.volume ? volumeConv(t as tf.Tensor5D, weight, spec, this.volume) : conv2d(t as tf.Tensor4D, weight, spec)) as T;
     // conv → BatchNorm (→ ReLU), folded into one kernel where allowed.
-    const convBn = (spec: ConvSpec, t: tf.Tensor4D, group: ParamGroup, withRelu: boolean): tf.Tensor4D => {
+    const convBn = <T extends ModelTensor>(spec: ConvSpec, t: T, group: ParamGroup, withRelu: boolean): T => {
       const weight = this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D;
-      if (fold(group)) return this.folded.convBatchNorm(spec.name, t, weight, this.bnParams(bnAfter(spec.name)), spec, withRelu);
-      const y = bn(bnAfter(spec.name), conv2d(t, weight, { stride: spec.stride, pad: spec.pad, inputGrad: true }), group);
+      if (fold(group)) return this.folded.convBatchNorm(spec.name, t as tf.Tensor4D, weight, this.bnParams(bnAfter(spec.name)), spec, withRelu) as T;
+      const y = bn(bnAfter(spec.name), conv(t, weight, { stride: spec.stride, pad: spec.pad, inputGrad: true }), group);
       return withRelu ? relu(y) : y;
     };
-    return { capture, bn, fold, convBn };
+    return { capture, bn, fold, conv, convBn };
   }
 
   /** conv1, bn1, ReLU and max-pool. */
-  private stem(x: tf.Tensor4D, pass: ReturnType<ResNet18['pass']>): tf.Tensor4D {
+  private stem(x: ModelTensor, pass: ReturnType<ResNet18['pass']>): ModelTensor {
+    if (x.rank === 5) return this.volumeStem(x as tf.Tensor5D, pass);
+    return this.imageStem(x as tf.Tensor4D, pass);
+  }
+
+  private imageStem(x: tf.Tensor4D, pass: ReturnType<ResNet18['pass']>): tf.Tensor4D {
     const { capture, bn, fold } = pass;
     const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
     let h: tf.Tensor4D;
@@ -209,13 +236,32 @@ export class ResNet18 {
     return h;
   }
 
+  /** The stem on volumes: grey input normalised to 3 channels explicitly (no folding), 3D max-pool. */
+  private volumeStem(x: tf.Tensor5D, pass: ReturnType<ResNet18['pass']>): tf.Tensor5D {
+    const { capture, bn, conv } = pass;
+    let input = x;
+    if (this.input === 'grey') {
+      const stats = [0, 1, 2].map((c) => channelStats(this.normalization!, c));
+      input = tf.div(tf.sub(x, stats.map((s) => s.mean)), stats.map((s) => s.std)) as tf.Tensor5D;
+    }
+    let h = conv(input, this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D, { stride: 2, pad: 3, inputGrad: false });
+    capture('conv1', h);
+    h = bn('bn1', h, 'stem');
+    capture('bn1', h);
+    h = relu(h);
+    capture('relu', h);
+    h = tf.maxPool3d(h, 3, 2, 1);
+    capture('maxpool', h);
+    return h;
+  }
+
   /** BasicBlocks in order: conv–BN–ReLU–conv–BN, plus the (downsampled) identity, then ReLU. */
-  private runBlocks(h: tf.Tensor4D, blocks: readonly BlockSpec[], pass: ReturnType<ResNet18['pass']>): tf.Tensor4D {
+  private runBlocks<T extends ModelTensor>(h: T, blocks: readonly BlockSpec[], pass: ReturnType<ResNet18['pass']>): T {
     const { capture, convBn } = pass;
     for (const block of blocks) {
       const out = convBn(block.conv2, convBn(block.conv1, h, block.group, true), block.group, false);
       const identity = block.downsample ? convBn(block.downsample, h, block.group, false) : h;
-      h = relu(tf.add(out, identity)) as tf.Tensor4D;
+      h = relu(tf.add(out, identity)) as T;
       if (block.prefix.endsWith('.1')) capture(block.prefix.slice(0, -2), h);
     }
     return h;
@@ -226,15 +272,15 @@ export class ResNet18 {
     return tf.add(tf.matMul(features, this.params.get('fc.weight')! as tf.Tensor as tf.Tensor2D), this.params.get('fc.bias')!) as tf.Tensor2D;
   }
 
-  /** Logits `[N, numClasses]` for NHWC input. Eval mode (frozen BN) unless `options.bn` says otherwise. */
-  apply(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+  /** Logits `[N, numClasses]` for NHWC input (NDHWC for volumes). Eval mode (frozen BN) unless `options.bn` says otherwise. */
+  apply(x: ModelTensor, options: ForwardOptions = {}): tf.Tensor2D {
     const logits = this.head(this.features(x, options));
     if (options.capture) options.capture.set('fc', tf.keep(tf.clone(logits)));
     return logits;
   }
 
-  /** Inference in eval mode with the BatchNorms folded into the convolutions, inside `tf.tidy`. */
-  predict(x: tf.Tensor4D): tf.Tensor2D {
+  /** Inference in eval mode with the BatchNorms folded into the convolutions (images), inside `tf.tidy`. */
+  predict(x: ModelTensor): tf.Tensor2D {
     return tf.tidy(() => this.apply(x, { foldBatchNorm: true }));
   }
 

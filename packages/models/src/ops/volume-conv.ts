@@ -1,0 +1,76 @@
+// 2D convolution kernels applied to volumes, as ACS convolutions (Yang et al., "Reinforcing 2D
+// Representations for 3D Medical Images", 2021) or 2.5D ones: each is a few 2D convolutions over
+// reshaped tensors, so medxfer's 2D kernels (and their explicit gradients) serve volumes too.
+import * as tf from '@tensorflow/tfjs-core';
+import { conv2d, type Conv2dSpec } from './conv2d.js';
+
+/**
+ * How a model applies its 2D kernels to volumes `[N, D, H, W, C]`.
+ * `acs`: the output channels split into three groups whose kernels lie in the axial (H×W), coronal (D×W) and
+ * sagittal (D×H) planes. `2.5d`: every kernel in the axial plane (each depth slice convolved on its own).
+ */
+export type VolumeConvolution = 'acs' | '2.5d';
+
+/** ACSConv's split of `outChannels` into axial, coronal and sagittal groups: thirds, the remainder to the first. */
+export function acsSplit(outChannels: number): [number, number, number] {
+  const third = Math.floor(outChannels / 3);
+  const rest = outChannels % 3;
+  return [third + (rest > 0 ? 1 : 0), third + (rest > 1 ? 1 : 0), third];
+}
+
+/**
+ * The permutation that brings a plane's two kernel axes to positions 2 and 3 of `[N, D, H, W, C]`, the axis
+ * across the plane to position 1 (it is only subsampled: the kernel is 1 wide along it).
+ */
+const PLANE_ORDER = {
+  axial: [0, 1, 2, 3, 4],
+  coronal: [0, 2, 1, 3, 4],
+  sagittal: [0, 3, 1, 2, 4],
+} as const;
+type Plane = keyof typeof PLANE_ORDER;
+
+/** Every `stride`-th entry of axis 1, from the first (slice + reshape: both have gradients on every backend). */
+function subsample(x: tf.Tensor5D, stride: number): tf.Tensor5D {
+  if (stride === 1) return x;
+  const [n, s, a, b, c] = x.shape;
+  const kept = Math.ceil(s / stride);
+  const padded = kept * stride === s ? x : tf.pad(x, [[0, 0], [0, kept * stride - s], [0, 0], [0, 0], [0, 0]]);
+  const grouped = tf.reshape(padded, [n, kept, stride, a * b * c]);
+  return tf.reshape(tf.slice(grouped, [0, 0, 0, 0], [n, kept, 1, a * b * c]), [n, kept, a, b, c]);
+}
+
+/** A 2D filter `[k, k, Cin, Co]` convolved in one plane of the volume `x`; output `[N, D', H', W', Co]`. */
+function planeConv(x: tf.Tensor5D, filter: tf.Tensor4D, plane: Plane, spec: Conv2dSpec): tf.Tensor5D {
+  const order = PLANE_ORDER[plane];
+  const moved = plane === 'axial' ? x : (tf.transpose(x, [...order]) as tf.Tensor5D);
+  const slices = subsample(moved, spec.stride);
+  const [n, s, a, b, c] = slices.shape;
+  const y = conv2d(tf.reshape(slices, [n * s, a, b, c]), filter, spec);
+  const [, ya, yb, co] = y.shape;
+  const volume = tf.reshape(y, [n, s, ya, yb, co]) as tf.Tensor5D;
+  if (plane === 'axial') return volume;
+  // Back to [N, D, H, W, C]: the inverse permutation.
+  const inverse = order.map((_, i) => order.indexOf(i as never));
+  return tf.transpose(volume, inverse) as tf.Tensor5D;
+}
+
+/**
+ * A 2D filter `[k, k, Cin, Cout]` (HWIO) applied to the volume `x` `[N, D, H, W, Cin]` as an ACS or 2.5D
+ * convolution with the same stride and zero padding along all three axes, as ACSConv defines them for odd
+ * kernels padded by k // 2 (every ResNet convolution): a plane's kernel is 1 wide across it, so that axis is
+ * only subsampled by the stride. Output `[N, D', H', W', Cout]`.
+ */
+export function volumeConv(x: tf.Tensor5D, filter: tf.Tensor4D, spec: Conv2dSpec, mode: VolumeConvolution): tf.Tensor5D {
+  const [kh, kw, ci, co] = filter.shape;
+  if (kh !== kw || kh % 2 !== 1 || spec.pad !== (kh - 1) / 2) throw new RangeError(`volume convolutions take odd square kernels padded by k // 2, got ${kh}×${kw} padded by ${spec.pad}`);
+  if (mode === '2.5d') return planeConv(x, filter, 'axial', spec);
+  const groups = acsSplit(co);
+  const planes: Plane[] = ['axial', 'coronal', 'sagittal'];
+  const outputs: tf.Tensor5D[] = [];
+  let start = 0;
+  groups.forEach((count, g) => {
+    if (count > 0) outputs.push(planeConv(x, tf.slice(filter, [0, 0, 0, start], [kh, kw, ci, count]), planes[g]!, spec));
+    start += count;
+  });
+  return outputs.length === 1 ? outputs[0]! : (tf.concat(outputs, 4) as tf.Tensor5D);
+}

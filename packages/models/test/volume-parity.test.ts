@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { readNpy } from '@medxfer/data';
+import { acsSplit, loadStateDict, readCheckpoint, ResNet18, volumeConv, type VolumeConvolution } from '@medxfer/models';
+import { useBackend } from '../../../test-support/backend.js';
+import { readBytes, torchFixture, worstRatio } from './helpers.js';
+
+// References made by scripts/fixtures/make-volume-fixtures.py (python3-torch 1.13): NCDHW arrays, OIHW weights.
+const fixture = (name: string) => readNpy(new Uint8Array(readFileSync(fileURLToPath(new URL(`fixtures/volume/${name}`, import.meta.url)))), name);
+const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('fixtures/volume/manifest.json', import.meta.url)), 'utf8')) as {
+  cases: Record<string, { stride: number; pad: number; loss: number }>;
+  targets: number[];
+  gradients: string[];
+};
+const state = readCheckpoint(readBytes(torchFixture('resnet18-random-seed0.pth')), 'resnet18-random-seed0.pth');
+
+const ncdhwToNdhwc = (name: string) => {
+  const a = fixture(name);
+  return tf.tidy(() => tf.transpose(tf.tensor(a.data as Float32Array, [...a.shape] as number[]) as tf.Tensor, [0, 2, 3, 4, 1]) as tf.Tensor5D);
+};
+const oihwToHwio = (name: string) => {
+  const a = fixture(name);
+  return tf.tidy(() => tf.transpose(tf.tensor(a.data as Float32Array, [...a.shape] as number[]) as tf.Tensor, [2, 3, 1, 0]) as tf.Tensor4D);
+};
+/** Our tensor in PyTorch's layout: NDHWC → NCDHW, HWIO → OIHW, [in, out] → [out, in]. */
+const torchLayout = (t: tf.Tensor) => tf.tidy(() => (t.rank === 5 ? tf.transpose(t, [0, 4, 1, 2, 3]) : t.rank === 4 ? tf.transpose(t, [3, 2, 0, 1]) : t.rank === 2 ? tf.transpose(t) : tf.clone(t)));
+
+describe('ACS channel split', () => {
+  it('is ACSConv\'s: thirds, the remainder to the first groups', () => {
+    expect([64, 128, 7, 8, 4, 1, 2].map(acsSplit)).toEqual([[22, 21, 21], [43, 43, 42], [3, 2, 2], [3, 3, 2], [2, 1, 1], [1, 0, 0], [1, 1, 0]]);
+  });
+});
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`volume convolutions against PyTorch 1.13 on ${backend}`, () => {
+    beforeAll(async () => {
+      await useBackend(backend);
+    });
+
+    for (const name of ['conv-k3-s1', 'conv-k3-s2', 'conv-k1-s2', 'conv-k7-s2']) {
+      for (const mode of ['acs', '2.5d'] as const) {
+        it(`${name} (${mode}) within 1e-4 + 1e-4·|ref|`, () => {
+          const key = `${name}-${mode}`;
+          const { stride, pad } = manifest.cases[key]!;
+          const x = ncdhwToNdhwc(`${key}.input.npy`);
+          const w = oihwToHwio(`${key}.weight.npy`);
+          const ref = fixture(`${key}.output.npy`);
+          const y = tf.tidy(() => torchLayout(volumeConv(x, w, { stride, pad, inputGrad: true }, mode)));
+          expect(y.shape).toEqual(ref.shape);
+          expect(worstRatio(y.dataSync(), ref.data as Float32Array, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
+          tf.dispose([x, w, y]);
+        });
+      }
+    }
+
+    // The whole network on wasm only: tfjs's cpu convolutions take ~30 s for it (its ops are tested above).
+    for (const mode of backend === 'wasm' ? (['acs', '2.5d'] as const) : []) {
+      describe(`ResNet-18 (${mode}) from the 2D random checkpoint at 28³`, () => {
+        let model: ResNet18;
+        let x: tf.Tensor5D;
+        beforeAll(() => {
+          model = new ResNet18({ volume: mode });
+          loadStateDict(model, state);
+          x = ncdhwToNdhwc('resnet18-input-28.npy');
+        });
+
+        it('eval-mode logits within 1e-4 + 1e-4·|ref|, through apply and predict', () => {
+          const ref = fixture(`resnet18-${mode}.logits-28.npy`).data as Float32Array;
+          for (const logits of [tf.tidy(() => model.apply(x)), model.predict(x)]) {
+            expect(worstRatio(logits.dataSync(), ref, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
+            logits.dispose();
+          }
+        });
+
+        it('train-mode (batch statistics) layer2 output within 1e-4 + 1e-4·|ref|', () => {
+          const ref = fixture(`resnet18-${mode}.train-layer2-28.npy`);
+          const capture = new Map<string, tf.Tensor>();
+          tf.tidy(() => void model.apply(x, { bn: 'train', updateStats: false, capture }));
+          const ours = torchLayout(capture.get('layer2')!);
+          expect(ours.shape).toEqual(ref.shape);
+          expect(worstRatio(ours.dataSync(), ref.data as Float32Array, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
+          tf.dispose([ours, ...capture.values()]);
+        });
+
+        it('cross-entropy and its gradients within 1e-4 + 1e-4·|ref|', () => {
+          const names = manifest.gradients;
+          const targets = tf.oneHot(tf.tensor1d(manifest.targets, 'int32'), 1000);
+          const { value, grads } = tf.variableGrads(
+            () => tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.logSoftmax(model.apply(x))), 1))) as tf.Scalar,
+            names.map((n) => model.params.get(n)!),
+          );
+          const loss = manifest.cases[`resnet18-${mode}`]!.loss;
+          expect(Math.abs(value.dataSync()[0]! - loss)).toBeLessThanOrEqual(1e-4 + 1e-4 * loss);
+          for (const name of names) {
+            const ours = torchLayout(grads[model.params.get(name)!.name]!);
+            const ref = fixture(`resnet18-${mode}.grad.${name}.npy`);
+            expect([name, ours.shape]).toEqual([name, ref.shape]);
+            expect(worstRatio(ours.dataSync(), ref.data as Float32Array, 1e-4, 1e-4), name).toBeLessThanOrEqual(1);
+            ours.dispose();
+          }
+          tf.dispose([value, targets, ...Object.values(grads)]);
+        });
+      });
+    }
+  });
+}
+
+describe('volume models made from a 2D checkpoint, on volumes whose depth slices are all one image', () => {
+  const image = () => tf.tidy(() => tf.mul(tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 7), 2) as tf.Tensor4D);
+  const repeated = (img: tf.Tensor4D, depth: number) => tf.tidy(() => tf.tile(tf.expandDims(img, 1), [1, depth, 1, 1, 1]) as tf.Tensor5D);
+  const from2d = (volume?: VolumeConvolution) => {
+    const model = new ResNet18({ ...(volume ? { volume } : {}) });
+    loadStateDict(model, state);
+    return model;
+  };
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('2.5D: features and logits equal the 2D model\'s on that image (every layer sees D identical slices)', () => {
+    const planar = from2d();
+    const model = from2d('2.5d');
+    const img = image();
+    const volume = repeated(img, 30);
+    const [ours, ref] = tf.tidy(() => [model.features(volume), planar.features(img)]);
+    expect(worstRatio(ours!.dataSync(), ref!.dataSync(), 1e-5, 1e-5)).toBeLessThanOrEqual(1);
+    const [logits, refLogits] = tf.tidy(() => [model.apply(volume), planar.apply(img)]);
+    expect(worstRatio(logits!.dataSync(), refLogits!.dataSync(), 1e-4, 1e-4)).toBeLessThanOrEqual(1);
+    tf.dispose([img, volume, ours!, ref!, logits!, refLogits!]);
+    planar.dispose();
+    model.dispose();
+  });
+
+  it('ACS: conv1\'s axial channels are the 2D conv1 on every slice; away from the depth ends its coronal and sagittal ones are the 2D conv1 with each kernel column summed into the middle row / column', () => {
+    const planar = from2d();
+    const model = from2d('acs');
+    const img = image();
+    const depth = 32;
+    const volume = repeated(img, depth);
+    const [a, c] = acsSplit(64);
+    const captured = new Map<string, tf.Tensor>();
+    tf.tidy(() => void model.apply(volume, { capture: captured }));
+    const conv1 = captured.get('conv1')! as tf.Tensor5D; // [2, 16, 16, 16, 64]
+    const w = planar.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D; // [7, 7, 3, 64]: rows, columns of the plane
+    // Collapsed kernels: Σ over the 7 depth taps (the kernel's rows) placed on the plane's middle row (coronal:
+    // the kernel runs along W) or middle column (sagittal: its columns run along H, its rows along D).
+    const colSums = tf.sum(w, 0, true); // [1, 7, 3, 64]
+    const rowKernel = tf.pad(colSums, [[3, 3], [0, 0], [0, 0], [0, 0]]) as tf.Tensor4D;
+    const colKernel = tf.pad(tf.transpose(colSums, [1, 0, 2, 3]), [[0, 0], [3, 3], [0, 0], [0, 0]]) as tf.Tensor4D;
+    const expected = tf.tidy(() => {
+      const axial = tf.slice(tf.conv2d(img, w, 2, 3), [0, 0, 0, 0], [-1, -1, -1, a]);
+      const coronal = tf.slice(tf.conv2d(img, rowKernel, 2, 3), [0, 0, 0, a], [-1, -1, -1, c]);
+      const sagittal = tf.slice(tf.conv2d(img, colKernel, 2, 3), [0, 0, 0, a + c], [-1, -1, -1, 64 - a - c]);
+      return tf.concat([axial, coronal, sagittal], 3) as tf.Tensor4D;
+    });
+    // Output depth o reads input depths 2o − 3 … 2o + 3: all inside for o = 2 … 14.
+    for (let o = 0; o < 16; o++) {
+      const slice = tf.tidy(() => tf.squeeze(tf.slice(conv1, [0, o, 0, 0, 0], [-1, 1, -1, -1, -1]), [1]));
+      const interior = 2 * o - 3 >= 0 && 2 * o + 3 <= depth - 1;
+      const channels = interior ? 64 : a;
+      const [ours, ref] = tf.tidy(() => [tf.slice(slice, [0, 0, 0, 0], [-1, -1, -1, channels]), tf.slice(expected, [0, 0, 0, 0], [-1, -1, -1, channels])]);
+      expect(worstRatio(ours!.dataSync(), ref!.dataSync(), 1e-4, 1e-4), `depth ${o}`).toBeLessThanOrEqual(1);
+      tf.dispose([slice, ours!, ref!]);
+    }
+    tf.dispose([img, volume, expected, colSums, rowKernel, colKernel, ...captured.values()]);
+    planar.dispose();
+    model.dispose();
+  });
+
+  it('refuses images, and volumes under 28 per side, with a clear message', () => {
+    const model = new ResNet18({ volume: 'acs' });
+    expect(() => model.apply(tf.zeros([1, 28, 28, 3]) as tf.Tensor4D)).toThrow(/NDHWC volumes \[N, D, H, W, 3\]/);
+    expect(() => model.apply(tf.zeros([1, 16, 28, 28, 3]) as tf.Tensor5D)).toThrow(/at least 28 per side, got 16×28×28/);
+    model.dispose();
+  });
+});
