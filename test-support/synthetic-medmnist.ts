@@ -1,5 +1,6 @@
 // Synthetic MedMNIST files for tests: the official keys (`{train,val,test}_{images,labels}`), dtypes (uint8)
-// and shapes of any 2D dataset of the catalogue, seeded, with a signal a small model learns in a few epochs.
+// and shapes of any dataset of the catalogue (2D images, 3D volumes), seeded, with a signal a small model
+// learns in a few epochs.
 // Only PneumoniaMNIST is real in this repository; every other dataset is tested on files like these.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,10 +42,37 @@ function drawImage(pixels: Uint8Array, at: number, size: number, channels: numbe
   }
 }
 
+/**
+ * One volume: noise, plus a bright slab for its class — mark j of `marks` is the 2D mark j with its rows read as
+ * depth slices, spanning the middle third of the height — so the signal survives left–right flips, small
+ * rotations about the depth axis and small shifts (the volume augmentation).
+ */
+function drawVolume(voxels: Uint8Array, at: number, size: number, mark: number, markCount: number, random: Random): void {
+  for (let p = 0; p < size ** 3; p++) voxels[at + p] = 40 + random.int(60);
+  const third = Math.floor(size / 3);
+  for (const { x, y: z, w, h: depth } of rectsOf(mark, markCount, size)) {
+    for (let d = z; d < z + depth; d++) {
+      for (let r = third; r < size - third; r++) {
+        for (let c = x; c < x + w; c++) voxels[at + (d * size + r) * size + c] = 200 + random.int(40);
+      }
+    }
+  }
+}
+
 function split(flag: string, count: number, size: number, random: Random): { images: Uint8Array; imageShape: number[]; labels: Uint8Array; labelShape: number[] } {
   const info = datasetInfo(flag);
   const classes = info.labels.length;
   const channels = info.channels;
+  if (info.dimensions === 3) {
+    const per = size ** 3;
+    const images = new Uint8Array(count * per);
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      labels[i] = i % classes; // every class in every split
+      drawVolume(images, i * per, size, labels[i]!, classes, random);
+    }
+    return { images, imageShape: [count, size, size, size], labels, labelShape: [count, 1] };
+  }
   const per = size * size * channels;
   const images = new Uint8Array(count * per);
   const single = isSingleLabel(info.task);
@@ -76,8 +104,6 @@ function split(flag: string, count: number, size: number, random: Random): { ima
 
 /** The bytes of a synthetic `<flag>.npz` with the official keys, dtypes and shapes. */
 export function syntheticMedMNIST(flag: string, options: SyntheticOptions = {}): Uint8Array {
-  const info = datasetInfo(flag);
-  if (info.dimensions !== 2) throw new Error(`syntheticMedMNIST makes 2D datasets; ${flag} is 3D`);
   const size = options.size ?? 28;
   const counts = options.counts ?? { train: 160, val: 64, test: 64 };
   const random = seededRandom(options.seed ?? 1);

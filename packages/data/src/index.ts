@@ -39,10 +39,11 @@ export { IN_MEMORY_BYTES, loadMedMNIST, openMedMNIST, openMedMNISTFile, type Fil
 export { resizeBilinearPIL } from './transforms/resize.js';
 export { HALF_NORMALIZATION, IMAGENET_NORMALIZATION, NO_NORMALIZATION, channelStats, type Normalization } from './transforms/normalize.js';
 export { XRAY_AUGMENTATION, augmentImage, type Augmentation } from './transforms/augment.js';
+export { VOLUME_AUGMENTATION, augmentVolume, resizeVolume } from './transforms/volume.js';
 export { inputTransform, makeBatch, transformForModel, type FloatBatch, type ImageTransform } from './transforms/pipeline.js';
 export { limitSplits, strataOf, stratifiedCounts, stratifiedIndices, stratifiedSubset, type SplitLimits } from './subset.js';
 export { isGrey, rasterToInput, toGrey, toRGB } from './transforms/raster.js';
 export { batchIndices, prefetchBatches, type BatchPlan } from './batching.js';
 export { mixSeed, permutation, seededRandom, type Random } from './random.js';
 export { checkImageSize, decodePng, encodePng, MAX_IMAGE_PIXELS, type RasterImage } from './png.js';
-export { montage, type MontageOptions } from './montage.js';
+export { montage, volumeSlices, type MontageOptions } from './montage.js';

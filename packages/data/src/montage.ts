@@ -14,13 +14,19 @@ export interface MontageOptions {
   gap?: number;
 }
 
-/** A grid of a 2D split's images, chosen at random with a seed (MedMNIST's `montage`). */
+/**
+ * A grid of a 2D split's images, chosen at random with a seed (MedMNIST's `montage`). For a 3D split, one row
+ * per volume (`length` of them), holding its depth slices from left to right (MedMNIST's `montage3d` shows the
+ * same as one animation frame per slice).
+ */
 export function montage(split: DatasetSplit, options: MontageOptions = {}): RasterImage {
-  if (split.info.dimensions === 3) throw new DataError('UNSUPPORTED', `${split.info.flag} is 3D; montages are for 2D datasets`);
   const length = options.length ?? 10;
   if (!Number.isInteger(length) || length < 1) throw new DataError('BAD_OPTION', `montage length must be a positive integer, got ${length}`);
-  const chosen = options.indices ?? permutation(split.count, seededRandom(options.seed ?? 0)).subarray(0, Math.min(length * length, split.count));
-  if (chosen.length > length * length) throw new DataError('BAD_OPTION', `${chosen.length} images do not fit a ${length}×${length} grid`);
+  const volumes = split.info.dimensions === 3;
+  const fits = volumes ? length : length * length;
+  const chosen = options.indices ?? permutation(split.count, seededRandom(options.seed ?? 0)).subarray(0, Math.min(fits, split.count));
+  if (chosen.length > fits) throw new DataError('BAD_OPTION', volumes ? `${chosen.length} volumes do not fit ${length} rows` : `${chosen.length} images do not fit a ${length}×${length} grid`);
+  if (volumes) return volumeRows(split, chosen, options.gap ?? 0);
   const [h, w] = split.imageShape as [number, number];
   const channels = (split.imageShape[2] ?? 1) as 1 | 3;
   const gap = options.gap ?? 0;
@@ -34,4 +40,40 @@ export function montage(split: DatasetSplit, options: MontageOptions = {}): Rast
     for (let y = 0; y < h; y++) pixels.set(image.subarray(y * w * channels, (y + 1) * w * channels), ((oy + y) * width + ox) * channels);
   }
   return { width, height, channels, pixels };
+}
+
+/** The volumes at `chosen`, one row each of their depth slices. */
+function volumeRows(split: DatasetSplit, chosen: ArrayLike<number>, gap: number): RasterImage {
+  const [d, h, w] = split.imageShape as [number, number, number];
+  const width = d * w + (d - 1) * gap;
+  const height = chosen.length * h + Math.max(chosen.length - 1, 0) * gap;
+  const pixels = new Uint8Array(width * height);
+  for (let k = 0; k < chosen.length; k++) placeSlices(imageAt(split, chosen[k]!), [d, h, w], d, gap, pixels, width, k * (h + gap));
+  return { width, height, channels: 1, pixels };
+}
+
+/** Copies a volume's depth slices into `pixels` (`width` wide) as a grid of `columns`, starting at row `top`. */
+function placeSlices(volume: Uint8Array, [d, h, w]: readonly [number, number, number], columns: number, gap: number, pixels: Uint8Array, width: number, top: number): void {
+  for (let z = 0; z < d; z++) {
+    const ox = (z % columns) * (w + gap);
+    const oy = top + Math.floor(z / columns) * (h + gap);
+    for (let y = 0; y < h; y++) pixels.set(volume.subarray((z * h + y) * w, (z * h + y + 1) * w), (oy + y) * width + ox);
+  }
+}
+
+/**
+ * One volume `[d, h, w]` as a near-square grid of its depth slices (`columns` default ⌈√d⌉), left to right, top
+ * to bottom: how `datasets save` writes a 3D image as one PNG.
+ */
+export function volumeSlices(volume: Uint8Array, shape: readonly [number, number, number], options: { columns?: number; gap?: number } = {}): RasterImage {
+  const [d, h, w] = shape;
+  if (volume.length !== d * h * w) throw new DataError('BAD_OPTION', `a volume of shape [${shape.join(', ')}] has ${d * h * w} voxels, got ${volume.length}`);
+  const columns = options.columns ?? Math.ceil(Math.sqrt(d));
+  const gap = options.gap ?? 0;
+  const rows = Math.ceil(d / columns);
+  const width = columns * w + (columns - 1) * gap;
+  const height = rows * h + (rows - 1) * gap;
+  const pixels = new Uint8Array(width * height);
+  placeSlices(volume, shape, columns, gap, pixels, width, 0);
+  return { width, height, channels: 1, pixels };
 }

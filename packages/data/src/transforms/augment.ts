@@ -57,13 +57,17 @@ export function augmentImage(src: Float32Array, size: number, channels: number, 
       }
     }
   }
-  if (aug.brightness || aug.contrast) {
-    const b = aug.brightness ? random.uniform(-aug.brightness, aug.brightness) : 0;
-    const k = aug.contrast ? random.uniform(1 - aug.contrast, 1 + aug.contrast) : 1;
-    let mean = 0;
-    for (let i = 0; i < out.length; i++) mean += out[i]!;
-    mean /= out.length;
-    for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, (out[i]! - mean) * k + mean + b));
-  }
-  return out;
+  return jitterIntensity(out, aug, random);
+}
+
+/** The intensity part of an augmentation, in place: contrast around the mean, brightness offset, clipped to [0, 1]. */
+export function jitterIntensity(values: Float32Array, aug: Augmentation, random: Random): Float32Array {
+  if (!aug.brightness && !aug.contrast) return values;
+  const b = aug.brightness ? random.uniform(-aug.brightness, aug.brightness) : 0;
+  const k = aug.contrast ? random.uniform(1 - aug.contrast, 1 + aug.contrast) : 1;
+  let mean = 0;
+  for (let i = 0; i < values.length; i++) mean += values[i]!;
+  mean /= values.length;
+  for (let i = 0; i < values.length; i++) values[i] = Math.min(1, Math.max(0, (values[i]! - mean) * k + mean + b));
+  return values;
 }

@@ -4,26 +4,27 @@ import type { Random } from '../random.js';
 import { augmentImage, type Augmentation } from './augment.js';
 import { channelStats, IMAGENET_NORMALIZATION, NO_NORMALIZATION, type Normalization } from './normalize.js';
 import { resizeBilinearPIL } from './resize.js';
+import { augmentVolume, resizeVolume } from './volume.js';
 
 /** How images become model input. */
 export interface ImageTransform {
-  /** Output side in pixels (PIL-exact bilinear); default: the split's size. */
+  /** Output side in pixels (PIL-exact bilinear; volumes: trilinear, per axis); default: the split's size. */
   size?: number;
   /** Output channels: 1 keeps grey, 3 repeats it (torchvision's `Grayscale(3)`); default: the source's. */
   channels?: 1 | 3;
   /** Default: none (values in [0, 1]). */
   normalization?: Normalization;
-  /** Memory layout of the batch; tfjs convolutions take NHWC (default). */
+  /** Memory layout of the batch; tfjs convolutions take NHWC (default). Volumes: NDHWC or NCDHW. */
   layout?: 'NHWC' | 'NCHW';
-  /** Seeded augmentation, applied after resizing and before normalising. Needs `random`. */
+  /** Seeded augmentation, applied after resizing and before normalising (volumes: see `augmentVolume`). Needs `random`. */
   augmentation?: Augmentation;
 }
 
 /** A batch of images as floats plus their labels. */
 export interface FloatBatch {
   readonly images: Float32Array;
-  /** `[n, H, W, C]` or `[n, C, H, W]`. */
-  readonly shape: readonly [number, number, number, number];
+  /** `[n, H, W, C]` or `[n, C, H, W]`; volumes `[n, D, H, W, C]` or `[n, C, D, H, W]`. */
+  readonly shape: readonly [number, number, number, number] | readonly [number, number, number, number, number];
   /** `n × labelWidth` label values. */
   readonly labels: Uint8Array;
   readonly indices: ArrayLike<number>;
@@ -34,19 +35,11 @@ export interface FloatBatch {
  * augment → normalise, the order of the notebook's torchvision `Compose`.
  */
 export function makeBatch(split: DatasetSplit, indices: ArrayLike<number>, transform: ImageTransform = {}, random?: Random): FloatBatch {
-  if (split.info.dimensions === 3) throw new DataError('UNSUPPORTED', `${split.info.flag} is 3D; image batches are for 2D datasets`);
+  if (split.info.dimensions === 3) return makeVolumeBatch(split, indices, transform, random);
   const [h, w] = split.imageShape as [number, number];
   const srcChannels = split.imageShape[2] ?? 1;
   const size = transform.size ?? h;
-  const channels = transform.channels ?? srcChannels;
-  if (channels !== srcChannels && srcChannels !== 1) {
-    throw new DataError('BAD_TRANSFORM', `cannot turn ${srcChannels}-channel images into ${channels} channels`);
-  }
-  const norm = transform.normalization ?? NO_NORMALIZATION;
-  if (norm.mean.length !== 1 && norm.mean.length !== channels) {
-    throw new DataError('BAD_TRANSFORM', `normalisation has ${norm.mean.length} channel statistics for ${channels}-channel images`);
-  }
-  if (transform.augmentation && !random) throw new DataError('BAD_TRANSFORM', 'augmentation needs a seeded random source');
+  const { channels, stats } = checkTransform(transform, srcChannels, random);
   const n = indices.length;
   const plane = size * size;
   const perImage = plane * channels;
@@ -55,7 +48,6 @@ export function makeBatch(split: DatasetSplit, indices: ArrayLike<number>, trans
   const resized = new Uint8Array(size * size * srcChannels);
   const floats = new Float32Array(size * size * srcChannels);
   const augmented = new Float32Array(size * size * srcChannels);
-  const stats = Array.from({ length: channels }, (_, c) => channelStats(norm, c)).map(({ mean, std }) => ({ mean: Math.fround(mean), std: Math.fround(std) }));
   const nchw = transform.layout === 'NCHW';
   for (let b = 0; b < n; b++) {
     const index = indices[b]!;
@@ -74,6 +66,53 @@ export function makeBatch(split: DatasetSplit, indices: ArrayLike<number>, trans
   }
   const shape: [number, number, number, number] = nchw ? [n, channels, size, size] : [n, size, size, channels];
   return { images, shape, labels, indices };
+}
+
+/** The output channels and per-channel statistics of `transform` on `srcChannels`-channel input, checked. */
+function checkTransform(transform: ImageTransform, srcChannels: number, random: Random | undefined): { channels: number; stats: { mean: number; std: number }[] } {
+  const channels = transform.channels ?? srcChannels;
+  if (channels !== srcChannels && srcChannels !== 1) {
+    throw new DataError('BAD_TRANSFORM', `cannot turn ${srcChannels}-channel images into ${channels} channels`);
+  }
+  const norm = transform.normalization ?? NO_NORMALIZATION;
+  if (norm.mean.length !== 1 && norm.mean.length !== channels) {
+    throw new DataError('BAD_TRANSFORM', `normalisation has ${norm.mean.length} channel statistics for ${channels}-channel images`);
+  }
+  if (transform.augmentation && !random) throw new DataError('BAD_TRANSFORM', 'augmentation needs a seeded random source');
+  const stats = Array.from({ length: channels }, (_, c) => channelStats(norm, c)).map(({ mean, std }) => ({ mean: Math.fround(mean), std: Math.fround(std) }));
+  return { channels, stats };
+}
+
+/**
+ * A 3D split's volumes at `indices` as one float batch `[n, S, S, S, C]` (or `[n, C, S, S, S]`): trilinear resize
+ * to `size³` → [0, 1] → augment → grey repeated to `channels` → normalise.
+ */
+function makeVolumeBatch(split: DatasetSplit, indices: ArrayLike<number>, transform: ImageTransform, random: Random | undefined): FloatBatch {
+  const shape = split.imageShape as [number, number, number];
+  const size = transform.size ?? shape[0];
+  const { channels, stats } = checkTransform(transform, 1, random);
+  const n = indices.length;
+  const voxels = size * size * size;
+  const images = new Float32Array(n * voxels * channels);
+  const labels = new Uint8Array(n * split.labelWidth);
+  const augmented = new Float32Array(voxels);
+  const ncdhw = transform.layout === 'NCHW';
+  for (let b = 0; b < n; b++) {
+    const index = indices[b]!;
+    const resized = resizeVolume(split.images.read(index), shape, size);
+    const values = transform.augmentation ? augmentVolume(resized, size, transform.augmentation, random!, augmented) : resized;
+    const base = b * voxels * channels;
+    for (let p = 0; p < voxels; p++) {
+      const v = Math.fround(values[p]!);
+      for (let c = 0; c < channels; c++) {
+        const { mean, std } = stats[c]!;
+        images[ncdhw ? base + c * voxels + p : base + p * channels + c] = Math.fround(Math.fround(v - mean) / std);
+      }
+    }
+    labels.set(split.labels.subarray(index * split.labelWidth, (index + 1) * split.labelWidth), b * split.labelWidth);
+  }
+  const batchShape: [number, number, number, number, number] = ncdhw ? [n, channels, size, size, size] : [n, size, size, size, channels];
+  return { images, shape: batchShape, labels, indices };
 }
 
 /**
