@@ -21,6 +21,12 @@ export interface StepMemoryOptions {
   /** Images of the whole batch, held as input while its chunks are computed (default: `images`). */
   readonly batch?: number;
   readonly channels?: 1 | 3;
+  /**
+   * Volumes (a `volume` model): the input's depth. Activations hold `depth / 2` slices after the stride-2 stem and
+   * fewer after each later stage; counted as `depth / 2` slices throughout, an upper estimate that also covers ACS's
+   * transposed copies.
+   */
+  readonly depth?: number;
 }
 
 /** The part of tfjs-wasm's heap a step may plan to use: what the allocator's growth and fragmentation leave. */
@@ -32,8 +38,9 @@ export function resnet18StepBytes(options: StepMemoryOptions): number {
   // Training: weights, gradients, accumulated gradients, two Adam moments and one kept copy (EMA or best epoch).
   const state = options.training ? weights * 6 : weights * 1.5;
   const pixels = options.inputSize ** 2;
-  const input = (options.batch ?? options.images) * pixels * (options.channels ?? 1) * 4 * 2;
-  return state + input + options.images * pixels * BYTES_PER_PIXEL;
+  const input = (options.batch ?? options.images) * pixels * (options.depth ?? 1) * (options.channels ?? 1) * 4 * 2;
+  const slices = options.depth ? Math.max(1, options.depth / 2) : 1;
+  return state + input + options.images * pixels * slices * BYTES_PER_PIXEL;
 }
 
 /**
