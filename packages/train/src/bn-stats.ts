@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
 import type { ResNet18 } from '@medxfer/models';
+import { inputTensor } from './input.js';
 
 /**
  * Recomputes every BatchNorm's running mean and variance as the average, over chunks of `batchSize`
@@ -18,6 +19,6 @@ export function recomputeBatchNormStats(model: ResNet18, split: DatasetSplit, tr
   for (const indices of batchIndices(split.count, { batchSize, seed, epoch: 0 })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
     k++;
-    tf.tidy(() => void model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'train', bnMomentum: 1 / k }));
+    tf.tidy(() => void model.features(inputTensor(batch.images, batch.shape), { bn: 'train', bnMomentum: 1 / k }));
   }
 }

@@ -5,6 +5,7 @@ import { Adam } from './optim/adam.js';
 import { restoreModel, snapshotModel } from './state.js';
 import { batchGradients, type StepSpec } from './step.js';
 import { lossOptionsFor, targetsOf, targetTensor } from './task.js';
+import { inputTensor } from './input.js';
 
 export interface LrFinderOptions {
   readonly model: ResNet18;
@@ -59,7 +60,7 @@ export async function findLearningRate(options: LrFinderOptions): Promise<LrFind
       const indices = queue.shift()!;
       const lr = start * (end / start) ** (step / Math.max(steps - 1, 1));
       const batch = makeBatch(train, indices, transform);
-      const x = tf.tensor4d(batch.images, [...batch.shape]);
+      const x = inputTensor(batch.images, batch.shape);
       const y = targetTensor(targetsOf(train, indices));
       const { loss, grads } = await batchGradients(model, spec, x, y, indices.length);
       optimizer.apply(model.params, grads, () => ({ lr, weightDecay: 0 }));

@@ -8,9 +8,9 @@ export interface BatchGradientRequest {
   readonly model: ResNet18;
   /** What to differentiate, the BatchNorm modes and the loss. */
   readonly spec: StepSpec;
-  /** The batch, NHWC, and its targets. */
+  /** The batch, NHWC (volumes NDHWC), and its targets. */
   readonly images: Float32Array;
-  readonly shape: readonly [number, number, number, number];
+  readonly shape: readonly number[];
   readonly targets: Targets;
   /** Images per chunk: the batch is cut into chunks of this size in order (the last may be smaller). */
   readonly chunkSize: number;

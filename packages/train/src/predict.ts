@@ -3,7 +3,7 @@ import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from 
 import { FEATURES, type ResNet18 } from '@medxfer/models';
 import { readAndDispose } from './read.js';
 import { checkProbabilities, probabilitiesOf, taskOf } from './task.js';
-
+import { inputTensor } from './input.js';
 import type { TestTimeAugmentation } from './plan.js';
 
 export type { TestTimeAugmentation };
@@ -31,9 +31,11 @@ export async function predictSplit(model: ResNet18, split: DatasetSplit, transfo
   for (const indices of batchIndices(split.count, { batchSize: options.batchSize ?? PREDICT_BATCH_SIZE, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
     const probs = await readAndDispose(tf.tidy(() => {
-      const x = tf.tensor4d(batch.images, [...batch.shape]);
+      const x = inputTensor(batch.images, batch.shape);
       const p = activate(model.apply(x, { foldBatchNorm: true }));
-      return options.tta === 'flip' ? tf.mul(tf.add(p, activate(model.apply(tf.reverse(x, 2), { foldBatchNorm: true }))), 0.5) : p;
+      // The left–right mirror: the width axis, second to last (NHWC images, NDHWC volumes).
+      const mirrored = () => tf.reverse(x, x.rank - 2);
+      return options.tta === 'flip' ? tf.mul(tf.add(p, activate(model.apply(mirrored(), { foldBatchNorm: true }))), 0.5) : p;
     }));
     out.set(probs, at);
     at += probs.length;
@@ -48,7 +50,7 @@ export async function featuresOfSplit(model: ResNet18, split: DatasetSplit, tran
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize, shuffle: false })) {
     const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
-    const features = await readAndDispose(tf.tidy(() => model.features(tf.tensor4d(batch.images, [...batch.shape]), { bn: 'frozen', foldBatchNorm: true })));
+    const features = await readAndDispose(tf.tidy(() => model.features(inputTensor(batch.images, batch.shape), { bn: 'frozen', foldBatchNorm: true })));
     out.set(features, at);
     at += features.length;
   }

@@ -1,7 +1,7 @@
 // The training step, written once: the trainer, the worker threads and the LR finder all compute
 // gradients here, so their results agree bit for bit by construction.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchNormMode, ParamGroup, ResNet18 } from '@medxfer/models';
+import type { BatchNormMode, ModelTensor, ParamGroup, ResNet18 } from '@medxfer/models';
 import { readAndDispose } from './read.js';
 import { correctOf, lossOf, type LossOptions } from './task.js';
 
@@ -34,7 +34,7 @@ export async function chunkGradients(model: ResNet18, spec: StepSpec, input: tf.
   const nameOf = new Map(spec.names.map((n) => [model.params.get(n)!.name, n]));
   let logits: tf.Tensor2D | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const out = spec.features ? model.head(input as tf.Tensor2D) : model.apply(input as tf.Tensor4D, { bn: { ...spec.bn } });
+    const out = spec.features ? model.head(input as tf.Tensor2D) : model.apply(input as ModelTensor, { bn: { ...spec.bn } });
     logits = tf.keep(out);
     return tf.mul(lossOf(out, targets, spec.loss), weight) as tf.Scalar;
   }, variables);

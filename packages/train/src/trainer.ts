@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, classCounts, makeBatch, mixSeed, seededRandom, type Augmentation, type Random, type DatasetSplit, type ImageTransform } from '@medxfer/data';
-import { FEATURES, groupOf, PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
+import { FEATURES, groupOf, PARAM_GROUPS, type BatchNormMode, type ModelTensor, type ParamGroup, type ResNet18 } from '@medxfer/models';
 import { evaluate, type Evaluation } from '@medxfer/metrics';
 import { NonFiniteLossError, NonFiniteOutputError, PlanError, ResumeError, TrainingAborted } from './errors.js';
 import { Adam, Sgd } from './optim/adam.js';
@@ -16,6 +16,7 @@ import type { BatchProgress, Callback, TrainerControl } from './callbacks.js';
 import type { EpochRecord } from './history.js';
 import { batchGradients, type StepResult, type StepSpec } from './step.js';
 import { lossOptionsFor, probabilityLoss, targetsOf, targetTensor, taskOf, type LossOptions } from './task.js';
+import { inputTensor } from './input.js';
 
 export interface TrainerOptions {
   readonly model: ResNet18;
@@ -198,7 +199,7 @@ async function batchStep(run: Run, ph: PhaseRun, epoch: number, b: number, indic
     const batch = makeBatch(trainSplit, indices, { ...options.transform, augmentation: ph.augmentation }, random);
     // A plan's own chunks are part of its math: the threads compute them, however many there are.
     const chunkSize = Math.min(options.microBatchSize ?? plan.batchSize, plan.chunkSize ?? Math.ceil(plan.batchSize / options.parallel.parallelism));
-    return options.parallel.batchGradients({ model, spec: ph.spec, images: batch.images, shape: batch.shape as [number, number, number, number], targets, chunkSize });
+    return options.parallel.batchGradients({ model, spec: ph.spec, images: batch.images, shape: batch.shape, targets, chunkSize });
   }
   const input = ph.cache ? cachedFeatures(ph.cache, indices) : batchTensor(run, ph, indices, random);
   const target = targetTensor(targets);
@@ -216,9 +217,9 @@ function cachedFeatures(cache: Float32Array, indices: Uint32Array): tf.Tensor2D 
   return tf.tensor2d(feats, [indices.length, FEATURES]);
 }
 
-function batchTensor(run: Run, ph: PhaseRun, indices: Uint32Array, random: Random | undefined): tf.Tensor4D {
+function batchTensor(run: Run, ph: PhaseRun, indices: Uint32Array, random: Random | undefined): ModelTensor {
   const batch = makeBatch(run.trainSplit, indices, { ...run.options.transform, augmentation: ph.augmentation }, random);
-  return tf.tensor4d(batch.images, [...batch.shape] as [number, number, number, number]);
+  return inputTensor(batch.images, batch.shape);
 }
 
 /** One optimiser step on one batch; adds it to the epoch's totals. */

@@ -20,7 +20,7 @@ describe('recomputeBatchNormStats (wasm, real PneumoniaMNIST images)', () => {
     for (const indices of batchIndices(split.count, { batchSize: 16, seed: 5, epoch: 0 })) {
       const batch = makeBatch(split, indices, transform);
       const capture = new Map<string, tf.Tensor>();
-      tf.tidy(() => void model.features(tf.tensor4d(batch.images, [...batch.shape]), { capture }));
+      tf.tidy(() => void model.features(tf.tensor4d(batch.images, [...batch.shape] as [number, number, number, number]), { capture }));
       const conv1 = capture.get('conv1')!;
       const values = conv1.dataSync();
       const count = values.length / 64;

@@ -3,6 +3,7 @@ import type { ResNet18 } from '@medxfer/models';
 import { activeWasmBackend, heapOffset } from '@medxfer/models/internal';
 import { chunkGradients, type StepResult, type StepSpec } from '../step.js';
 import { targetTensor, type Targets } from '../task.js';
+import { inputTensor } from '../input.js';
 
 /**
  * Copies a variable's values to `view` at `offset`. On wasm straight from its heap (one copy instead of
@@ -18,8 +19,8 @@ export function copyOut(v: tf.Tensor, view: Float32Array, offset: number): void 
 }
 
 /** One chunk given as arrays (as worker threads receive it), through the one training step. */
-export async function chunkFromArrays(model: ResNet18, spec: StepSpec, images: Float32Array, shape: readonly [number, number, number, number], targets: Targets, weight: number): Promise<StepResult> {
-  const input = tf.tensor4d(images, [...shape] as [number, number, number, number]);
+export async function chunkFromArrays(model: ResNet18, spec: StepSpec, images: Float32Array, shape: readonly number[], targets: Targets, weight: number): Promise<StepResult> {
+  const input = inputTensor(images, shape);
   const target = targetTensor(targets);
   try {
     return await chunkGradients(model, spec, input, target, weight);

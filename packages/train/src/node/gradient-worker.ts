@@ -82,7 +82,7 @@ port.on('message', async (msg: LayoutMessage | ComputeMessage | { type: 'memory'
       layout = msg;
       view = new Float32Array(msg.buffer);
       gradView = new Float32Array(msg.grads);
-      model = new ResNet18({ numClasses: msg.numClasses, input: msg.input, ...(msg.normalization ? { normalization: msg.normalization } : {}) });
+      model = new ResNet18({ numClasses: msg.numClasses, input: msg.input, ...(msg.normalization ? { normalization: msg.normalization } : {}), ...(msg.volume ? { volume: msg.volume } : {}) });
       return;
     }
     if (msg.type === 'memory') reply = { type: 'memory', id: msg.id, numTensors: tf.memory().numTensors };

@@ -108,7 +108,7 @@ class SharedVariables {
       t.seen.clear();
       const grads = new SharedArrayBuffer(offset * 4);
       t.grads = new Float32Array(grads);
-      const msg: LayoutMessage = { type: 'layout', numClasses: model.numClasses, input: model.input, ...(model.normalization ? { normalization: model.normalization } : {}), buffer, grads, vars };
+      const msg: LayoutMessage = { type: 'layout', numClasses: model.numClasses, input: model.input, ...(model.normalization ? { normalization: model.normalization } : {}), ...(model.volume ? { volume: model.volume } : {}), buffer, grads, vars };
       if (!t.dead) t.worker.postMessage(msg);
     }
   }

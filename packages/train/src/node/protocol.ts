@@ -1,5 +1,6 @@
 // Messages between createGradientWorkers and its worker threads.
 import type { Normalization } from '@medxfer/data';
+import type { VolumeConvolution } from '@medxfer/models';
 import type { StepSpec } from '../step.js';
 import type { Targets } from '../task.js';
 
@@ -9,6 +10,7 @@ export interface LayoutMessage {
   readonly numClasses: number;
   readonly input: 'rgb' | 'grey' | 'single';
   readonly normalization?: Normalization;
+  readonly volume?: VolumeConvolution;
   readonly buffer: SharedArrayBuffer;
   /** This worker's gradients, at the same offsets as the variables in `buffer`. */
   readonly grads: SharedArrayBuffer;
