@@ -15,6 +15,7 @@ export { recomputeBatchNormStats } from './bn-stats.js';
 export { decodeTrainingState, encodeTrainingState, restoreModel, snapshotModel, type CheckpointDigest, type TrainingState } from './state.js';
 export { featuresOfSplit, PREDICT_BATCH_SIZE, predictSplit, type PredictOptions, type TestTimeAugmentation } from './predict.js';
 export { readAndDispose, readVariables } from './read.js';
+export { inputTensor } from './input.js';
 export { autoBackendsFor, BACKENDS, backendInfo, backendsFor, type BackendInfo } from './backends.js';
 export { findLearningRate, type LrFinderOptions, type LrFinderResult } from './lr-finder.js';
 export {
