@@ -76,8 +76,11 @@ export async function activateBackend(name: string): Promise<{ name: string; tri
   throw new BackendUnavailableError(`no tfjs backend could be started (${tried.join('; ')})`);
 }
 
-/** Images per evaluation batch: the default, or on wasm the largest half, quarter… of it whose inference fits the heap. */
-export function evaluationBatchSize(resize: number): number {
+/**
+ * Images (volumes: pass `volumes`) per evaluation batch: the default, or on wasm the largest half, quarter… of it
+ * whose inference fits the heap.
+ */
+export function evaluationBatchSize(resize: number, volumes = false): number {
   if (tf.getBackend() !== 'wasm') return PREDICT_BATCH_SIZE;
-  return imagesThatFit({ inputSize: resize, images: PREDICT_BATCH_SIZE, training: false }) ?? 1;
+  return imagesThatFit({ inputSize: resize, images: PREDICT_BATCH_SIZE, training: false, ...(volumes ? { depth: resize } : {}) }) ?? 1;
 }

@@ -58,13 +58,15 @@ export function reportText(report: TaskReport): string {
 /** A PNG montage of the worst errors of a split, if there are any. */
 export function worstErrorsMontage(split: DatasetSplit, errors: readonly WorstError[]): Uint8Array | undefined {
   if (errors.length === 0) return undefined;
-  return encodePng(montage(split, { length: Math.ceil(Math.sqrt(errors.length)), indices: errors.map((e) => e.position), gap: 1 }));
+  // Volumes: one row of depth slices each.
+  const length = split.info.dimensions === 3 ? errors.length : Math.ceil(Math.sqrt(errors.length));
+  return encodePng(montage(split, { length, indices: errors.map((e) => e.position), gap: 1 }));
 }
 
 /** Scores val and test, and writes predictions, metrics.json, the worst-errors montage and report.html. */
 export async function evaluateRun(input: EvaluateRunInput): Promise<RunEvaluation> {
   const { dir, model, config, splits } = input;
-  const options = { bootstrap: config.bootstrap, seed: config.seed, batchSize: evaluationBatchSize(config.resize), ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
+  const options = { bootstrap: config.bootstrap, seed: config.seed, batchSize: evaluationBatchSize(config.resize, config.volume !== undefined), ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
   const results = { val: await scoreSplit(model, splits.val, config.transform, options), test: await scoreSplit(model, splits.test, config.transform, options) };
   for (const r of Object.values(results)) await writeFileAtomic(runPath(dir, RUN_FILES.predictions(r.split)), predictionsCsv(r));
   const worst = worstErrors(results.test);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import jpeg from 'jpeg-js';
-import { decodePng, MAX_IMAGE_PIXELS, type RasterImage } from '@medxfer/data';
+import { DataError, decodePng, MAX_IMAGE_PIXELS, readNpy, slicesToVolume, type RasterImage } from '@medxfer/data';
 import { UsageError } from './errors.js';
 
 /** Reads a PNG or JPEG (by its magic bytes) into RGBA pixels. */
@@ -19,4 +19,26 @@ export async function readImage(file: string): Promise<RasterImage & { path: str
     }
   }
   throw new UsageError(`${path}: not a PNG or JPEG file`);
+}
+
+/** Reads a volume: a `.npy` of uint8 `[D, H, W]`, or a PNG/JPEG grid of a cube's slices (`datasets save`'s). */
+export async function readVolume(file: string): Promise<{ volume: Uint8Array; shape: [number, number, number]; path: string }> {
+  const path = resolve(file);
+  if (!path.endsWith('.npy')) {
+    const image = await readImage(file);
+    try {
+      return { ...slicesToVolume(image, path), path };
+    } catch (error) {
+      throw error instanceof DataError ? new UsageError(error.message) : error;
+    }
+  }
+  const bytes = new Uint8Array(await readFile(path).catch(() => Promise.reject(new UsageError(`${file}: no such file`))));
+  let array: ReturnType<typeof readNpy>;
+  try {
+    array = readNpy(bytes, path);
+  } catch (error) {
+    throw error instanceof DataError ? new UsageError(error.message) : error;
+  }
+  if (array.dtype !== 'u1' || array.shape.length !== 3) throw new UsageError(`${path}: a volume must be uint8 [D, H, W] (as in MedMNIST's 3D files), got ${array.dtype} [${array.shape.join(', ')}]`);
+  return { volume: array.data as Uint8Array, shape: array.shape as [number, number, number], path };
 }

@@ -2,6 +2,7 @@ import { imageAt, type DatasetSplit } from './dataset.js';
 import { DataError } from './errors.js';
 import type { RasterImage } from './png.js';
 import { permutation, seededRandom } from './random.js';
+import { toGrey } from './transforms/raster.js';
 
 export interface MontageOptions {
   /** The grid is length × length images (default 10). */
@@ -76,4 +77,26 @@ export function volumeSlices(volume: Uint8Array, shape: readonly [number, number
   const pixels = new Uint8Array(width * height);
   placeSlices(volume, shape, columns, gap, pixels, width, 0);
   return { width, height, channels: 1, pixels };
+}
+
+/**
+ * A cubic volume back from its slice grid as {@link volumeSlices} lays it out (what `datasets save` writes):
+ * the side s is the one with s·⌈√s⌉ = width and ⌈s / ⌈√s⌉⌉·s = height. Colour is turned grey.
+ */
+export function slicesToVolume(image: RasterImage, name = 'the image'): { volume: Uint8Array; shape: [number, number, number] } {
+  let side = 0;
+  for (let s = 1; s * Math.ceil(Math.sqrt(s)) <= image.width; s++) {
+    const columns = Math.ceil(Math.sqrt(s));
+    if (s * columns === image.width && Math.ceil(s / columns) * s === image.height) side = s;
+  }
+  if (side === 0) throw new DataError('BAD_OPTION', `${name} (${image.width}×${image.height}) is not a grid of a cube's slices as \`datasets save\` writes them (e.g. 168×140 for 28³, 512×512 for 64³)`);
+  const grey = toGrey(image);
+  const columns = Math.ceil(Math.sqrt(side));
+  const volume = new Uint8Array(side ** 3);
+  for (let z = 0; z < side; z++) {
+    const ox = (z % columns) * side;
+    const oy = Math.floor(z / columns) * side;
+    for (let y = 0; y < side; y++) volume.set(grey.subarray((oy + y) * image.width + ox, (oy + y) * image.width + ox + side), (z * side + y) * side);
+  }
+  return { volume, shape: [side, side, side] };
 }

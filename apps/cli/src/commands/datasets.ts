@@ -12,7 +12,10 @@ import {
   MEDMNIST_VERSION,
   montage,
   SPLITS,
+  volumeSlices,
+  type DatasetSplit,
   type MedMNIST,
+  type RasterImage,
   type Split,
 } from '@medxfer/data';
 import { defaultRoot, nodeStore, writeFileAtomic } from '@medxfer/data/node';
@@ -45,19 +48,19 @@ export const downloadSpec: CommandSpec = {
 };
 export const montageSpec: CommandSpec = {
   name: 'datasets montage',
-  summary: 'Save an L×L grid of randomly chosen images as PNG.',
+  summary: 'Save an L×L grid of randomly chosen images as PNG (3D: L volumes, one row of depth slices each).',
   positionals: [{ name: 'flag', required: true, description: 'dataset' }],
   flags: {
     ...datasetFlags,
     split: { type: 'string', value: 'S', choices: SPLITS, default: 'train', description: 'split' },
-    length: { type: 'int', value: 'L', default: 10, description: 'grid side' },
+    length: { type: 'int', value: 'L', default: 10, description: 'grid side (3D: number of volumes)' },
     seed: { type: 'int', value: 'N', default: 0, description: 'random seed' },
     out: { type: 'string', value: 'F.png', description: 'output PNG (required)' },
   },
 };
 export const saveSpec: CommandSpec = {
   name: 'datasets save',
-  summary: 'Write every image as PNG plus an index CSV (split,index,label,file).',
+  summary: "Write every image as PNG plus an index CSV (split,index,label,file); a volume as one PNG of its depth slices in a grid.",
   positionals: [{ name: 'flag', required: true, description: 'dataset' }],
   flags: { ...datasetFlags, split: { type: 'string', value: 'S', choices: [...SPLITS, 'all'], default: 'all', description: 'split' }, out: { type: 'string', value: 'DIR', description: 'output folder (required)' } },
 };
@@ -141,33 +144,41 @@ export async function datasetsMontage(args: ParsedArgs, out: Output): Promise<vo
   if (!target.endsWith('.png')) throw new UsageError(`--out must name a .png file, got "${target}"`);
   if ((args.flags.length as number) < 1) throw new UsageError('--length must be at least 1');
   const data = await openFromArgs(args, out);
-  if (data.info.dimensions === 3) throw new UsageError(`${data.info.flag} is 3D; montages are for 2D datasets`);
   const split = data.splits[args.flags.split as Split];
-  const grid = montage(split, { length: args.flags.length as number, seed: args.flags.seed as number });
+  const length = args.flags.length as number;
+  const grid = montage(split, { length, seed: args.flags.seed as number });
   const path = resolve(target);
   await writeFileAtomic(path, encodePng(grid));
-  out.result({ file: path, width: grid.width, height: grid.height, images: Math.min((args.flags.length as number) ** 2, split.count) }, `wrote ${path} (${grid.width}×${grid.height})`);
+  // 3D: `length` volumes, one row of depth slices each.
+  const volumes = data.info.dimensions === 3;
+  const shown = Math.min(volumes ? length : length ** 2, split.count);
+  out.result({ file: path, width: grid.width, height: grid.height, [volumes ? 'volumes' : 'images']: shown }, `wrote ${path} (${grid.width}×${grid.height}${volumes ? `: ${shown} volumes, one row of ${split.imageShape[0]} slices each` : ''})`);
 }
 
 export async function datasetsSave(args: ParsedArgs, out: Output): Promise<void> {
   const target = args.flags.out as string | undefined;
   if (!target) throw new UsageError('datasets save needs --out DIR');
   const data = await openFromArgs(args, out);
-  if (data.info.dimensions === 3) throw new UsageError(`${data.info.flag} is 3D; save writes 2D images`);
   const dir = resolve(target);
   const splits = (args.flags.split === 'all' ? SPLITS : [args.flags.split]) as Split[];
   const rows = ['split,index,label,file'];
   for (const s of splits) {
     const split = data.splits[s];
     await mkdir(join(dir, s), { recursive: true });
-    const channels = (split.imageShape[2] ?? 1) as 1 | 3;
     for (let i = 0; i < split.count; i++) {
       const file = `${s}/${s}_${i}.png`;
-      await writeFile(join(dir, file), encodePng({ width: split.size, height: split.size, channels, pixels: imageAt(split, i) }));
+      await writeFile(join(dir, file), encodePng(rasterOf(split, i)));
       const label = Array.from(split.labels.subarray(i * split.labelWidth, (i + 1) * split.labelWidth)).join(' ');
       rows.push(`${s},${i},${label},${file}`);
     }
   }
   await writeFileAtomic(join(dir, 'index.csv'), rows.join('\n') + '\n');
-  out.result({ folder: dir, images: rows.length - 1, index: join(dir, 'index.csv') }, `wrote ${rows.length - 1} PNGs and index.csv to ${dir}`);
+  const what = data.info.dimensions === 3 ? `PNGs (each volume's ${data.splits.train.imageShape[0]} depth slices as a grid, left to right, top to bottom)` : 'PNGs';
+  out.result({ folder: dir, images: rows.length - 1, index: join(dir, 'index.csv') }, `wrote ${rows.length - 1} ${what} and index.csv to ${dir}`);
+}
+
+/** Image `i` of a split as a raster: the image itself, or a volume's depth slices as a grid. */
+function rasterOf(split: DatasetSplit, i: number): RasterImage {
+  if (split.info.dimensions === 3) return volumeSlices(imageAt(split, i), split.imageShape as [number, number, number]);
+  return { width: split.size, height: split.size, channels: (split.imageShape[2] ?? 1) as 1 | 3, pixels: imageAt(split, i) };
 }

@@ -42,7 +42,7 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const split = limitSplits(data.splits, { train: limit, eval: limit }, run?.seed ?? 0)[args.flags.split as Split];
   const tta = (args.flags.tta as TestTimeAugmentation | undefined) ?? run?.plan.tta ?? 'none';
   const bootstrap = args.flags.bootstrap as number;
-  const batchSize = evaluationBatchSize(loaded.metadata.inputSize);
+  const batchSize = evaluationBatchSize(loaded.metadata.inputSize, loaded.metadata.volume !== undefined);
   const score = await scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number, batchSize });
   loaded.model.dispose();
   const { report } = score;

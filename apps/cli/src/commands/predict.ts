@@ -1,20 +1,20 @@
 import { extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodePng, rasterToInput, transformForModel } from '@medxfer/data';
+import { encodePng, rasterToInput, transformForModel, volumeToInput } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
 import { gradCam, overlayHeatmap, upsampleHeatmap, type StageName } from '@medxfer/models';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES } from '../backend.js';
 import { UsageError } from '../errors.js';
-import { readImage } from '../image-input.js';
+import { readImage, readVolume } from '../image-input.js';
 import { checkProbabilities, explainedClass, outputActivation, predictionOf, probabilitiesOf, readAndDispose, taskKind } from '@medxfer/train';
 import { loadModelArg } from '../model-dir.js';
 import { table, type Output } from '../output.js';
 
 export const predictSpec: CommandSpec = {
   name: 'predict',
-  summary: 'Predictions for PNG/JPEG images (resized and normalised as in training): the class, or for multi-label models every finding above 0.5, with probabilities and an optional Grad-CAM overlay.',
-  positionals: [{ name: 'image', required: true, variadic: true, description: 'PNG or JPEG files' }],
+  summary: 'Predictions for PNG/JPEG images (resized and normalised as in training): the class, or for multi-label models every finding above 0.5, with probabilities and an optional Grad-CAM overlay. Models of 3D datasets take volumes: .npy files (uint8 [D, H, W]) or PNG grids of a volume\'s slices as `datasets save` writes them.',
+  positionals: [{ name: 'image', required: true, variadic: true, description: 'PNG or JPEG files (3D models: .npy volumes or PNG slice grids)' }],
   flags: {
     model: { type: 'string', value: 'DIR', description: 'a run folder or a model folder (required)' },
     cam: { type: 'string', value: 'OUT.png', description: 'write a Grad-CAM heat-map overlay (several images: OUT-1.png, OUT-2.png, …)' },
@@ -27,9 +27,10 @@ export const predictSpec: CommandSpec = {
 export async function predictCommand(args: ParsedArgs, out: Output): Promise<void> {
   const cam = args.flags.cam as string | undefined;
   if (cam && extname(cam) !== '.png') throw new UsageError(`--cam must name a .png file, got "${cam}"`);
-  const images = await Promise.all(args.positionals.map(readImage));
   await activateBackend(args.flags.backend as string);
   const loaded = await loadModelArg(args.flags.model as string | undefined);
+  if (loaded.metadata.volume) return predictVolumes(args, loaded, out);
+  const images = await Promise.all(args.positionals.map(readImage));
   const transform = transformForModel(loaded.metadata);
   const task = taskKind(loaded.metadata.task);
   const names = loaded.metadata.classNames;
@@ -60,5 +61,30 @@ export async function predictCommand(args: ParsedArgs, out: Output): Promise<voi
   out.result(
     { model: loaded.dir, task, ...(task === 'multi-label' ? { threshold: 0.5 } : {}), results },
     table([['image', task === 'multi-label' ? 'findings (p > 0.5)' : 'prediction', ...names.map((n) => `p(${n})`), ...(cam ? ['grad-cam'] : [])], ...results.map((r) => [r.image, shown(r.prediction), ...names.map((n) => r.probabilities[n]!.toFixed(4)), ...(r.cam ? [`${r.cam} (${r.camInfo!.layer}, ${r.camInfo!.grid}${r.camInfo!.flat ? ', uniform' : ''})`] : [])])]),
+  );
+}
+
+type LoadedModelArg = Awaited<ReturnType<typeof loadModelArg>>;
+
+/** Predictions of a volume model for .npy volumes or PNG slice grids (no Grad-CAM: it explains 2D maps). */
+async function predictVolumes(args: ParsedArgs, loaded: LoadedModelArg, out: Output): Promise<void> {
+  if (args.flags.cam) throw new UsageError('--cam: Grad-CAM explains images; this model takes volumes (no Grad-CAM for them yet)');
+  const transform = transformForModel(loaded.metadata);
+  const task = taskKind(loaded.metadata.task);
+  const names = loaded.metadata.classNames;
+  const results = [];
+  for (const file of args.positionals) {
+    const { volume, shape, path } = await readVolume(file);
+    const input = volumeToInput(volume, shape, { ...transform, size: transform.size! });
+    const probabilities = await readAndDispose(tf.tidy(() => probabilitiesOf(task, loaded.model.predict(tf.tensor5d(input.data, input.shape)))));
+    checkProbabilities(task, probabilities, names.length);
+    const predicted = predictionOf(task, probabilities).classes.map((c) => names[c]!);
+    results.push({ image: path, shape, prediction: task === 'multi-label' ? predicted : predicted[0]!, probabilities: Object.fromEntries(names.map((n, c) => [n, probabilities[c]])) });
+  }
+  loaded.model.dispose();
+  const shown = (p: string | string[]) => (Array.isArray(p) ? (p.length ? p.join('; ') : 'no finding above 0.5') : p);
+  out.result(
+    { model: loaded.dir, task, ...(task === 'multi-label' ? { threshold: 0.5 } : {}), results },
+    table([['volume', 'shape', task === 'multi-label' ? 'findings (p > 0.5)' : 'prediction', ...names.map((n) => `p(${n})`)], ...results.map((r) => [r.image, r.shape.join('×'), shown(r.prediction), ...names.map((n) => r.probabilities[n]!.toFixed(4))])]),
   );
 }

@@ -22,13 +22,14 @@ import { checkWeightsArg, chooseWeights, WEIGHTS_HELP, type WeightsChoice } from
 import { openFromArgs } from './datasets.js';
 export const trainSpec: CommandSpec = {
   name: 'train',
-  summary: "Fine-tune ResNet18 on a 2D MedMNIST dataset (binary, multi-class, ordinal or multi-label) (the course notebook's recipe by default) and write a run folder: config, history, model, metrics, predictions, report.",
+  summary: "Fine-tune ResNet18 on a MedMNIST dataset (binary, multi-class, ordinal or multi-label; 3D volumes through ACS or 2.5D convolutions of the same 2D weights) (the course notebook's recipe by default) and write a run folder: config, history, model, metrics, predictions, report.",
   flags: {
     dataset: { type: 'string', value: 'FLAG', default: 'pneumoniamnist', description: 'MedMNIST dataset' },
     root: { type: 'string', value: 'DIR', description: 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist, then the bundled copy)' },
     verify: { type: 'boolean', default: true, description: 'check the official md5 (--no-verify accepts another copy)' },
     size: { type: 'int', value: 'N', default: 28, description: 'dataset image size (28, 64, 128, 224)' },
-    resize: { type: 'int', value: 'R', description: 'resize images to R px before the model (the notebook used 224; default: no resize)' },
+    resize: { type: 'int', value: 'R', description: 'resize images to R px (volumes to R³ voxels) before the model (the notebook used 224; default: no resize)' },
+    conv: { type: 'string', value: 'C', choices: ['acs', '2.5d'], description: "3D datasets: how the 2D ResNet18's kernels apply to volumes — acs (default; Yang et al.: a third of each layer's kernels in each of the axial, coronal and sagittal planes) or 2.5d (all axial, slice by slice)" },
     weights: { type: 'string', value: 'W', default: 'imagenet', description: WEIGHTS_HELP },
     preset: { type: 'string', value: 'P', choices: Object.keys(PRESETS), default: 'notebook', description: 'training recipe' },
     'epochs-head': { type: 'int', value: 'N', description: 'notebook: epochs of phase 1 (head only; default 3)' },
@@ -54,6 +55,7 @@ export const trainSpec: CommandSpec = {
     'medxfer train --resize 224 --backend tensorflow-gpu   # the notebook at 224 px',
     'medxfer train --preset scratch --weights none --size 28',
     'medxfer train --resume runs/2026-11-25T10-00-00-notebook',
+    'medxfer train --dataset nodulemnist3d --preset fine-tune --epochs 10   # ACS ResNet-18 from ImageNet weights',
   ],
 };
 
@@ -64,10 +66,10 @@ const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
  * the one given if it fits (refused if not), else none when the chunks the plan computes fit, else the
  * largest half, quarter… that fits (said). Other backends keep what was given.
  */
-function microBatchFor(requested: number | undefined, backend: string, resize: number, plan: Plan, workers: number, channels: 1 | 3, out: Output): number | undefined {
+function microBatchFor(requested: number | undefined, backend: string, resize: number, plan: Plan, workers: number, channels: 1 | 3, out: Output, volumes: boolean): number | undefined {
   if (backend !== 'wasm') return requested;
   const perThread = Math.min(plan.batchSize, plan.chunkSize ?? plan.batchSize, Math.ceil(plan.batchSize / workers));
-  const step = { inputSize: resize, images: Math.min(requested ?? perThread, perThread), training: true, batch: plan.batchSize, channels };
+  const step = { inputSize: resize, images: Math.min(requested ?? perThread, perThread), training: true, batch: plan.batchSize, channels, ...(volumes ? { depth: resize } : {}) };
   const fits = imagesThatFit(step);
   if (fits === step.images) return requested;
   const need = gb(resnet18StepBytes(step));
@@ -163,7 +165,7 @@ async function prepareResume(args: ParsedArgs, out: Output): Promise<Prepared> {
 }
 
 /** Flags that change a run's result: fixed by its config.json. Execution flags (--backend, --workers, --micro-batch…) may change. */
-const RECIPE_FLAGS = ['dataset', 'root', 'size', 'resize', 'weights', 'preset', 'epochs-head', 'lr-head', 'epochs-full', 'lr-full', 'epochs', 'lr', 'batch-size', 'seed', 'train-limit', 'eval-limit', 'out'];
+const RECIPE_FLAGS = ['dataset', 'root', 'size', 'resize', 'conv', 'weights', 'preset', 'epochs-head', 'lr-head', 'epochs-full', 'lr-full', 'epochs', 'lr', 'batch-size', 'seed', 'train-limit', 'eval-limit', 'out'];
 
 async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: RunConfig): Promise<Omit<Prepared, 'release'>> {
   if ((stored.dataset.trainLimit || stored.dataset.evalLimit) && stored.dataset.subset !== 'stratified') {
@@ -178,7 +180,7 @@ async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: R
   const workers = (args.flags.workers as number | undefined) ?? stored.workers;
   checkWorkers(workers, backend.name);
   const given = args.flags['micro-batch'] as number | undefined;
-  const microBatch = given ? microBatchFor(given, backend.name, stored.resize, stored.plan, workers ?? 1, stored.input === 'grey' ? 1 : 3, out) : undefined;
+  const microBatch = given ? microBatchFor(given, backend.name, stored.resize, stored.plan, workers ?? 1, stored.input === 'grey' ? 1 : 3, out, stored.volume !== undefined) : undefined;
   const config: RunConfig = microBatch ? { ...stored, microBatch } : stored;
   if (microBatch && microBatch !== stored.microBatch) await writeJson(runPath(dir, RUN_FILES.config), config);
   out.note(resume ? `resuming ${dir} at epoch ${resume.history.length + 1} on ${backend.name}` : `${dir} finished no epoch before it stopped: starting it again from the beginning, on ${backend.name}`);
@@ -198,7 +200,7 @@ function checkNewRunFlags(args: ParsedArgs): void {
 async function prepareNewRun(args: ParsedArgs, out: Output): Promise<Prepared> {
   checkNewRunFlags(args);
   const info = datasetInfo(args.flags.dataset as string);
-  if (info.dimensions === 3) throw new UsageError(`${info.flag} is 3D; medxfer trains 2D ResNet18`);
+  if (info.dimensions === 2 && args.flags.conv !== undefined) throw new UsageError(`--conv is for 3D datasets; ${info.flag} is 2D`);
   const options = presetOptions(args);
   const plan = presetPlan(args.flags.preset as string, options);
   if (plan.phases.every((ph) => ph.epochs === 0)) throw new UsageError('every phase has 0 epochs: nothing would be trained (give --epochs-head/--epochs-full or --epochs at least 1)');
@@ -226,7 +228,8 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
   const weights = await chooseWeights(args.flags.weights as string, args.flags.seed as number, out);
   const resize = (args.flags.resize as number | undefined) ?? data.size;
   const workers = (args.flags.workers as number | undefined) ?? defaultWorkers(plan, backend.name);
-  const microBatch = microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize, plan, workers, info.channels === 1 ? 1 : 3, out);
+  const volume = info.dimensions === 3 ? ((args.flags.conv as 'acs' | '2.5d' | undefined) ?? 'acs') : undefined;
+  const microBatch = microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize, plan, workers, info.channels === 1 ? 1 : 3, out, volume !== undefined);
   const config: RunConfig = {
     medxfer: (await versions())['@medxfer/cli'] ?? 'unknown',
     createdAt: new Date().toISOString(),
@@ -238,6 +241,7 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
     },
     resize,
     input: info.channels === 1 ? 'grey' : 'rgb',
+    ...(volume ? { volume } : {}),
     transform: inputTransform(info.channels, resize),
     weights: { requested: weights.requested, source: weights.source, ...(weights.sha256 ? { sha256: weights.sha256 } : {}), ...(weights.path ? { path: weights.path } : {}), ...(weights.note ? { note: weights.note } : {}) },
     preset: plan.name,
@@ -257,7 +261,7 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
 /** The model a run starts from: random, or the chosen checkpoint's body with a fresh head. */
 function buildModel(p: Prepared): ResNet18 {
   const { config, data } = p;
-  const model = new ResNet18({ numClasses: data.info.labels.length, input: config.input, normalization: IMAGENET_NORMALIZATION, seed: config.seed });
+  const model = new ResNet18({ numClasses: data.info.labels.length, input: config.input, normalization: IMAGENET_NORMALIZATION, seed: config.seed, ...(config.volume ? { volume: config.volume } : {}) });
   if (!p.weights?.state) return model;
   try {
     initFromCheckpoint(model, p.weights.state, config.seed);
@@ -292,7 +296,7 @@ async function trainWithInterrupt(p: Prepared, model: ResNet18, splits: ReturnTy
   process.on('SIGINT', onSigint);
   try {
     return await train({
-      model, plan: config.plan, train: splits.train, val: splits.val, transform: config.transform, signal: stop.signal, evalBatchSize: evaluationBatchSize(config.resize),
+      model, plan: config.plan, train: splits.train, val: splits.val, transform: config.transform, signal: stop.signal, evalBatchSize: evaluationBatchSize(config.resize, config.volume !== undefined),
       ...(p.resume ? { resume: p.resume } : {}), ...(config.microBatch ? { microBatchSize: config.microBatch } : {}), ...(workers ? { parallel: workers } : {}),
       callbacks: [
         trainingProgress(out),

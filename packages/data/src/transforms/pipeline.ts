@@ -92,27 +92,51 @@ function makeVolumeBatch(split: DatasetSplit, indices: ArrayLike<number>, transf
   const size = transform.size ?? shape[0];
   const { channels, stats } = checkTransform(transform, 1, random);
   const n = indices.length;
-  const voxels = size * size * size;
-  const images = new Float32Array(n * voxels * channels);
+  const per = size ** 3 * channels;
+  const images = new Float32Array(n * per);
   const labels = new Uint8Array(n * split.labelWidth);
-  const augmented = new Float32Array(voxels);
-  const ncdhw = transform.layout === 'NCHW';
+  const scratch = new Float32Array(size ** 3);
   for (let b = 0; b < n; b++) {
     const index = indices[b]!;
-    const resized = resizeVolume(split.images.read(index), shape, size);
-    const values = transform.augmentation ? augmentVolume(resized, size, transform.augmentation, random!, augmented) : resized;
-    const base = b * voxels * channels;
-    for (let p = 0; p < voxels; p++) {
-      const v = Math.fround(values[p]!);
-      for (let c = 0; c < channels; c++) {
-        const { mean, std } = stats[c]!;
-        images[ncdhw ? base + c * voxels + p : base + p * channels + c] = Math.fround(Math.fround(v - mean) / std);
-      }
-    }
+    writeVolume(split.images.read(index), shape, { size, channels, stats, ncdhw: transform.layout === 'NCHW' }, images.subarray(b * per, (b + 1) * per), transform.augmentation && { augmentation: transform.augmentation, random: random!, scratch });
     labels.set(split.labels.subarray(index * split.labelWidth, (index + 1) * split.labelWidth), b * split.labelWidth);
   }
-  const batchShape: [number, number, number, number, number] = ncdhw ? [n, channels, size, size, size] : [n, size, size, size, channels];
+  const batchShape: [number, number, number, number, number] = transform.layout === 'NCHW' ? [n, channels, size, size, size] : [n, size, size, size, channels];
   return { images, shape: batchShape, labels, indices };
+}
+
+interface VolumeLayout {
+  readonly size: number;
+  readonly channels: number;
+  readonly stats: readonly { mean: number; std: number }[];
+  readonly ncdhw: boolean;
+}
+
+/** One uint8 volume → resized to size³ → [0, 1] → augmented → channels → normalised, into `out`. */
+function writeVolume(volume: Uint8Array, shape: readonly [number, number, number], layout: VolumeLayout, out: Float32Array, augment?: { augmentation: Augmentation; random: Random; scratch: Float32Array }): void {
+  const { size, channels, stats, ncdhw } = layout;
+  const voxels = size ** 3;
+  const resized = resizeVolume(volume, shape, size);
+  const values = augment ? augmentVolume(resized, size, augment.augmentation, augment.random, augment.scratch) : resized;
+  for (let p = 0; p < voxels; p++) {
+    const v = Math.fround(values[p]!);
+    for (let c = 0; c < channels; c++) {
+      const { mean, std } = stats[c]!;
+      out[ncdhw ? c * voxels + p : p * channels + c] = Math.fround(Math.fround(v - mean) / std);
+    }
+  }
+}
+
+/**
+ * One uint8 volume `[d, h, w]` (a file's, not a dataset's) as model input `[1, size, size, size, channels]`, through
+ * the same steps as a dataset batch.
+ */
+export function volumeToInput(volume: Uint8Array, shape: readonly [number, number, number], transform: ImageTransform & { size: number }): { data: Float32Array; shape: [number, number, number, number, number] } {
+  if (volume.length !== shape[0] * shape[1] * shape[2]) throw new DataError('BAD_TRANSFORM', `a volume of shape [${shape.join(', ')}] has ${shape[0] * shape[1] * shape[2]} voxels, got ${volume.length}`);
+  const { channels, stats } = checkTransform({ ...transform, augmentation: undefined }, 1, undefined);
+  const data = new Float32Array(transform.size ** 3 * channels);
+  writeVolume(volume, shape, { size: transform.size, channels, stats, ncdhw: false }, data);
+  return { data, shape: [1, transform.size, transform.size, transform.size, channels] };
 }
 
 /**

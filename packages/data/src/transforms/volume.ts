@@ -60,7 +60,7 @@ export function resizeVolume(volume: Uint8Array, shape: readonly [number, number
  * by √scale along every axis (a square crop of that area fraction in each plane, as for images), `translate`
  * shifts along each axis; one trilinear resampling, zero fill; then brightness and contrast.
  */
-export function augmentVolume(src: Float32Array, size: number, aug: Augmentation, random: Random, out = new Float32Array(src.length)): Float32Array {
+export function augmentVolume(src: Float32Array, size: number, aug: Augmentation, random: Random, out: Float32Array = new Float32Array(src.length)): Float32Array {
   const flip = aug.hflip !== undefined && random.next() < aug.hflip ? -1 : 1;
   const angle = aug.rotate ? (random.uniform(-aug.rotate, aug.rotate) * Math.PI) / 180 : 0;
   const zoom = aug.cropScale ? Math.sqrt(random.uniform(aug.cropScale[0], aug.cropScale[1])) : 1;
