@@ -43,16 +43,16 @@ function drawImage(pixels: Uint8Array, at: number, size: number, channels: numbe
 }
 
 /**
- * One volume: noise, plus a bright slab for its class — mark j of `marks` is the 2D mark j with its rows read as
- * depth slices, spanning the middle third of the height — so the signal survives left–right flips, small
- * rotations about the depth axis and small shifts (the volume augmentation).
+ * One volume: noise, plus the 2D image's bright mark for its class on each slice of the middle third of the depth,
+ * so every kind of volume model sees it (2.5D ones only look within slices) and it survives left–right flips,
+ * small rotations about the depth axis and small shifts (the volume augmentation).
  */
 function drawVolume(voxels: Uint8Array, at: number, size: number, mark: number, markCount: number, random: Random): void {
   for (let p = 0; p < size ** 3; p++) voxels[at + p] = 40 + random.int(60);
   const third = Math.floor(size / 3);
-  for (const { x, y: z, w, h: depth } of rectsOf(mark, markCount, size)) {
-    for (let d = z; d < z + depth; d++) {
-      for (let r = third; r < size - third; r++) {
+  for (let d = third; d < size - third; d++) {
+    for (const { x, y, w, h } of rectsOf(mark, markCount, size)) {
+      for (let r = y; r < y + h; r++) {
         for (let c = x; c < x + w; c++) voxels[at + (d * size + r) * size + c] = 200 + random.int(40);
       }
     }

@@ -169,6 +169,19 @@ describe('volume models made from a 2D checkpoint, on volumes whose depth slices
     model.dispose();
   });
 
+  it('2.5D at 28³ sees only depth slices 0 and 2 (torchvision\'s strides subsample the depth to one slice); ACS sees them all', () => {
+    const x = tf.randomUniform([1, 28, 28, 28, 3], -1, 1, 'float32', 11) as tf.Tensor5D;
+    const changed = tf.tidy(() => tf.concat([tf.slice(x, [0, 0, 0, 0, 0], [1, 3, 28, 28, 3]), tf.randomUniform([1, 25, 28, 28, 3], -1, 1, 'float32', 12)], 1) as tf.Tensor5D);
+    for (const [mode, same] of [['2.5d', true], ['acs', false]] as const) {
+      const model = from2d(mode);
+      const [a, b] = [model.predict(x), model.predict(changed)];
+      expect(Array.from(b.dataSync()).every((v, i) => v === a.dataSync()[i]), mode).toBe(same);
+      tf.dispose([a, b]);
+      model.dispose();
+    }
+    tf.dispose([x, changed]);
+  });
+
   it('refuses images, and volumes under 28 per side, with a clear message', () => {
     const model = new ResNet18({ volume: 'acs' });
     expect(() => model.apply(tf.zeros([1, 28, 28, 3]) as tf.Tensor4D)).toThrow(/NDHWC volumes \[N, D, H, W, 3\]/);
