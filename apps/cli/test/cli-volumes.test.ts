@@ -75,12 +75,17 @@ describe('medxfer train on 3D sets', () => {
     expect(fromNpy.shape).toEqual([28, 28, 28]);
     expect(fromPng.probabilities).toEqual(fromNpy.probabilities);
     expect(fromNpy.prediction).toBe(['benign', 'malignant'][test.labels[2]!]);
+    const cam = join(dir, 'cam.png');
+    const c = await runCli(['predict', '--model', acsRun, join(dir, 'v.npy'), '--cam', cam, '--backend', 'wasm', '--json']);
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout).results[0].camInfo).toMatchObject({ layer: 'layer1', grid: '7×7×7', flat: false });
+    const overlay = decodePng(new Uint8Array(readFileSync(cam)));
+    expect([overlay.width, overlay.height]).toEqual([3 * 28 + 4, 28]);
   });
 
   it('refuses what cannot work with one line and exit 2', async () => {
     const cases: [string[], RegExp][] = [
       [['predict', '--model', acsRun, checkpoint], /not a PNG or JPEG file/],
-      [['predict', '--model', acsRun, join(root, 'x.png'), '--cam', 'c.png'], /Grad-CAM explains images; this model takes volumes/],
       [['train', '--dataset', 'breastmnist', '--conv', 'acs'], /--conv is for 3D datasets; breastmnist is 2D/],
       [['train', '--dataset', 'nodulemnist3d', '--conv', '3d'], /--conv must be one of acs, 2\.5d/],
     ];

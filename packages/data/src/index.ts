@@ -39,7 +39,7 @@ export { IN_MEMORY_BYTES, loadMedMNIST, openMedMNIST, openMedMNISTFile, type Fil
 export { resizeBilinearPIL } from './transforms/resize.js';
 export { HALF_NORMALIZATION, IMAGENET_NORMALIZATION, NO_NORMALIZATION, channelStats, type Normalization } from './transforms/normalize.js';
 export { XRAY_AUGMENTATION, augmentImage, type Augmentation } from './transforms/augment.js';
-export { VOLUME_AUGMENTATION, augmentVolume, resizeVolume } from './transforms/volume.js';
+export { VOLUME_AUGMENTATION, augmentVolume, resizeVolume, resizeVolumeValues } from './transforms/volume.js';
 export { inputTransform, makeBatch, transformForModel, volumeToInput, type FloatBatch, type ImageTransform } from './transforms/pipeline.js';
 export { limitSplits, strataOf, stratifiedCounts, stratifiedIndices, stratifiedSubset, type SplitLimits } from './subset.js';
 export { isGrey, rasterToInput, toGrey, toRGB } from './transforms/raster.js';

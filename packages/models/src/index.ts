@@ -14,6 +14,7 @@ export { conv2d, conv2dFilterGrad, conv2dInputGrad, type Conv2dSpec } from './op
 export { initFromCheckpoint, loadStateDict, stateDict, torchvisionStateDict, type InitReport, type LoadStateOptions, type LoadStateReport, type TorchTensor } from './weights/state-dict.js';
 export * from './checkpoint/index.js';
 export { camLayerFor, gradCam, jetColour, normaliseMinMax, overlayHeatmap, stageMapSize, upsampleHeatmap, type GradCamOptions, type GradCamResult } from './explain/grad-cam.js';
+export { midSlice, midSliceOverlays, type VolumePlane } from './explain/volume-cam.js';
 export {
   MODEL_JSON,
   MODELS_VERSION,

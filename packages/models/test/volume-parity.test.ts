@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpy } from '@medxfer/data';
-import { acsSplit, loadStateDict, readCheckpoint, ResNet18, volumeConv, type VolumeConvolution } from '@medxfer/models';
+import { acsSplit, gradCam, loadStateDict, midSlice, midSliceOverlays, readCheckpoint, ResNet18, volumeConv, type VolumeConvolution } from '@medxfer/models';
 import { useBackend } from '../../../test-support/backend.js';
 import { readBytes, torchFixture, worstRatio } from './helpers.js';
 
@@ -180,6 +180,28 @@ describe('volume models made from a 2D checkpoint, on volumes whose depth slices
       model.dispose();
     }
     tf.dispose([x, changed]);
+  });
+
+  it('Grad-CAM of a volume: layer1\'s 7×7×7 map at 28³ (not flat), overlaid on the three middle slices', async () => {
+    const model = new ResNet18({ numClasses: 2, volume: 'acs', input: 'single', seed: 2 });
+    const cube = tf.tidy(() => tf.pad(tf.ones([1, 8, 8, 8, 1]), [[0, 0], [2, 18], [16, 4], [10, 10], [0, 0]]) as tf.Tensor5D);
+    const cam = await gradCam(model, cube, 1);
+    expect([cam.depth, cam.height, cam.width, cam.layer]).toEqual([7, 7, 7, 'layer1']);
+    expect(cam.heatmap.length).toBe(343);
+    expect(cam.heatmap.some((v) => v > 0)).toBe(true);
+    const overlays = midSliceOverlays(new Float32Array(28 ** 3).fill(0.5), 28, cam);
+    expect([overlays.width, overlays.height, overlays.channels]).toEqual([3 * 28 + 4, 28, 4]);
+    await expect(gradCam(model, tf.zeros([1, 28, 28, 1]) as tf.Tensor4D)).rejects.toThrow(/one volume at a time: pass \[1, D, H, W, C\]/);
+    tf.dispose(cube);
+    model.dispose();
+  });
+
+  it('midSlice takes the axial, coronal and sagittal middle planes', () => {
+    const size = 4;
+    const v = Float32Array.from({ length: 64 }, (_, i) => i); // value = (z·4 + y)·4 + x
+    expect(Array.from(midSlice(v, size, 'axial')).slice(0, 5)).toEqual([32, 33, 34, 35, 36]); // z = 2
+    expect(Array.from(midSlice(v, size, 'coronal')).slice(0, 5)).toEqual([8, 9, 10, 11, 24]); // y = 2
+    expect(Array.from(midSlice(v, size, 'sagittal')).slice(0, 5)).toEqual([2, 6, 10, 14, 18]); // x = 2
   });
 
   it('refuses images, and volumes under 28 per side, with a clear message', () => {

@@ -46,10 +46,15 @@ function resizeAxis(src: Float32Array, outer: number, n: number, inner: number, 
  * `F.interpolate(v / 255, size, mode='trilinear', align_corners=False)` (separable, one axis at a time).
  */
 export function resizeVolume(volume: Uint8Array, shape: readonly [number, number, number], size: number): Float32Array {
-  const [d, h, w] = shape;
   const floats = new Float32Array(volume.length);
   for (let i = 0; i < volume.length; i++) floats[i] = volume[i]! / 255;
-  const alongW = resizeAxis(floats, d * h, w, 1, size);
+  return resizeVolumeValues(floats, shape, size);
+}
+
+/** Float values `[d, h, w]` resized to `size³` the same way (e.g. a Grad-CAM map onto its volume). */
+export function resizeVolumeValues(values: Float32Array, shape: readonly [number, number, number], size: number): Float32Array {
+  const [d, h, w] = shape;
+  const alongW = resizeAxis(values, d * h, w, 1, size);
   const alongH = resizeAxis(alongW, d, h, size, size);
   return resizeAxis(alongH, 1, d, size * size, size);
 }

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InputShapeError, ModelError } from '../errors.js';
 import { STAGES, type StageName } from '../resnet/architecture.js';
-import type { ResNet18 } from '../resnet/model.js';
+import type { ModelTensor, ResNet18 } from '../resnet/model.js';
 
-/** A Grad-CAM map of one image at the resolution of the stage it looked at. */
+/** A Grad-CAM map of one image (or volume) at the resolution of the stage it looked at. */
 export interface GradCamResult {
-  /** Row-major `height × width` map, min-max normalised to [0, 1] (all 0 when the map is flat). */
+  /** Row-major `height × width` map (volumes: `depth × height × width`), min-max normalised to [0, 1] (all 0 when flat). */
   readonly heatmap: Float32Array;
+  /** Volumes: the stage's depth. */
+  readonly depth?: number;
   /** The stage whose output the map is of. */
   readonly layer: StageName;
   /** That stage's height and width (layer4: input size / 32, rounded up; layer1: / 4). */
@@ -45,7 +47,7 @@ export interface GradCamOptions {
 }
 
 /**
- * Grad-CAM (Selvaraju et al., 2017) of `model` on one NHWC image `x` ([1, H, W, C]) for
+ * Grad-CAM (Selvaraju et al., 2017) of `model` on one NHWC image `x` ([1, H, W, C]; a volume model: one NDHWC volume) for
  * `classIndex` (default: the class of the largest logit). The target is the class's logit (pre-softmax)
  * score y^c; with A the activations of the chosen stage (see {@link GradCamOptions.layer}), the channel
  * weights are the spatial mean of ∂y^c/∂A_k, and the map is ReLU(Σ_k w_k A_k), then min-max normalised to
@@ -54,20 +56,24 @@ export interface GradCamOptions {
  * @throws {InputShapeError} when `x` is not a single image the model takes.
  * @throws {ModelError} (`CLASS_INDEX`) when `classIndex` is not a class of the model.
  */
-export async function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: number, options: GradCamOptions = {}): Promise<GradCamResult> {
-  if (x.rank !== 4 || x.shape[0] !== 1) {
-    throw new InputShapeError(`gradCam explains one image at a time: pass [1, H, W, C], got [${x.shape.join(', ')}]`);
+export async function gradCam(model: ResNet18, x: ModelTensor, classIndex?: number, options: GradCamOptions = {}): Promise<GradCamResult> {
+  const rank = model.volume ? 5 : 4;
+  if (x.rank !== rank || x.shape[0] !== 1) {
+    throw new InputShapeError(`gradCam explains one ${model.volume ? 'volume' : 'image'} at a time: pass [1, ${model.volume ? 'D, ' : ''}H, W, C], got [${x.shape.join(', ')}]`);
   }
+  // The axes of the map: [1, 2] of images, [1, 2, 3] of volumes.
+  const spatial = rank === 5 ? [1, 2, 3] : [1, 2];
   const classes = model.numClasses;
   if (classIndex !== undefined && (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= classes)) {
     throw new ModelError('CLASS_INDEX', `gradCam: classIndex must be an integer in [0, ${classes - 1}] for this ${classes}-class model, got ${classIndex}`);
   }
-  const layer = !options.layer || options.layer === 'auto' ? camLayerFor(Math.min(x.shape[1], x.shape[2])) : options.layer;
+  const layer = !options.layer || options.layer === 'auto' ? camLayerFor(Math.min(...x.shape.slice(1, rank - 1))) : options.layer;
   const eval_ = { bn: 'frozen', updateStats: false } as const;
-  const logitsOf = (a: tf.Tensor) => model.head(tf.mean(model.continueFrom(a as tf.Tensor4D, layer, eval_), [1, 2]) as tf.Tensor2D);
+  const logitsOf = (a: tf.Tensor) => model.head(tf.mean(model.continueFrom(a as ModelTensor, layer, eval_), spatial) as tf.Tensor2D);
   const sigmoid = (options.activation ?? (classes === 1 ? 'sigmoid' : 'softmax')) === 'sigmoid';
   const activations = tf.tidy(() => model.layerOutput(x, layer, eval_));
-  const [, height, width, channels] = activations.shape as [number, number, number, number];
+  const channels = activations.shape[rank - 1]!;
+  const [depth, height, width] = rank === 5 ? (activations.shape.slice(1, 4) as [number, number, number]) : [1, ...(activations.shape.slice(1, 3) as [number, number])];
   try {
     // Read asynchronously (WebGPU has no synchronous read): logits and probabilities first, for the class.
     const [logits, probs] = tf.tidy(() => {
@@ -81,11 +87,11 @@ export async function gradCam(model: ResNet18, x: tf.Tensor4D, classIndex?: numb
       // The score depends on the input only through A: ∂y^c/∂A needs no pass back through the stages before it.
       const score = (a: tf.Tensor) => tf.squeeze(tf.slice(logitsOf(a), [0, c], [1, 1]));
       const dA = tf.grad(score)(activations);
-      const weights = tf.mean(dA, [0, 1, 2]); // [512]
-      return tf.relu(tf.sum(tf.mul(tf.reshape(activations, [height * width, channels]), weights), 1));
+      const weights = tf.mean(dA, [0, ...spatial]); // [512]
+      return tf.relu(tf.sum(tf.mul(tf.reshape(activations, [depth * height * width, channels]), weights), 1));
     });
     const camValues = await cam.data().finally(() => cam.dispose());
-    return { heatmap: normaliseMinMax(camValues), layer, height, width, classIndex: c, probabilities: Float32Array.from(probabilities) };
+    return { heatmap: normaliseMinMax(camValues), layer, ...(rank === 5 ? { depth } : {}), height, width, classIndex: c, probabilities: Float32Array.from(probabilities) };
   } finally {
     activations.dispose();
   }
