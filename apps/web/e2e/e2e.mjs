@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
-import { encodePng, imageAt, openMedMNIST, resizeBilinearPIL } from '@medxfer/data';
+import { encodePng, imageAt, openMedMNIST, resizeBilinearPIL, volumeSlices } from '@medxfer/data';
 import { writeLargeNpz } from '../../../test-support/large-npz.mjs';
 import { executablePath } from './page-server.mjs';
 
@@ -429,6 +429,31 @@ try {
     await page.click('#demo-load');
     await page.waitForFunction(() => document.getElementById('dataset-summary')?.dataset.status === 'ready' && /demo subset \(bundled/.test(document.getElementById('dataset-summary')?.textContent ?? ''), null, { timeout: 60_000 });
     return `mean per-label AUC ${auc.toFixed(3)}; ${verdict.split(' — ')[0]}`;
+  });
+
+  await check('a 3D set (synthetic FractureMNIST3D .npz) trains an ACS ResNet-18, shows slice rows, and predicts a volume with Grad-CAM on its middle slices', async () => {
+    const file = await syntheticNpz('fracturemnist3d', 8);
+    await openAndTrainBriefly(page, file, 'fracturemnist3d.npz');
+    const summary = await page.textContent('#dataset-summary');
+    assert(/ACS ResNet-18/.test(summary), `dataset notes: ${summary.slice(0, 300)}`);
+    const preview = await page.$eval('#dataset-preview', (c) => [c.width, c.height]);
+    assert(preview[0] === 28 * 29 - 1, `preview ${preview.join('×')}: not one row of 28 slices per volume`);
+    const acc = Number(await page.getAttribute('[data-testid="metric-acc"]', 'data-value'));
+    assert(acc > 2 / 3, `accuracy ${acc} is not above chance`);
+    const data = openMedMNIST(new Uint8Array(readFileSync(file)), { flag: 'fracturemnist3d', verify: false });
+    const png = join(out, 'volume.png');
+    writeFileSync(png, encodePng(volumeSlices(imageAt(data.splits.test, 0), [28, 28, 28])));
+    await page.setInputFiles('[data-testid="predict-input"]', png);
+    await page.waitForSelector('[data-testid="prediction"]:not([hidden]) .verdict', { timeout: 60_000 });
+    const verdict = await page.textContent('[data-testid="prediction"] .verdict');
+    const camNote = await page.textContent('#cam-note');
+    const cam = await page.$eval('#pred-cam', (c) => [c.width, c.height]);
+    assert(/middle slices/.test(camNote) && cam[0] > 2 * cam[1], `cam ${cam.join('×')}: ${camNote}`);
+    await page.locator('section[aria-labelledby="eval-h"]').screenshot({ path: join(out, 'evaluation-3d.png') });
+    await page.selectOption('[data-testid="dataset"]', 'demo');
+    await page.click('#demo-load');
+    await page.waitForFunction(() => document.getElementById('dataset-summary')?.dataset.status === 'ready' && /demo subset \(bundled/.test(document.getElementById('dataset-summary')?.textContent ?? ''), null, { timeout: 60_000 });
+    return `test ACC ${acc.toFixed(3)}; ${verdict.split(' — ')[0]}; ${camNote.split('(')[1]?.split(')')[0]}`;
   });
 
   // A real PyTorch checkpoint (torchvision ResNet18, 1000 classes) from the repository's fixtures.

@@ -2,9 +2,9 @@
 // recognition, summaries. (Stratified subsets come from @medxfer/data.)
 import { CATALOGUE, classCounts, type DatasetInfo, type DatasetSplit } from '@medxfer/data';
 
-/** The catalogue datasets the trainer supports: every 2D one (binary, multi-class, ordinal and multi-label). */
+/** The catalogue datasets the trainer supports: all of them (2D: binary, multi-class, ordinal, multi-label; 3D volumes). */
 export function trainableDatasets(): DatasetInfo[] {
-  return CATALOGUE.filter((d) => d.dimensions === 2);
+  return [...CATALOGUE];
 }
 
 /** Recognises MedMNIST file names: `pneumoniamnist.npz` → 28 px, `bloodmnist_64.npz` → 64 px. */

@@ -450,15 +450,15 @@ function renderPrediction(s: AppState, prev: AppState | undefined) {
   box.innerHTML =
     `<p class="verdict">${headline} — ${esc(r.fileName)}</p>` +
     `<ul class="probs" aria-label="${multi ? 'Probability of each finding (independent)' : 'Class probabilities'}">${bars}</ul>` +
-    `<div class="cam"><figure><canvas id="pred-image" role="img" aria-label="The image as resized for the model"></canvas><figcaption>image</figcaption></figure>` +
+    `<div class="cam${r.display.planes ? ' volume' : ''}"><figure><canvas id="pred-image" role="img" aria-label="The ${r.display.planes ? `volume's ${r.display.planes}` : 'image as resized for the model'}"></canvas><figcaption>${r.display.planes ? esc(r.display.planes) : 'image'}</figcaption></figure>` +
     `<figure><canvas id="pred-cam" role="img" aria-label="Grad-CAM heat-map overlay for ${esc(r.classNames[r.camClass])}"></canvas><figcaption>Grad-CAM: ${esc(r.classNames[r.camClass])}</figcaption></figure></div>` +
     `<p class="hint" id="cam-note" data-cells="${r.camCells}" data-flat="${r.camFlat}">${
       r.camFlat
         ? `Grad-CAM (${esc(r.camLayer)}, ${r.camGrid} grid) found no region that raised the score of ${esc(r.classNames[r.camClass])}: the map is uniform.`
-        : `Red areas raised the score of ${esc(r.classNames[r.camClass])} most (Grad-CAM on ${esc(r.camLayer)}'s ${r.camGrid} grid, the deepest layer with a map of at least 7×7 at ${r.inputSize} px).`
+        : `Red areas raised the score of ${esc(r.classNames[r.camClass])} most (Grad-CAM on ${esc(r.camLayer)}'s ${r.camGrid} grid, the deepest layer with a map of at least 7×7 at ${r.inputSize} px${r.display.planes ? `, shown on the ${esc(r.display.planes)}` : ''}).`
     } Not a diagnosis.</p>`;
-  drawRGBA($<HTMLCanvasElement>('pred-image'), r.display.size, r.display.size, r.display.image);
-  drawRGBA($<HTMLCanvasElement>('pred-cam'), r.display.size, r.display.size, r.display.overlay);
+  drawRGBA($<HTMLCanvasElement>('pred-image'), r.display.width, r.display.height, r.display.image);
+  drawRGBA($<HTMLCanvasElement>('pred-cam'), r.display.width, r.display.height, r.display.overlay);
   box.hidden = false;
 }
 
@@ -492,7 +492,7 @@ function showSource(kind: string) {
 
 function fillCatalogue() {
   const flag = $<HTMLSelectElement>('catalogue-flag');
-  for (const d of trainableDatasets()) flag.add(new Option(`${d.pythonClass} — ${d.task}, ${d.labels.length} classes`, d.flag));
+  for (const d of trainableDatasets()) flag.add(new Option(`${d.pythonClass} — ${d.dimensions === 3 ? '3D, ' : ''}${d.task}, ${d.labels.length} classes`, d.flag));
   flag.value = 'pneumoniamnist';
   const npzFlag = $<HTMLSelectElement>('npz-flag');
   for (const d of trainableDatasets()) npzFlag.add(new Option(d.pythonClass, d.flag));

@@ -105,6 +105,8 @@ export interface ModelInfo {
   readonly classNames: string[];
   readonly inputSize: number;
   readonly input: string;
+  /** Models of 3D datasets: how their 2D kernels apply to volumes. */
+  readonly volume?: 'acs' | '2.5d';
   readonly task: string;
   readonly dataset: string;
   readonly weightsSource: string;
@@ -130,8 +132,11 @@ export interface Prediction {
   readonly camFlat: boolean;
   /** The model's input side in pixels. */
   readonly inputSize: number;
-  /** The image as the model sees it and the Grad-CAM overlay, square RGBA at display size. */
-  readonly display: { size: number; image: Uint8ClampedArray; overlay: Uint8ClampedArray };
+  /**
+   * The image as the model sees it and the Grad-CAM overlay, RGBA at display size; for a volume, its axial, coronal
+   * and sagittal middle slices side by side (`planes` says so).
+   */
+  readonly display: { width: number; height: number; image: Uint8ClampedArray; overlay: Uint8ClampedArray; planes?: string };
   readonly fileName: string;
 }
 

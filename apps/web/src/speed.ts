@@ -2,13 +2,15 @@
 // is an eval-mode forward with its result read back, `train` a train-mode step (loss, all gradients, Adam) with
 // its loss read back. The page's speed table and the browser bench (e2e/bench) both time with this.
 import * as tf from '@tensorflow/tfjs-core';
-import { ResNet18 } from '@medxfer/models';
+import { ResNet18, type ModelTensor } from '@medxfer/models';
 import { Adam, crossEntropy } from '@medxfer/train';
 
 export interface SpeedCase {
   readonly size: number;
   readonly input: 'grey' | 'rgb';
   readonly numClasses: number;
+  /** A volume model's convolutions: its input is `size³` volumes. */
+  readonly volume?: 'acs' | '2.5d';
   readonly mode: 'infer' | 'train';
   readonly batch: number;
   readonly steps: number;
@@ -18,8 +20,9 @@ export interface SpeedCase {
 
 /** Times `c` on the active backend with a fresh model of its shape; leaves no tensors behind. */
 export async function imagesPerSecond(c: SpeedCase): Promise<number> {
-  const model = new ResNet18({ numClasses: c.numClasses, input: c.input, seed: 1 });
-  const x = tf.randomUniform([c.batch, c.size, c.size, c.input === 'grey' ? 1 : 3], 0, 1, 'float32', 7) as tf.Tensor4D;
+  const model = new ResNet18({ numClasses: c.numClasses, input: c.input, seed: 1, ...(c.volume ? { volume: c.volume } : {}) });
+  const shape: number[] = [c.batch, ...(c.volume ? [c.size, c.size, c.size] : [c.size, c.size]), c.input === 'grey' ? 1 : 3];
+  const x: ModelTensor = tf.randomUniform(shape, 0, 1, 'float32', 7) as tf.Tensor as ModelTensor;
   const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % c.numClasses), 'int32');
   const optimizer = new Adam();
   const variables = [...model.params.values()];

@@ -16,6 +16,10 @@ import {
   openMedMNISTFile,
   openZip,
   rasterToInput,
+  readNpy,
+  resizeVolume,
+  slicesToVolume,
+  volumeToInput,
   sha256Hex,
   transformForModel,
   type DatasetInfo,
@@ -27,7 +31,10 @@ import {
   type RasterImage,
   type Split,
 } from '@medxfer/data';
-import { IMAGENET_RESNET18, ResNet18, StateDictMismatchError, gradCam, initFromCheckpoint, loadModel, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap } from '@medxfer/models';
+import {
+  IMAGENET_RESNET18, ResNet18, StateDictMismatchError, gradCam, imagesThatFit, initFromCheckpoint, loadModel, midSlice, midSliceOverlays, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap,
+  type VolumeConvolution,
+} from '@medxfer/models';
 import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, readAndDispose, restoreModel, scoreSplit, snapshotModel, taskKind, train, TrainingAborted, type BatchProgress, type Plan, type TrainingState } from '@medxfer/train';
 import { activate, probeEnvironment } from './backends.js';
 import { forgetBackend, gpuLoss, lossBehind, loseGpuNow, raceGpuLoss, takeGpuLoss, throwIfGpuLost, watchGpu, type GpuLoss } from './gpu-loss.js';
@@ -166,8 +173,9 @@ async function openPickedNpz(picked: File, flag: string, size: number): Promise<
 }
 
 function fromMedMNIST(data: ReturnType<typeof openMedMNIST>, label: string, notes: string[]): Dataset {
-  if (data.info.dimensions !== 2) throw new Error(`${data.info.flag} is 3D; the app trains 2D ResNet18`);
-  const channels = (data.splits.train.imageShape[2] ?? 1) as 1 | 3;
+  // Volumes are grey; a 2D image's third axis is its channels.
+  const channels = (data.info.dimensions === 3 ? 1 : (data.splits.train.imageShape[2] ?? 1)) as 1 | 3;
+  if (data.info.dimensions === 3) notes.push(`3D volumes ${data.size}³: trained as an ACS ResNet-18 (the 2D ResNet18's kernels split over the axial, coronal and sagittal planes); the preview shows one row of depth slices per volume.`);
   return { info: data.info, size: data.size, label, channels, splits: { ...data.splits }, checksum: data.checksum, md5: data.md5, notes };
 }
 
@@ -211,7 +219,9 @@ async function openSource(source: DatasetSource): Promise<Dataset> {
 }
 
 function summarise(d: Dataset): { summary: DatasetSummary; transfer: Transferable[] } {
-  const grid = montage(d.splits.train, { length: Math.min(8, Math.ceil(Math.sqrt(d.splits.train.count))), seed: 1, gap: 1 });
+  // Volumes: up to 8, one row of depth slices each.
+  const length = d.info.dimensions === 3 ? Math.min(8, d.splits.train.count) : Math.min(8, Math.ceil(Math.sqrt(d.splits.train.count)));
+  const grid = montage(d.splits.train, { length, seed: 1, gap: 1 });
   const rgba = toRGBA(grid.pixels, grid.width, grid.height, grid.channels);
   return {
     summary: {
@@ -290,7 +300,7 @@ async function recoverFromGpuLoss(loss: GpuLoss): Promise<void> {
   forgetBackend(loss.backend);
   if (old?.copy) {
     const { model: m, normalization } = old;
-    const model = new ResNet18({ numClasses: m.numClasses, input: m.input, ...(m.input === 'grey' ? { normalization } : {}) });
+    const model = new ResNet18({ numClasses: m.numClasses, input: m.input, ...(m.input === 'grey' ? { normalization } : {}), ...(m.volume ? { volume: m.volume } : {}) });
     restoreModel(model, old.copy.variables);
     for (const [k, v] of old.copy.batchesTracked) model.batchesTracked.set(k, v);
     current = { ...old, model, copy: undefined };
@@ -324,7 +334,9 @@ async function onAnyBackend<T>(work: () => Promise<T>): Promise<T> {
 
 /** A model for the dataset: random, or the imported checkpoint's body with a fresh head. */
 function startingModel(d: Dataset, config: TrainConfig): { model: ResNet18; weightsSource: string } {
-  const model = new ResNet18({ numClasses: d.info.labels.length, input: d.channels === 1 ? 'grey' : 'rgb', normalization: IMAGENET_NORMALIZATION, seed: config.seed });
+  const model = new ResNet18({
+    numClasses: d.info.labels.length, input: d.channels === 1 ? 'grey' : 'rgb', normalization: IMAGENET_NORMALIZATION, seed: config.seed, ...(d.info.dimensions === 3 ? { volume: 'acs' as const } : {}),
+  });
   if (config.init !== 'imported') return { model, weightsSource: `none (random init, seed ${config.seed})` };
   if (!imported) {
     model.dispose();
@@ -350,6 +362,15 @@ const pageCallback = {
     while (control.paused && !control.stop.signal.aborted) await new Promise<void>((resolve) => (control.wake = resolve));
   },
 };
+
+/** On wasm, the chunk of each batch whose step fits the 4 GiB heap (volumes need chunks sooner); else none. */
+function microBatchFor(plan: Plan, resize: number, d: Dataset): number | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const volumes = d.info.dimensions === 3;
+  const fits = imagesThatFit({ inputSize: resize, images: plan.batchSize, training: true, channels: d.channels, ...(volumes ? { depth: resize } : {}) });
+  if (fits === undefined) throw new Error(`${volumes ? `volumes of ${resize}³` : `images of ${resize} px`} do not fit the wasm backend's 4 GiB heap even one at a time: choose a smaller model input size`);
+  return fits < plan.batchSize ? fits : undefined;
+}
 
 async function doTrain(config: TrainConfig): Promise<TrainResult> {
   const d = dataset;
@@ -385,8 +406,10 @@ async function doTrain(config: TrainConfig): Promise<TrainResult> {
   for (;;) {
     const backend = tf.getBackend();
     try {
+      const microBatchSize = microBatchFor(plan, config.resize, d);
       const run = train({
         model, plan, train: d.splits.train, val: d.splits.val, transform, signal: control.stop.signal, callbacks: [pageCallback, epochCallback], ...(resume ? { resume } : {}),
+        ...(microBatchSize ? { microBatchSize } : {}),
       });
       const result = await (onGpu() ? raceGpuLoss(run) : run);
       history = result.history;
@@ -416,6 +439,7 @@ async function doTrain(config: TrainConfig): Promise<TrainResult> {
     classNames: [...d.info.labels],
     inputSize: config.resize,
     input: model.input,
+    ...(model.volume ? { volume: model.volume } : {}),
     task: d.info.task,
     dataset: d.info.flag === 'folder' ? `folder:${d.label}` : `${d.info.flag}@${d.size}`,
     weightsSource,
@@ -449,6 +473,7 @@ const DISPLAY = 224;
 
 async function doPredict(file: File): Promise<{ value: Prediction; transfer: Transferable[] }> {
   if (!current) throw new Error('train or load a model first');
+  if (current.model.volume) return predictVolume(file, current);
   const image = await decodeImage(file);
   const { model, transform, info } = current;
   const input = rasterToInput(image, { ...transform, size: transform.size! });
@@ -472,8 +497,59 @@ async function doPredict(file: File): Promise<{ value: Prediction; transfer: Tra
   const imageRgba = toRGBA(shown, DISPLAY, DISPLAY, channels);
   const overlayRgba = new Uint8ClampedArray(overlay.buffer, overlay.byteOffset, overlay.byteLength);
   return {
-    value: { classNames: info.classNames, probabilities, task, predicted, camClass: cam.classIndex, camLayer: cam.layer, camCells: cam.height * cam.width, camGrid: `${cam.height}×${cam.width}`, camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { size: DISPLAY, image: imageRgba, overlay: overlayRgba }, fileName: file.name },
+    value: { classNames: info.classNames, probabilities, task, predicted, camClass: cam.classIndex, camLayer: cam.layer, camCells: cam.height * cam.width, camGrid: `${cam.height}×${cam.width}`, camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { width: DISPLAY, height: DISPLAY, image: imageRgba, overlay: overlayRgba }, fileName: file.name },
     transfer: [imageRgba.buffer, overlayRgba.buffer],
+  };
+}
+
+/** Display side of each middle slice of a volume. */
+const VOLUME_DISPLAY = 128;
+
+/** A volume file: `.npy` uint8 [D, H, W], or a PNG/JPEG grid of a cube's slices (the CLI's `datasets save`). */
+async function readVolume(file: File): Promise<{ volume: Uint8Array; shape: [number, number, number] }> {
+  if (!file.name.toLowerCase().endsWith('.npy')) return slicesToVolume(await decodeImage(file), file.name);
+  const array = readNpy(await readFileBytes(file), file.name);
+  if (array.dtype !== 'u1' || array.shape.length !== 3) throw new Error(`${file.name}: a volume must be uint8 [D, H, W] (as in MedMNIST's 3D files), got ${array.dtype} [${array.shape.join(', ')}]`);
+  return { volume: array.data as Uint8Array, shape: array.shape as [number, number, number] };
+}
+
+/** A volume `size³` (values in [0, 1]) as its axial, coronal and sagittal middle slices side by side, RGBA (as midSliceOverlays lays them out). */
+function midSlicesRGBA(volume: Float32Array, size: number, gap: number): Uint8ClampedArray {
+  const width = 3 * size + 2 * gap;
+  const grey = new Uint8Array(width * size);
+  (['axial', 'coronal', 'sagittal'] as const).forEach((plane, k) => {
+    const slice = midSlice(volume, size, plane);
+    for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) grey[r * width + k * (size + gap) + c] = Math.round(Math.min(1, Math.max(0, slice[r * size + c]!)) * 255);
+  });
+  return toRGBA(grey, width, size, 1);
+}
+
+/** A volume model's prediction, explained by Grad-CAM on the volume's axial, coronal and sagittal middle slices. */
+async function predictVolume(file: File, { model, transform, info }: CurrentModel): Promise<{ value: Prediction; transfer: Transferable[] }> {
+  const { volume, shape } = await readVolume(file);
+  const input = volumeToInput(volume, shape, { ...transform, size: transform.size! });
+  const x = tf.tensor5d(input.data, input.shape);
+  const task = taskKind(info.task);
+  let cam;
+  let probabilities: number[];
+  try {
+    probabilities = [...(await readAndDispose(tf.tidy(() => probabilitiesOf(task, model.predict(x)))))];
+    checkProbabilities(task, probabilities, info.classNames.length, 'the model (on this backend)');
+    cam = await gradCam(model, x, explainedClass(task, probabilities), { activation: outputActivation(task) });
+  } finally {
+    x.dispose();
+  }
+  const shown = resizeVolume(volume, shape, VOLUME_DISPLAY);
+  const overlay = midSliceOverlays(shown, VOLUME_DISPLAY, cam, 4);
+  const image = midSlicesRGBA(shown, VOLUME_DISPLAY, 4);
+  const overlayRgba = new Uint8ClampedArray(overlay.pixels.buffer, overlay.pixels.byteOffset, overlay.pixels.byteLength);
+  const grid = `${cam.depth}×${cam.height}×${cam.width}`;
+  return {
+    value: {
+      classNames: info.classNames, probabilities, task, predicted: predictionOf(task, probabilities).classes, camClass: cam.classIndex, camLayer: cam.layer, camCells: cam.depth! * cam.height * cam.width, camGrid: grid,
+      camFlat: !cam.heatmap.some((v) => v > 0), inputSize: info.inputSize, display: { width: overlay.width, height: overlay.height, image, overlay: overlayRgba, planes: 'axial | coronal | sagittal middle slices' }, fileName: file.name,
+    },
+    transfer: [image.buffer, overlayRgba.buffer],
   };
 }
 
@@ -505,6 +581,7 @@ async function doLoadModel(files: File[]): Promise<ModelInfo> {
     classNames: [...meta.classNames],
     inputSize: meta.inputSize,
     input: meta.input,
+    ...(meta.volume ? { volume: meta.volume } : {}),
     task: meta.task,
     dataset: meta.dataset,
     weightsSource: meta.weightsSource,
@@ -530,9 +607,9 @@ async function doImportWeights(file: File): Promise<ReplyTypes['import-weights']
 }
 
 /** What a speed measurement times: the current model's shape, else the dataset's, else PneumoniaMNIST's. */
-function speedShape(): { size: number; input: 'grey' | 'rgb'; numClasses: number } {
-  if (current) return { size: current.info.inputSize, input: current.model.input === 'rgb' ? 'rgb' : 'grey', numClasses: current.model.numClasses };
-  if (dataset) return { size: dataset.size, input: dataset.channels === 3 ? 'rgb' : 'grey', numClasses: dataset.info.labels.length };
+function speedShape(): { size: number; input: 'grey' | 'rgb'; numClasses: number; volume?: VolumeConvolution } {
+  if (current) return { size: current.info.inputSize, input: current.model.input === 'rgb' ? 'rgb' : 'grey', numClasses: current.model.numClasses, ...(current.model.volume ? { volume: current.model.volume } : {}) };
+  if (dataset) return { size: dataset.size, input: dataset.channels === 3 ? 'rgb' : 'grey', numClasses: dataset.info.labels.length, ...(dataset.info.dimensions === 3 ? { volume: 'acs' as const } : {}) };
   return { size: 28, input: 'grey', numClasses: 2 };
 }
 

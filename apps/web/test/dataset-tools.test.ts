@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { recogniseFileName, trainableDatasets } from '../src/dataset-tools.js';
 
 describe('dataset tools', () => {
-  it('offers only the 2D single-label catalogue datasets', () => {
+  it('offers every catalogue dataset: 2D (multi-label included) and 3D', () => {
     const flags = trainableDatasets().map((d) => d.flag);
     expect(flags).toContain('pneumoniamnist');
     expect(flags).toContain('bloodmnist');
     expect(flags).toContain('chestmnist'); // multi-label
-    expect(flags).not.toContain('organmnist3d'); // 3D
-    expect(flags).toHaveLength(12);
+    expect(flags).toContain('organmnist3d'); // 3D
+    expect(flags).toHaveLength(18);
   });
 
   it('recognises MedMNIST file names', () => {
