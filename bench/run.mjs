@@ -5,6 +5,9 @@
 //   frozen — head-only step: body features in eval mode without a tape, then head gradients + Adam.
 // Usage: npm run bench -- [--sizes 28,64] [--backends cpu,wasm] [--modes infer,train,frozen] [--batch 32]
 //                          [--steps N] [--warmup N] [--json out.json] [--no-torch] [--no-loader] [--workers 1,2]
+//                          [--volumes 28,64] [--convs acs,2.5d]
+// --volumes: the 3D rows — volume ResNet-18s (ACS / 2.5D convolutions of the same 2D weights) on wasm, infer and
+// train, batch 8 at 28³ and 4 at 64³ (--volumes '' skips them), beside PyTorch's reference definitions.
 // --workers: train mode on N threads (data parallel: the main thread and N−1 worker threads each compute
 // 1/N of the batch, gradients summed; @medxfer/train/node's createGradientWorkers). Several values: one
 // record each. Records carry `workers` (1: the plain single-process step).
@@ -30,6 +33,8 @@ const { values: args } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
     workers: { type: 'string', default: '1' },
+    volumes: { type: 'string', default: '28,64' },
+    convs: { type: 'string', default: 'acs,2.5d' },
     'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
     'no-loader': { type: 'boolean', default: false }, // skip the loader rows (bench/loader.mjs)
     'no-relaxed': { type: 'boolean', default: false }, // medxfer's wasm kernels without relaxed SIMD (multiply then add)
@@ -81,9 +86,19 @@ async function main() {
       }
     }
   }
+  const volumes = args.volumes ? args.volumes.split(',').map(Number) : [];
+  for (const size of volumes) {
+    for (const volume of args.convs.split(',')) {
+      for (const mode of modes.filter((m) => m !== 'frozen')) {
+        const batch = size >= 64 ? 4 : 8;
+        process.stderr.write(`… wasm ${size}³ ${volume} ${mode} batch ${batch}\n`);
+        records.push(await runInChild({ backend: 'wasm', size, mode, batch, volume, warmup: 1, steps: mode === 'train' ? 3 : 5, models: args.models, workers: 1, relaxed: !args['no-relaxed'] }));
+      }
+    }
+  }
   printTable(records);
   printPlain(records);
-  const torch = args['no-torch'] ? undefined : runTorch([...new Set(records.map((r) => r.size))], Number(args.batch ?? 32));
+  const torch = args['no-torch'] ? undefined : runTorch([...new Set(records.filter((r) => !r.volume).map((r) => r.size))], Number(args.batch ?? 32), volumes, args.convs);
   printTorch(records, torch);
   if (!args['no-loader']) records.push(...runLoader());
   const out = join(here, 'out');
@@ -116,7 +131,8 @@ function runInChild(c) {
 
 function printTable(records) {
   const head = ['impl', 'backend', 'size', 'mode', 'batch', 'threads', 'workers', 'img/s', 'ms/step', 'peak RSS MB'];
-  const rows = records.map((r) => [r.impl, r.backend, `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, `${r.workers ?? 1}`, r.imgPerS === null ? 'fails' : r.imgPerS.toFixed(1), r.imgPerS === null ? '' : ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
+  // Volume rows: size 28³ acs, images (or volumes) per second.
+  const rows = records.map((r) => [r.impl, r.backend, r.volume ? `${r.size}³ ${r.volume}` : `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, `${r.workers ?? 1}`, r.imgPerS === null ? 'fails' : r.imgPerS.toFixed(1), r.imgPerS === null ? '' : ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
@@ -149,11 +165,12 @@ function torchPython() {
   return undefined;
 }
 
-function runTorch(sizes, batch) {
+function runTorch(sizes, batch, volumes, convs) {
   const python = torchPython();
   if (!python) return undefined;
   try {
-    const out = execFileSync(python, [join(here, 'torch_bench.py'), '--sizes', sizes.join(','), '--batch', String(batch)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const volumeArgs = volumes.length ? ['--volumes', volumes.join(','), '--convs', convs] : [];
+    const out = execFileSync(python, [join(here, 'torch_bench.py'), '--sizes', sizes.join(','), '--batch', String(batch), ...volumeArgs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop());
   } catch (error) {
     console.log(`PyTorch bench failed: ${error.message}`);
@@ -174,10 +191,12 @@ function printTorch(records, torch) {
   }
   const goal = { infer: 0.8, train: 0.6 };
   for (const r of records.filter((x) => x.impl === 'medxfer' && x.backend === 'wasm' && (x.workers ?? 1) === 1)) {
-    const ref = reference.find((t) => t.size === r.size && t.mode === r.mode);
+    const ref = reference.find((t) => t.size === r.size && t.mode === r.mode && t.volume === r.volume);
     if (!ref) continue;
     const ratio = r.imgPerS / ref.imgPerS;
-    console.log(`  ${r.size}px ${r.mode.padEnd(6)} tfjs-wasm ${r.imgPerS.toFixed(1).padStart(7)} img/s  PyTorch ${ref.imgPerS.toFixed(1).padStart(7)}  ratio ${ratio.toFixed(3)}${goal[r.mode] ? `  (goal ≥ ${goal[r.mode]})` : ''}`);
+    const what = r.volume ? `${r.size}³ ${r.volume.padEnd(4)}` : `${r.size}px`;
+    const unit = r.volume ? 'vol/s' : 'img/s';
+    console.log(`  ${what} ${r.mode.padEnd(6)} tfjs-wasm ${r.imgPerS.toFixed(1).padStart(7)} ${unit}  PyTorch ${ref.imgPerS.toFixed(1).padStart(7)}  ratio ${ratio.toFixed(3)}${goal[r.mode] && !r.volume ? `  (goal ≥ ${goal[r.mode]})` : ''}`);
   }
 }
 
@@ -210,8 +229,8 @@ async function runCase(c) {
     return;
   }
   if (c.backend === 'wasm') useMedxferKernels();
-  const model = new ResNet18({ numClasses: 2, input: 'grey', seed: 1 });
-  const x = tf.randomUniform([c.batch, c.size, c.size, 1], 0, 1, 'float32', 7);
+  const model = new ResNet18({ numClasses: 2, input: 'grey', seed: 1, ...(c.volume ? { volume: c.volume } : {}) });
+  const x = tf.randomUniform([c.batch, ...(c.volume ? [c.size] : []), c.size, c.size, 1], 0, 1, 'float32', 7);
   const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');
   const optimizer = new Adam();
   const nameOf = new Map([...model.params].map(([name, v]) => [v.name, name]));
@@ -257,6 +276,7 @@ async function runCase(c) {
   const record = {
     impl: 'medxfer',
     backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads, workers: c.workers ?? 1,
+    ...(c.volume ? { volume: c.volume } : {}),
     ...(c.backend === 'wasm' ? { kernels: wasmKernelsBuild() ?? 'tfjs' } : {}),
     imgPerS: (c.batch * c.steps) / seconds,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
