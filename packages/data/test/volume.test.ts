@@ -33,6 +33,15 @@ describe('volumes', () => {
     expect(new Set(data.splits.train.labels)).toEqual(new Set(Array.from({ length: 11 }, (_, i) => i)));
   });
 
+  it.each(['organmnist3d', 'nodulemnist3d', 'adrenalmnist3d', 'fracturemnist3d', 'vesselmnist3d', 'synapsemnist3d'])('%s: a synthetic file with the official shapes opens, batches and montages at 28³ and 64³', (flag) => {
+    for (const size of [28, 64]) {
+      const data = openMedMNIST(syntheticMedMNIST(flag, { size, counts: { train: 4, val: 2, test: 2 } }), { flag, size, verify: false });
+      expect([data.info.dimensions, data.splits.train.imageShape]).toEqual([3, [size, size, size]]);
+      expect(makeBatch(data.splits.train, [0, 3], { size: 28 }).shape).toEqual([2, 28, 28, 28, 1]);
+      expect(montage(data.splits.val, { length: 2 }).width).toBe(size * size);
+    }
+  });
+
   it('makeBatch gives NDHWC (or NCDHW) volumes, resized, repeated to 3 channels and normalised as asked', () => {
     const { train } = organ().splits;
     const grey = makeBatch(train, [3, 4]);
