@@ -14,7 +14,7 @@ export interface RunConfig {
   readonly resize: number;
   readonly input: 'grey' | 'rgb';
   /** 3D datasets: how the model applies its 2D kernels to volumes (`--conv`). Absent for 2D datasets. */
-  readonly volume?: 'acs' | '2.5d';
+  readonly volume?: 'acs' | '2.5d' | '3d';
   readonly transform: ImageTransform;
   readonly weights: { requested: string; source: string; sha256?: string; path?: string; note?: string };
   readonly preset: string;

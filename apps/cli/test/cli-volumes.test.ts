@@ -87,13 +87,23 @@ describe('medxfer train on 3D sets', () => {
     const cases: [string[], RegExp][] = [
       [['predict', '--model', acsRun, checkpoint], /not a PNG or JPEG file/],
       [['train', '--dataset', 'breastmnist', '--conv', 'acs'], /--conv is for 3D datasets; breastmnist is 2D/],
-      [['train', '--dataset', 'nodulemnist3d', '--conv', '3d'], /--conv must be one of acs, 2\.5d/],
+      [['train', '--dataset', 'nodulemnist3d', '--conv', 'cubic'], /--conv must be one of acs, 2\.5d, 3d/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args);
       expect([r.code, r.stderr.trim().split('\n').length], args.join(' ')).toEqual([2, 1]);
       expect(r.stderr).toMatch(message);
     }
+  });
+
+  it('a plain 3D ResNet-18 from the 2D checkpoint (kernels inflated) learns the volumes', async () => {
+    const run = join(scratch('plain3d'), 'run');
+    const r = await runCli(['train', '--dataset', 'nodulemnist3d', '--root', root, '--no-verify', '--weights', checkpoint, '--conv', '3d', ...recipe, '--out', run]);
+    expect(r.code, r.stderr).toBe(0);
+    const model = readJson(join(run, 'model', 'model.json'));
+    expect(model.userDefinedMetadata.medxfer).toMatchObject({ volume: '3d' });
+    expect(model.weightsManifest[0].weights.find((w: { name: string }) => w.name === 'layer1.0.conv1.weight').shape).toEqual([3, 3, 3, 64, 64]);
+    expect(readJson(join(run, 'metrics.json')).test.auc).toBeGreaterThan(0.9);
   });
 
   it('ACS on a 3-class set and 2.5D at 64³ learn too, from random weights', async () => {

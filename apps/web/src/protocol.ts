@@ -106,7 +106,7 @@ export interface ModelInfo {
   readonly inputSize: number;
   readonly input: string;
   /** Models of 3D datasets: how their 2D kernels apply to volumes. */
-  readonly volume?: 'acs' | '2.5d';
+  readonly volume?: 'acs' | '2.5d' | '3d';
   readonly task: string;
   readonly dataset: string;
   readonly weightsSource: string;

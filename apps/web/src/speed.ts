@@ -10,7 +10,7 @@ export interface SpeedCase {
   readonly input: 'grey' | 'rgb';
   readonly numClasses: number;
   /** A volume model's convolutions: its input is `size³` volumes. */
-  readonly volume?: 'acs' | '2.5d';
+  readonly volume?: 'acs' | '2.5d' | '3d';
   readonly mode: 'infer' | 'train';
   readonly batch: number;
   readonly steps: number;

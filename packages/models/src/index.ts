@@ -2,7 +2,7 @@
 export * from './errors.js';
 export { BLOCKS, FEATURES, PARAM_GROUPS, STAGES, groupOf, type ParamGroup, type StageName } from './resnet/architecture.js';
 export { ResNet18, type BatchNormMode, type ForwardOptions, type ModelTensor, type ResNet18Options, type StateTensor } from './resnet/model.js';
-export { acsSplit, volumeConv, type VolumeConvolution } from './ops/volume-conv.js';
+export { acsSplit, conv3d, VOLUME_CONVOLUTIONS, volumeConv, type VolumeConvolution } from './ops/volume-conv.js';
 export { greyStemConv } from './resnet/grey-stem.js';
 export { batchNorm, BN_EPSILON, BN_MOMENTUM, type BatchNormParams } from './ops/batchnorm.js';
 export { relu } from './ops/relu.js';

@@ -122,19 +122,20 @@ describe('saving and loading in tfjs format (wasm)', () => {
     expect(size).toBe((11_177_538 + 9_600) * 4 + 20 * 4);
   });
 
-  it('a volume model round-trips as one: its metadata says how it applies its kernels, logits identical bit for bit', async () => {
-    const volumeModel = new ResNet18({ numClasses: 2, seed: 3, volume: 'acs', input: 'grey' });
-    const saved = await saveModelToDir(join(dir, 'acs'), volumeModel, { ...META, normalization: undefined });
-    expect(saved.metadata.volume).toBe('acs');
-    const { model: loaded, metadata } = await loadModelFromDir(join(dir, 'acs'));
-    expect([metadata.volume, loaded.volume, loaded.input]).toEqual(['acs', 'acs', 'grey']);
+  it.each(['acs', '3d'] as const)('a volume model (%s) round-trips as one: its metadata says how it convolves, logits identical bit for bit', async (volume) => {
+    const volumeModel = new ResNet18({ numClasses: 2, seed: 3, volume, input: 'grey' });
+    const saved = await saveModelToDir(join(dir, volume), volumeModel, { ...META, normalization: undefined });
+    expect(saved.metadata.volume).toBe(volume);
+    const { model: loaded, metadata } = await loadModelFromDir(join(dir, volume));
+    expect([metadata.volume, loaded.volume, loaded.input]).toEqual([volume, volume, 'grey']);
+    expect(loaded.params.get('layer1.0.conv1.weight')!.shape).toEqual(volume === '3d' ? [3, 3, 3, 64, 64] : [3, 3, 64, 64]);
     const v = tf.randomUniform([1, 28, 28, 28, 1], 0, 1, 'float32', 5) as tf.Tensor5D;
     const [a, b] = [volumeModel.predict(v), loaded.predict(v)];
     expect(bits(b)).toEqual(bits(a));
     tf.dispose([v, a, b]);
     volumeModel.dispose();
     loaded.dispose();
-    expect(() => validateMetadata({ ...saved.metadata, volume: '3d' }, 'x.json')).toThrow(/volume: expected "acs" or "2.5d"/);
+    expect(() => validateMetadata({ ...saved.metadata, volume: 'cubic' }, 'x.json')).toThrow(/volume: expected "acs", "2\.5d", "3d"/);
   });
 
   it('works through tfjs handlers: withSaveHandler / fromMemory and tf.io.http over loopback', async () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpy } from '@medxfer/data';
-import { acsSplit, gradCam, loadStateDict, midSlice, midSliceOverlays, readCheckpoint, ResNet18, volumeConv, type VolumeConvolution } from '@medxfer/models';
+import { acsSplit, conv3d, gradCam, loadStateDict, midSlice, midSliceOverlays, readCheckpoint, ResNet18, volumeConv, type VolumeConvolution } from '@medxfer/models';
 import { useBackend } from '../../../test-support/backend.js';
 import { readBytes, torchFixture, worstRatio } from './helpers.js';
 
@@ -24,8 +24,13 @@ const oihwToHwio = (name: string) => {
   const a = fixture(name);
   return tf.tidy(() => tf.transpose(tf.tensor(a.data as Float32Array, [...a.shape] as number[]) as tf.Tensor, [2, 3, 1, 0]) as tf.Tensor4D);
 };
-/** Our tensor in PyTorch's layout: NDHWC → NCDHW, HWIO → OIHW, [in, out] → [out, in]. */
-const torchLayout = (t: tf.Tensor) => tf.tidy(() => (t.rank === 5 ? tf.transpose(t, [0, 4, 1, 2, 3]) : t.rank === 4 ? tf.transpose(t, [3, 2, 0, 1]) : t.rank === 2 ? tf.transpose(t) : tf.clone(t)));
+const oidhwToDhwio = (name: string) => {
+  const a = fixture(name);
+  return tf.tidy(() => tf.transpose(tf.tensor(a.data as Float32Array, [...a.shape] as number[]) as tf.Tensor, [2, 3, 4, 1, 0]) as tf.Tensor5D);
+};
+/** Our tensor in PyTorch's layout: NDHWC → NCDHW, HWIO → OIHW, [in, out] → [out, in]; `weight`: DHWIO → OIDHW. */
+const torchLayout = (t: tf.Tensor, weight = false) =>
+  tf.tidy(() => (t.rank === 5 ? tf.transpose(t, weight ? [4, 3, 0, 1, 2] : [0, 4, 1, 2, 3]) : t.rank === 4 ? tf.transpose(t, [3, 2, 0, 1]) : t.rank === 2 ? tf.transpose(t) : tf.clone(t)));
 
 describe('ACS channel split', () => {
   it('is ACSConv\'s: thirds, the remainder to the first groups', () => {
@@ -40,14 +45,15 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
 
     for (const name of ['conv-k3-s1', 'conv-k3-s2', 'conv-k1-s2', 'conv-k7-s2']) {
-      for (const mode of ['acs', '2.5d'] as const) {
+      for (const mode of ['acs', '2.5d', '3d'] as const) {
         it(`${name} (${mode}) within 1e-4 + 1e-4·|ref|`, () => {
           const key = `${name}-${mode}`;
           const { stride, pad } = manifest.cases[key]!;
           const x = ncdhwToNdhwc(`${key}.input.npy`);
-          const w = oihwToHwio(`${key}.weight.npy`);
+          const w = mode === '3d' ? oidhwToDhwio(`${key}.weight.npy`) : oihwToHwio(`${key}.weight.npy`);
           const ref = fixture(`${key}.output.npy`);
-          const y = tf.tidy(() => torchLayout(volumeConv(x, w, { stride, pad, inputGrad: true }, mode)));
+          const spec = { stride, pad, inputGrad: true };
+          const y = tf.tidy(() => torchLayout(mode === '3d' ? conv3d(x, w as tf.Tensor5D, spec) : volumeConv(x, w as tf.Tensor4D, spec, mode)));
           expect(y.shape).toEqual(ref.shape);
           expect(worstRatio(y.dataSync(), ref.data as Float32Array, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
           tf.dispose([x, w, y]);
@@ -56,13 +62,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
 
     // The whole network on wasm only: tfjs's cpu convolutions take ~30 s for it (its ops are tested above).
-    for (const mode of backend === 'wasm' ? (['acs', '2.5d'] as const) : []) {
-      describe(`ResNet-18 (${mode}) from the 2D random checkpoint at 28³`, () => {
+    for (const mode of backend === 'wasm' ? (['acs', '2.5d', '3d'] as const) : []) {
+      describe(`ResNet-18 (${mode}) from the 2D random checkpoint at 28³${mode === '3d' ? ' (inflated)' : ''}`, () => {
         let model: ResNet18;
         let x: tf.Tensor5D;
         beforeAll(() => {
           model = new ResNet18({ volume: mode });
-          loadStateDict(model, state);
+          const report = loadStateDict(model, state);
+          expect(report.inflated.length).toBe(mode === '3d' ? 20 : 0);
           x = ncdhwToNdhwc('resnet18-input-28.npy');
         });
 
@@ -94,7 +101,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
           const loss = manifest.cases[`resnet18-${mode}`]!.loss;
           expect(Math.abs(value.dataSync()[0]! - loss)).toBeLessThanOrEqual(1e-4 + 1e-4 * loss);
           for (const name of names) {
-            const ours = torchLayout(grads[model.params.get(name)!.name]!);
+            const ours = torchLayout(grads[model.params.get(name)!.name]!, true);
             const ref = fixture(`resnet18-${mode}.grad.${name}.npy`);
             expect([name, ours.shape]).toEqual([name, ref.shape]);
             expect(worstRatio(ours.dataSync(), ref.data as Float32Array, 1e-4, 1e-4), name).toBeLessThanOrEqual(1);

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { datasetInfo, IMAGENET_NORMALIZATION, inputTransform, limitSplits, type DatasetInfo, type MedMNIST } from '@medxfer/data';
 import { sha256Node, writeFileAtomic } from '@medxfer/data/node';
-import { imagesThatFit, initFromCheckpoint, resnet18StepBytes, ResNet18, StateDictMismatchError } from '@medxfer/models';
+import { imagesThatFit, initFromCheckpoint, resnet18StepBytes, ResNet18, StateDictMismatchError, VOLUME_CONVOLUTIONS, type VolumeConvolution } from '@medxfer/models';
 import { saveModelToDir } from '@medxfer/models/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkpointEachEpoch, decodeTrainingState, presetPlan, PRESETS, ResumeError, train, TrainingAborted, type Plan, type TrainingResult, type TrainingState } from '@medxfer/train';
@@ -29,7 +29,7 @@ export const trainSpec: CommandSpec = {
     verify: { type: 'boolean', default: true, description: 'check the official md5 (--no-verify accepts another copy)' },
     size: { type: 'int', value: 'N', default: 28, description: 'dataset image size (28, 64, 128, 224)' },
     resize: { type: 'int', value: 'R', description: 'resize images to R px (volumes to R³ voxels) before the model (the notebook used 224; default: no resize)' },
-    conv: { type: 'string', value: 'C', choices: ['acs', '2.5d'], description: "3D datasets: how the 2D ResNet18's kernels apply to volumes — acs (default; Yang et al.: a third of each layer's kernels in each of the axial, coronal and sagittal planes) or 2.5d (all axial, slice by slice)" },
+    conv: { type: 'string', value: 'C', choices: VOLUME_CONVOLUTIONS, description: "3D datasets: how the ResNet18 convolves volumes — acs (default; Yang et al.: a third of each layer's 2D kernels in each of the axial, coronal and sagittal planes), 2.5d (2D kernels, all axial) or 3d (k×k×k kernels; 2D weights inflated into them as I3D does)" },
     weights: { type: 'string', value: 'W', default: 'imagenet', description: WEIGHTS_HELP },
     preset: { type: 'string', value: 'P', choices: Object.keys(PRESETS), default: 'notebook', description: 'training recipe' },
     'epochs-head': { type: 'int', value: 'N', description: 'notebook: epochs of phase 1 (head only; default 3)' },
@@ -228,7 +228,7 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
   const weights = await chooseWeights(args.flags.weights as string, args.flags.seed as number, out);
   const resize = (args.flags.resize as number | undefined) ?? data.size;
   const workers = (args.flags.workers as number | undefined) ?? defaultWorkers(plan, backend.name);
-  const volume = info.dimensions === 3 ? ((args.flags.conv as 'acs' | '2.5d' | undefined) ?? 'acs') : undefined;
+  const volume = info.dimensions === 3 ? ((args.flags.conv as VolumeConvolution | undefined) ?? 'acs') : undefined;
   const microBatch = microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize, plan, workers, info.channels === 1 ? 1 : 3, out, volume !== undefined);
   const config: RunConfig = {
     medxfer: (await versions())['@medxfer/cli'] ?? 'unknown',

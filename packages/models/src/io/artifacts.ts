@@ -125,11 +125,11 @@ function joinBytes(data: tf.io.WeightData): Uint8Array {
 
 const byteLengthOf = (data: tf.io.WeightData): number => (Array.isArray(data) ? data.reduce((sum, b) => sum + b.byteLength, 0) : data.byteLength);
 
-/** The weights a ResNet18 of this input and class count has, in torchvision's state-dict order, with tfjs shapes. */
-export function expectedWeights(input: ModelMetadata['input'], numClasses: number): Map<string, { shape: number[]; dtype: 'float32' | 'int32' }> {
+/** The weights a ResNet18 of this input, class count and volume convolution has, in torchvision's state-dict order, with tfjs shapes. */
+export function expectedWeights(input: ModelMetadata['input'], numClasses: number, volume?: ModelMetadata['volume']): Map<string, { shape: number[]; dtype: 'float32' | 'int32' }> {
   const out = new Map<string, { shape: number[]; dtype: 'float32' | 'int32' }>();
   const addConv = (name: string, k: number, cin: number, cout: number, bn: string) => {
-    out.set(`${name}.weight`, { shape: [k, k, cin, cout], dtype: 'float32' });
+    out.set(`${name}.weight`, { shape: [...(volume === '3d' ? [k] : []), k, k, cin, cout], dtype: 'float32' });
     for (const p of ['weight', 'bias', 'running_mean', 'running_var']) out.set(`${bn}.${p}`, { shape: [cout], dtype: 'float32' });
     out.set(`${bn}.num_batches_tracked`, { shape: [], dtype: 'int32' });
   };
@@ -183,7 +183,7 @@ export async function modelToArtifacts(model: ResNet18, meta: SaveMetadata): Pro
   const named: { name: string; tensor: tf.Tensor }[] = [];
   const counters: tf.Tensor[] = [];
   try {
-    for (const [name, spec] of expectedWeights(model.input, model.numClasses)) {
+    for (const [name, spec] of expectedWeights(model.input, model.numClasses, model.volume)) {
       if (spec.dtype === 'int32') {
         const prefix = name.slice(0, -'.num_batches_tracked'.length);
         const counter = tf.scalar(model.batchesTracked.get(prefix) ?? 0, 'int32');
@@ -301,7 +301,7 @@ export async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, source
 
   const specs = artifacts.weightSpecs;
   if (!Array.isArray(specs)) throw new ModelFormatError(source, 'weightsManifest', 'missing: the file lists no weights');
-  const expected = expectedWeights(metadata.input, metadata.numClasses);
+  const expected = expectedWeights(metadata.input, metadata.numClasses, metadata.volume);
   const seen = new Set<string>();
   const unexpected: string[] = [];
   specs.forEach((spec, i) => {

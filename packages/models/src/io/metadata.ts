@@ -3,7 +3,7 @@
  * checks applied to it on save and on load. Portable: no file system, no Node globals.
  */
 import type { Normalization } from '@medxfer/data';
-import type { VolumeConvolution } from '../ops/volume-conv.js';
+import { VOLUME_CONVOLUTIONS, type VolumeConvolution } from '../ops/volume-conv.js';
 import { ModelError } from '../errors.js';
 
 /** `format` of a medxfer `model.json`. */
@@ -107,7 +107,9 @@ export function validateMetadata(value: unknown, file: string, field = 'userDefi
     throw new ModelFormatError(file, at('inputSize'), `expected an integer of at least 28 (pixels), got ${describe(inputSize)}`);
   }
   const volume = value.volume;
-  if (volume !== undefined && volume !== 'acs' && volume !== '2.5d') throw new ModelFormatError(file, at('volume'), `expected "acs" or "2.5d" (or no field, for images), got ${describe(volume)}`);
+  if (volume !== undefined && !VOLUME_CONVOLUTIONS.includes(volume as VolumeConvolution)) {
+    throw new ModelFormatError(file, at('volume'), `expected ${VOLUME_CONVOLUTIONS.map((v) => `"${v}"`).join(', ')} (or no field, for images), got ${describe(volume)}`);
+  }
   const norm = value.normalization;
   if (!isObject(norm)) throw new ModelFormatError(file, at('normalization'), `expected {mean: number[], std: number[]}, got ${describe(norm)}`);
   const mean = numberArray(norm.mean, file, at('normalization.mean'));
@@ -129,7 +131,7 @@ export function validateMetadata(value: unknown, file: string, field = 'userDefi
     numClasses,
     classNames: [...(classNames as string[])],
     inputSize,
-    ...(volume ? { volume } : {}),
+    ...(volume ? { volume: volume as VolumeConvolution } : {}),
     normalization: { mean, std },
     task,
     dataset,

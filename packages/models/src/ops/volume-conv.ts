@@ -6,11 +6,13 @@ import { medxferKernelsActive } from '../wasm/install.js';
 import { conv2d, type Conv2dSpec } from './conv2d.js';
 
 /**
- * How a model applies its 2D kernels to volumes `[N, D, H, W, C]`.
- * `acs`: the output channels split into three groups whose kernels lie in the axial (H×W), coronal (D×W) and
- * sagittal (D×H) planes. `2.5d`: every kernel in the axial plane (each depth slice convolved on its own).
+ * How a model convolves volumes `[N, D, H, W, C]`.
+ * `acs`: its 2D kernels' output channels split into three groups lying in the axial (H×W), coronal (D×W) and
+ * sagittal (D×H) planes. `2.5d`: every 2D kernel in the axial plane (each depth slice convolved on its own).
+ * `3d`: true 3D kernels `k×k×k` (their own weights; a 2D checkpoint initialises them inflated, as I3D does).
  */
-export type VolumeConvolution = 'acs' | '2.5d';
+export type VolumeConvolution = 'acs' | '2.5d' | '3d';
+export const VOLUME_CONVOLUTIONS: readonly VolumeConvolution[] = ['acs', '2.5d', '3d'];
 
 /** ACSConv's split of `outChannels` into axial, coronal and sagittal groups: thirds, the remainder to the first. */
 export function acsSplit(outChannels: number): [number, number, number] {
@@ -61,7 +63,7 @@ function planeConv(x: tf.Tensor5D, filter: tf.Tensor4D, plane: Plane, spec: Conv
  * kernels padded by k // 2 (every ResNet convolution): a plane's kernel is 1 wide across it, so that axis is
  * only subsampled by the stride. Output `[N, D', H', W', Cout]`.
  */
-export function volumeConv(x: tf.Tensor5D, filter: tf.Tensor4D, spec: Conv2dSpec, mode: VolumeConvolution): tf.Tensor5D {
+export function volumeConv(x: tf.Tensor5D, filter: tf.Tensor4D, spec: Conv2dSpec, mode: 'acs' | '2.5d'): tf.Tensor5D {
   const [kh, kw, ci, co] = filter.shape;
   if (kh !== kw || kh % 2 !== 1 || spec.pad !== (kh - 1) / 2) throw new RangeError(`volume convolutions take odd square kernels padded by k // 2, got ${kh}×${kw} padded by ${spec.pad}`);
   if (mode === '2.5d') return planeConv(x, filter, 'axial', spec);
@@ -105,4 +107,30 @@ function concatChannels(parts: readonly tf.Tensor5D[]): tf.Tensor5D {
   }));
   const joined = concat(...flat);
   return tf.reshape(joined, [n, d, h, w, joined.shape[1]!]);
+}
+
+/**
+ * A true 3D convolution of `x` `[N, D, H, W, Cin]` with `filter` `[kd, kh, kw, Cin, Cout]` (DHWIO), the same stride
+ * and zero padding along every axis (PyTorch's `conv3d`): the sum over the kd depth taps of a 2D convolution of
+ * the depth slices that tap reads — medxfer's 2D kernels again, where tfjs-wasm has no Conv3D. Depth slicing and
+ * padding run on `[N, D, H·W·C]` views (tfjs-wasm's 5D slices take a slow generic path).
+ */
+export function conv3d(x: tf.Tensor5D, filter: tf.Tensor5D, spec: Conv2dSpec): tf.Tensor5D {
+  const [kd, kh, kw, ci, co] = filter.shape;
+  const [n, d, h, w, c] = x.shape;
+  const { stride, pad } = spec;
+  const outD = Math.floor((d + 2 * pad - kd) / stride) + 1;
+  const flat = tf.reshape(x, [n, d, h * w * c]);
+  const padded = pad > 0 ? tf.pad(flat, [[0, 0], [pad, pad], [0, 0]]) : flat;
+  let sum: tf.Tensor4D | undefined;
+  for (let t = 0; t < kd; t++) {
+    // Tap t reads padded depths t, t + stride, …: a span from t, subsampled.
+    const span = tf.reshape(tf.slice(padded, [0, t, 0], [n, (outD - 1) * stride + 1, h * w * c]), [n, (outD - 1) * stride + 1, h, w, c]) as tf.Tensor5D;
+    const slices = subsample(span, stride);
+    const tap = tf.reshape(tf.slice(tf.reshape(filter, [kd, kh * kw * ci * co]), [t, 0], [1, -1]), [kh, kw, ci, co]) as tf.Tensor4D;
+    const y = conv2d(tf.reshape(slices, [n * outD, h, w, c]), tap, spec);
+    sum = sum ? (tf.add(sum, y) as tf.Tensor4D) : y;
+  }
+  const [, oh, ow] = sum!.shape;
+  return tf.reshape(sum!, [n, outD, oh, ow, co]) as tf.Tensor5D;
 }

@@ -15,9 +15,9 @@ export function normal(count: number, std: number, random: Random): Float32Array
 
 export const uniform = (count: number, bound: number, random: Random): Float32Array => Float32Array.from({ length: count }, () => random.uniform(-bound, bound));
 
-/** torchvision's conv init: kaiming_normal_(mode='fan_out', nonlinearity='relu'). */
-export const kaimingConv = (outChannels: number, kernel: number, count: number, random: Random): Float32Array =>
-  normal(count, Math.sqrt(2 / (outChannels * kernel * kernel)), random);
+/** torchvision's conv init: kaiming_normal_(mode='fan_out', nonlinearity='relu'); `taps`: the kernel's k² (3D: k³). */
+export const kaimingConv = (outChannels: number, taps: number, count: number, random: Random): Float32Array =>
+  normal(count, Math.sqrt(2 / (outChannels * taps)), random);
 
 /** nn.Linear's default init: weight and bias uniform in ±1/√fan_in. */
 export function linearInit(inFeatures: number, outFeatures: number, seed: number): { weight: Float32Array; bias: Float32Array } {

@@ -6,7 +6,7 @@ import { conv2d, type Conv2dSpec } from '../ops/conv2d.js';
 import { relu } from '../ops/relu.js';
 import { releaseWasmKernelCaches } from '../wasm/install.js';
 import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
-import { volumeConv, type VolumeConvolution } from '../ops/volume-conv.js';
+import { conv3d, VOLUME_CONVOLUTIONS, volumeConv, type VolumeConvolution } from '../ops/volume-conv.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, stageOrder, type BlockSpec, type ConvSpec, type ParamGroup, type StageName } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
 import { greyStemConv } from './grey-stem.js';
@@ -88,16 +88,19 @@ export class ResNet18 {
     this.input = options.input ?? 'rgb';
     this.normalization = this.input === 'grey' ? (options.normalization ?? IMAGENET) : undefined;
     this.volume = options.volume;
-    if (this.volume !== undefined && this.volume !== 'acs' && this.volume !== '2.5d') throw new InputShapeError(`volume must be "acs" or "2.5d", got ${String(this.volume)}`);
+    if (this.volume !== undefined && !VOLUME_CONVOLUTIONS.includes(this.volume)) throw new InputShapeError(`volume must be one of ${VOLUME_CONVOLUTIONS.join(', ')}, got ${String(this.volume)}`);
     if (!Number.isInteger(this.numClasses) || this.numClasses < 1) throw new InputShapeError(`numClasses must be a positive integer, got ${this.numClasses}`);
     const random = seededRandom(mixSeed(options.seed ?? 0, 1));
     const convs: ConvSpec[] = [
       { name: 'conv1', inChannels: this.input === 'single' ? 1 : 3, outChannels: 64, kernel: 7, stride: 2, pad: 3 },
       ...BLOCKS.flatMap((b) => [b.conv1, b.conv2, ...(b.downsample ? [b.downsample] : [])]),
     ];
+    // 3D kernels have a depth too (DHWIO); the others are 2D (HWIO).
+    const depthOf = (kernel: number) => (this.volume === '3d' ? [kernel] : []);
     for (const c of convs) {
-      const count = c.kernel * c.kernel * c.inChannels * c.outChannels;
-      this.addParam(`${c.name}.weight`, tf.tensor4d(kaimingConv(c.outChannels, c.kernel, count, random), [c.kernel, c.kernel, c.inChannels, c.outChannels]));
+      const shape = [...depthOf(c.kernel), c.kernel, c.kernel, c.inChannels, c.outChannels];
+      const count = shape.reduce((a, b) => a * b, 1);
+      this.addParam(`${c.name}.weight`, tf.tensor(kaimingConv(c.outChannels, count / (c.inChannels * c.outChannels), count, random), shape));
       const bn = c.name === 'conv1' ? 'bn1' : bnAfter(c.name);
       this.addParam(`${bn}.weight`, tf.ones([c.outChannels]));
       this.addParam(`${bn}.bias`, tf.zeros([c.outChannels]));
@@ -195,8 +198,10 @@ export class ResNet18 {
     };
     // Volume models never fold: their convolutions are reshaped 2D ones, with no fused kernel to fold into.
     const fold = (group: ParamGroup) => options.foldBatchNorm === true && !options.capture && !this.volume && modeOf(group) === 'frozen';
-    const conv = <T extends ModelTensor>(t: T, weight: tf.Tensor4D, spec: Conv2dSpec): T =>
-      (this.volume ? volumeConv(t as tf.Tensor5D, weight, spec, this.volume) : conv2d(t as tf.Tensor4D, weight, spec)) as T;
+    const conv = <T extends ModelTensor>(t: T, weight: tf.Tensor, spec: Conv2dSpec): T => {
+      if (this.volume === '3d') return conv3d(t as tf.Tensor5D, weight as tf.Tensor5D, spec) as T;
+      return (this.volume ? volumeConv(t as tf.Tensor5D, weight as tf.Tensor4D, spec, this.volume) : conv2d(t as tf.Tensor4D, weight as tf.Tensor4D, spec)) as T;
+    };
     // conv → BatchNorm (→ ReLU), folded into one kernel where allowed.
     const convBn = <T extends ModelTensor>(spec: ConvSpec, t: T, group: ParamGroup, withRelu: boolean): T => {
       const weight = this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D;
