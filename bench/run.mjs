@@ -5,8 +5,8 @@
 //   frozen — head-only step: body features in eval mode without a tape, then head gradients + Adam.
 // Usage: npm run bench -- [--sizes 28,64] [--backends cpu,wasm] [--modes infer,train,frozen] [--batch 32]
 //                          [--steps N] [--warmup N] [--json out.json] [--no-torch] [--no-loader] [--workers 1,2]
-//                          [--volumes 28,64] [--convs acs,2.5d]
-// --volumes: the 3D rows — volume ResNet-18s (ACS / 2.5D convolutions of the same 2D weights) on wasm, infer and
+//                          [--volumes 28,64] [--convs acs,2.5d,3d]
+// --volumes: the 3D rows — volume ResNet-18s (ACS / 2.5D convolutions of the 2D weights, plain 3D) on wasm, infer and
 // train, batch 8 at 28³ and 4 at 64³ (--volumes '' skips them), beside PyTorch's reference definitions.
 // --workers: train mode on N threads (data parallel: the main thread and N−1 worker threads each compute
 // 1/N of the batch, gradients summed; @medxfer/train/node's createGradientWorkers). Several values: one
@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
     workers: { type: 'string', default: '1' },
     volumes: { type: 'string', default: '28,64' },
-    convs: { type: 'string', default: 'acs,2.5d' },
+    convs: { type: 'string', default: 'acs,2.5d,3d' },
     'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
     'no-loader': { type: 'boolean', default: false }, // skip the loader rows (bench/loader.mjs)
     'no-relaxed': { type: 'boolean', default: false }, // medxfer's wasm kernels without relaxed SIMD (multiply then add)
