@@ -33,9 +33,11 @@ import {
 } from '@medxfer/data';
 import {
   IMAGENET_RESNET18, ResNet18, StateDictMismatchError, gradCam, imagesThatFit, initFromCheckpoint, loadModel, midSlice, midSliceOverlays, overlayHeatmap, readCheckpoint, saveModel, upsampleHeatmap,
+  type GradCamResult,
+  type ModelTensor,
   type VolumeConvolution,
 } from '@medxfer/models';
-import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, readAndDispose, restoreModel, scoreSplit, snapshotModel, taskKind, train, TrainingAborted, type BatchProgress, type Plan, type TrainingState } from '@medxfer/train';
+import { checkProbabilities, explainedClass, outputActivation, predictionOf, presetPlan, probabilitiesOf, readAndDispose, restoreModel, scoreSplit, snapshotModel, taskKind, train, TrainingAborted, type BatchProgress, type Plan, type TaskKind, type TrainingState } from '@medxfer/train';
 import { activate, probeEnvironment } from './backends.js';
 import { forgetBackend, gpuLoss, lossBehind, loseGpuNow, raceGpuLoss, takeGpuLoss, throwIfGpuLost, watchGpu, type GpuLoss } from './gpu-loss.js';
 import { recogniseFileName, splitSummary } from './dataset-tools.js';
@@ -471,24 +473,26 @@ async function doEvaluate(): Promise<EvaluationResult> {
 
 const DISPLAY = 224;
 
+/** The model's probabilities for one input `x` (disposed here) and the Grad-CAM map of the class it explains. */
+async function explained(model: ResNet18, x: ModelTensor, task: TaskKind, classes: number): Promise<{ probabilities: number[]; cam: GradCamResult }> {
+  try {
+    const probabilities = [...(await readAndDispose(tf.tidy(() => probabilitiesOf(task, model.predict(x)))))];
+    // A broken backend (e.g. a lost GPU device) shows as probabilities that cannot be right: an error, never a display.
+    checkProbabilities(task, probabilities, classes, 'the model (on this backend)');
+    return { probabilities, cam: await gradCam(model, x, explainedClass(task, probabilities), { activation: outputActivation(task) }) };
+  } finally {
+    x.dispose();
+  }
+}
+
 async function doPredict(file: File): Promise<{ value: Prediction; transfer: Transferable[] }> {
   if (!current) throw new Error('train or load a model first');
   if (current.model.volume) return predictVolume(file, current);
   const image = await decodeImage(file);
   const { model, transform, info } = current;
   const input = rasterToInput(image, { ...transform, size: transform.size! });
-  const x = tf.tensor4d(input.data, input.shape);
   const task = taskKind(info.task);
-  let cam;
-  let probabilities: number[];
-  try {
-    probabilities = [...(await readAndDispose(tf.tidy(() => probabilitiesOf(task, model.predict(x)))))];
-    // A broken backend (e.g. a lost GPU device) shows as probabilities that cannot be right: an error, never a display.
-    checkProbabilities(task, probabilities, info.classNames.length, 'the model (on this backend)');
-    cam = await gradCam(model, x, explainedClass(task, probabilities), { activation: outputActivation(task) });
-  } finally {
-    x.dispose();
-  }
+  const { probabilities, cam } = await explained(model, tf.tensor4d(input.data, input.shape), task, info.classNames.length);
   const predicted = predictionOf(task, probabilities).classes;
   const channels = transform.channels ?? 1;
   const shown = resizedPixels(image, channels, DISPLAY);
@@ -528,17 +532,8 @@ function midSlicesRGBA(volume: Float32Array, size: number, gap: number): Uint8Cl
 async function predictVolume(file: File, { model, transform, info }: CurrentModel): Promise<{ value: Prediction; transfer: Transferable[] }> {
   const { volume, shape } = await readVolume(file);
   const input = volumeToInput(volume, shape, { ...transform, size: transform.size! });
-  const x = tf.tensor5d(input.data, input.shape);
   const task = taskKind(info.task);
-  let cam;
-  let probabilities: number[];
-  try {
-    probabilities = [...(await readAndDispose(tf.tidy(() => probabilitiesOf(task, model.predict(x)))))];
-    checkProbabilities(task, probabilities, info.classNames.length, 'the model (on this backend)');
-    cam = await gradCam(model, x, explainedClass(task, probabilities), { activation: outputActivation(task) });
-  } finally {
-    x.dispose();
-  }
+  const { probabilities, cam } = await explained(model, tf.tensor5d(input.data, input.shape), task, info.classNames.length);
   const shown = resizeVolume(volume, shape, VOLUME_DISPLAY);
   const overlay = midSliceOverlays(shown, VOLUME_DISPLAY, cam, 4);
   const image = midSlicesRGBA(shown, VOLUME_DISPLAY, 4);

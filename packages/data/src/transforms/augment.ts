@@ -46,18 +46,22 @@ export function augmentImage(src: Float32Array, size: number, channels: number, 
       const v = (y - c0) * sy;
       const fx = cos * u - sin * v + c0 + tx;
       const fy = sin * u + cos * v + c0 + ty;
-      const x0 = Math.floor(fx);
-      const y0 = Math.floor(fy);
-      const ax = fx - x0;
-      const ay = fy - y0;
       for (let c = 0; c < channels; c++) {
         const at = (yy: number, xx: number) => (yy < 0 || yy >= size || xx < 0 || xx >= size ? 0 : src[(yy * size + xx) * channels + c]!);
-        out[(y * size + x) * channels + c] =
-          (1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)) + ay * ((1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1));
+        out[(y * size + x) * channels + c] = bilinear(at, fy, fx);
       }
     }
   }
   return jitterIntensity(out, aug, random);
+}
+
+/** `at` (row, column) sampled bilinearly at the point (fy, fx). */
+export function bilinear(at: (y: number, x: number) => number, fy: number, fx: number): number {
+  const x0 = Math.floor(fx);
+  const y0 = Math.floor(fy);
+  const ax = fx - x0;
+  const ay = fy - y0;
+  return (1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)) + ay * ((1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1));
 }
 
 /** The intensity part of an augmentation, in place: contrast around the mean, brightness offset, clipped to [0, 1]. */

@@ -1,6 +1,6 @@
 // Volumes `[D, H, W]` as model input: resizing per axis, seeded augmentation, slices.
 import type { Random } from '../random.js';
-import { jitterIntensity, type Augmentation } from './augment.js';
+import { bilinear, jitterIntensity, type Augmentation } from './augment.js';
 
 /**
  * Small flips, axial rotations and shifts for volumes (MedMNIST 3D's shapes and CT crops): an {@link Augmentation}
@@ -85,12 +85,7 @@ export function augmentVolume(src: Float32Array, size: number, aug: Augmentation
         const v = (y - c0) * zoom;
         const fx = cos * u - sin * v + c0 + tx;
         const fy = sin * u + cos * v + c0 + ty;
-        const x0 = Math.floor(fx);
-        const y0 = Math.floor(fy);
-        const ax = fx - x0;
-        const ay = fy - y0;
-        const plane = (zz: number) =>
-          (1 - ay) * ((1 - ax) * at(zz, y0, x0) + ax * at(zz, y0, x0 + 1)) + ay * ((1 - ax) * at(zz, y0 + 1, x0) + ax * at(zz, y0 + 1, x0 + 1));
+        const plane = (zz: number) => bilinear((yy, xx) => at(zz, yy, xx), fy, fx);
         out[(z * size + y) * size + x] = (1 - az) * plane(z0) + az * plane(z0 + 1);
       }
     }

@@ -219,7 +219,7 @@ export class ResNet18 {
   }
 
   private imageStem(x: tf.Tensor4D, pass: ReturnType<ResNet18['pass']>): tf.Tensor4D {
-    const { capture, bn, fold } = pass;
+    const { capture, fold } = pass;
     const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
     let h: tf.Tensor4D;
     if (fold('stem') && this.input === 'grey') {
@@ -229,32 +229,32 @@ export class ResNet18 {
     } else if (fold('stem')) {
       h = this.folded.convBatchNorm('conv1', x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, true);
     } else {
-      h = this.input === 'grey' ? greyStemConv(x, conv1Weight, this.normalization!) : conv2d(x, conv1Weight, { stride: 2, pad: 3, inputGrad: false });
-      capture('conv1', h);
-      h = bn('bn1', h, 'stem');
-      capture('bn1', h);
-      h = relu(h);
-      capture('relu', h);
+      h = this.stemBnRelu(this.input === 'grey' ? greyStemConv(x, conv1Weight, this.normalization!) : conv2d(x, conv1Weight, { stride: 2, pad: 3, inputGrad: false }), pass);
     }
     h = tf.maxPool(h, 3, 2, 1);
     capture('maxpool', h);
     return h;
   }
 
+  /** conv1's output through bn1 and ReLU, each captured under torchvision's module name. */
+  private stemBnRelu<T extends ModelTensor>(conv1: T, { capture, bn }: ReturnType<ResNet18['pass']>): T {
+    capture('conv1', conv1);
+    const normalised = bn('bn1', conv1, 'stem');
+    capture('bn1', normalised);
+    const h = relu(normalised);
+    capture('relu', h);
+    return h;
+  }
+
   /** The stem on volumes: grey input normalised to 3 channels explicitly (no folding), 3D max-pool. */
   private volumeStem(x: tf.Tensor5D, pass: ReturnType<ResNet18['pass']>): tf.Tensor5D {
-    const { capture, bn, conv } = pass;
+    const { capture, conv } = pass;
     let input = x;
     if (this.input === 'grey') {
       const stats = [0, 1, 2].map((c) => channelStats(this.normalization!, c));
       input = tf.div(tf.sub(x, stats.map((s) => s.mean)), stats.map((s) => s.std)) as tf.Tensor5D;
     }
-    let h = conv(input, this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D, { stride: 2, pad: 3, inputGrad: false });
-    capture('conv1', h);
-    h = bn('bn1', h, 'stem');
-    capture('bn1', h);
-    h = relu(h);
-    capture('relu', h);
+    let h = this.stemBnRelu(conv(input, this.params.get('conv1.weight')!, { stride: 2, pad: 3, inputGrad: false }), pass);
     h = tf.maxPool3d(h, 3, 2, 1);
     capture('maxpool', h);
     return h;
