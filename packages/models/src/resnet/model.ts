@@ -45,9 +45,9 @@ export interface ResNet18Options {
   /** Seed of the random initialisation (torchvision's schemes). */
   seed?: number;
   /**
-   * Take volumes `[N, D, H, W, C]` instead of images, through the same 2D weights applied as ACS or 2.5D
-   * convolutions (see {@link VolumeConvolution}), with 3D BatchNorm and pooling: MedMNIST v2's ResNet-18 (ACS)
-   * and (2.5D) for its 3D datasets. Any 2D checkpoint of this architecture initialises it.
+   * Take volumes `[N, D, H, W, C]` instead of images (see {@link VolumeConvolution}), with 3D BatchNorm and
+   * pooling: MedMNIST v2's ResNet-18 (ACS), (2.5D) and (3D) for its 3D datasets. `acs` and `2.5d` keep the 2D
+   * weights (any 2D checkpoint loads as it is); `3d` has k×k×k kernels (a 2D checkpoint loads inflated).
    */
   volume?: VolumeConvolution;
 }
