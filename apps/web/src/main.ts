@@ -260,7 +260,7 @@ function renderSupport(s: AppState) {
     if (!r) return s.speed.running ? '…' : '';
     if (r.error) return `failed: ${esc(r.error)}`;
     const f = (v: number | null) => (v === null ? '–' : v >= 10 ? v.toFixed(0) : v.toFixed(1));
-    return `<span data-infer="${r.infer}" data-train="${r.train}">${f(r.infer)} · ${f(r.train)}</span> <small>at ${r.size} px</small>`;
+    return `<span data-infer="${r.infer}" data-train="${r.train}">${f(r.infer)} · ${f(r.train)}</span> <small>at ${r.volume ? `${r.size}³ (${esc(r.volume)})` : `${r.size} px`}</small>`;
   };
   $('backend-support').querySelector('tbody')!.innerHTML = s.environment!.backends
     .map((b) => `<tr data-backend="${esc(b.name)}"><th scope="row">${esc(b.name)}</th><td>${b.available ? '✓ yes' : '✗ no'}</td><td title="${esc(b.description)}">${esc(b.note)}</td><td class="speed">${b.available ? speedOf(b.name) : ''}</td></tr>`)

@@ -155,6 +155,8 @@ export interface TrainResult {
 export interface SpeedRecord {
   readonly backend: string;
   readonly size: number;
+  /** A volume model's: images are volumes `size³`. */
+  readonly volume?: 'acs' | '2.5d' | '3d';
   readonly batch: number;
   readonly infer: number | null;
   readonly train: number | null;

@@ -611,7 +611,9 @@ function speedShape(): { size: number; input: 'grey' | 'rgb'; numClasses: number
 /** Images/s of inference and of a training step on every available backend, then back to the active one. */
 async function doMeasureSpeed(): Promise<SpeedRecord[]> {
   const shape = speedShape();
-  const batch = 8;
+  const volumeOf = shape.volume ? { volume: shape.volume } : {};
+  // Volumes cost as much as dozens of images each.
+  const batch = shape.volume ? 2 : 8;
   const original = tf.getBackend();
   const records: SpeedRecord[] = [];
   for (const b of (await probeEnvironment()).backends.filter((e) => e.available)) {
@@ -624,9 +626,9 @@ async function doMeasureSpeed(): Promise<SpeedRecord[]> {
         return onGpu() ? raceGpuLoss(timing) : timing;
       };
       const infer = await time('infer');
-      record = { backend: b.name, size: shape.size, batch, infer, train: await time('train') };
+      record = { backend: b.name, size: shape.size, ...volumeOf, batch, infer, train: await time('train') };
     } catch (error) {
-      record = { backend: b.name, size: shape.size, batch, infer: null, train: null, error: String((error as Error).message ?? error).split('\n')[0]! };
+      record = { backend: b.name, size: shape.size, ...volumeOf, batch, infer: null, train: null, error: String((error as Error).message ?? error).split('\n')[0]! };
     }
     records.push(record);
     emit({ type: 'speed', record });
