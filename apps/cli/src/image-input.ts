@@ -21,11 +21,14 @@ export async function readImage(file: string): Promise<RasterImage & { path: str
   throw new UsageError(`${path}: not a PNG or JPEG file`);
 }
 
-/** Reads a volume: a `.npy` of uint8 `[D, H, W]`, or a PNG/JPEG grid of a cube's slices (`datasets save`'s). */
-export async function readVolume(file: string): Promise<{ volume: Uint8Array; shape: [number, number, number]; path: string }> {
+/**
+ * Reads a volume: a `.npy` of uint8 `[D, H, W]`, or a PNG/JPEG grid of a cube's slices (`datasets save`'s; `decoded`:
+ * that image, already read).
+ */
+export async function readVolume(file: string, decoded?: RasterImage): Promise<{ volume: Uint8Array; shape: [number, number, number]; path: string }> {
   const path = resolve(file);
-  if (!path.endsWith('.npy')) {
-    const image = await readImage(file);
+  if (!path.toLowerCase().endsWith('.npy')) {
+    const image = decoded ?? (await readImage(file));
     try {
       return { ...slicesToVolume(image, path), path };
     } catch (error) {

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { encodePng, rasterToInput, resizeVolume, transformForModel, volumeToInput } from '@medxfer/data';
+import { encodePng, rasterToInput, resizeVolume, transformForModel, volumeToInput, type RasterImage } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
 import { gradCam, midSliceOverlays, overlayHeatmap, upsampleHeatmap, type StageName } from '@medxfer/models';
 import type { CommandSpec, ParsedArgs } from '../args.js';
@@ -27,10 +27,12 @@ export const predictSpec: CommandSpec = {
 export async function predictCommand(args: ParsedArgs, out: Output): Promise<void> {
   const cam = args.flags.cam as string | undefined;
   if (cam && extname(cam) !== '.png') throw new UsageError(`--cam must name a .png file, got "${cam}"`);
+  // Images (and slice grids) are read before the model: a bad file is reported without loading anything.
+  const rasters = new Map(await Promise.all(args.positionals.filter((p) => !p.toLowerCase().endsWith('.npy')).map(async (p) => [p, await readImage(p)] as const)));
   await activateBackend(args.flags.backend as string);
   const loaded = await loadModelArg(args.flags.model as string | undefined);
-  if (loaded.metadata.volume) return predictVolumes(args, loaded, out);
-  const images = await Promise.all(args.positionals.map(readImage));
+  if (loaded.metadata.volume) return predictVolumes(args, loaded, rasters, out);
+  const images = await Promise.all(args.positionals.map((p) => rasters.get(p) ?? readImage(p)));
   const transform = transformForModel(loaded.metadata);
   const task = taskKind(loaded.metadata.task);
   const names = loaded.metadata.classNames;
@@ -67,7 +69,7 @@ export async function predictCommand(args: ParsedArgs, out: Output): Promise<voi
 type LoadedModelArg = Awaited<ReturnType<typeof loadModelArg>>;
 
 /** Predictions of a volume model for .npy volumes or PNG slice grids; `--cam`: the three middle slices with Grad-CAM. */
-async function predictVolumes(args: ParsedArgs, loaded: LoadedModelArg, out: Output): Promise<void> {
+async function predictVolumes(args: ParsedArgs, loaded: LoadedModelArg, rasters: ReadonlyMap<string, RasterImage & { path: string }>, out: Output): Promise<void> {
   const cam = args.flags.cam as string | undefined;
   const transform = transformForModel(loaded.metadata);
   const size = transform.size!;
@@ -75,7 +77,7 @@ async function predictVolumes(args: ParsedArgs, loaded: LoadedModelArg, out: Out
   const names = loaded.metadata.classNames;
   const results = [];
   for (const [k, file] of args.positionals.entries()) {
-    const { volume, shape, path } = await readVolume(file);
+    const { volume, shape, path } = await readVolume(file, rasters.get(file));
     const input = volumeToInput(volume, shape, { ...transform, size });
     const x = tf.tensor5d(input.data, input.shape);
     let camFile: string | undefined;
