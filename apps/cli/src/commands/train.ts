@@ -22,7 +22,7 @@ import { checkWeightsArg, chooseWeights, WEIGHTS_HELP, type WeightsChoice } from
 import { openFromArgs } from './datasets.js';
 export const trainSpec: CommandSpec = {
   name: 'train',
-  summary: "Fine-tune ResNet18 on a MedMNIST dataset (binary, multi-class, ordinal or multi-label; 3D volumes through ACS or 2.5D convolutions of the same 2D weights) (the course notebook's recipe by default) and write a run folder: config, history, model, metrics, predictions, report.",
+  summary: "Fine-tune ResNet18 on a MedMNIST dataset (binary, multi-class, ordinal or multi-label; 3D volumes through ACS or 2.5D convolutions of the same 2D weights, or 3D kernels) (the course notebook's recipe by default) and write a run folder: config, history, model, metrics, predictions, report.",
   flags: {
     dataset: { type: 'string', value: 'FLAG', default: 'pneumoniamnist', description: 'MedMNIST dataset' },
     root: { type: 'string', value: 'DIR', description: 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist, then the bundled copy)' },
