@@ -80,6 +80,23 @@ describe('seeded augmentation', () => {
     for (const v of a) expect(v >= 0 && v <= 1).toBe(true);
   });
 
+  it('edge fill replicates the border where zero fill leaves black wedges', () => {
+    const grey = new Float32Array(16 * 16).fill(0.6);
+    const warp = { rotate: 45, translate: 0.2 };
+    const zero = augmentImage(grey, 16, 1, warp, seededRandom(3));
+    const edge = augmentImage(grey, 16, 1, { ...warp, fill: 'edge' }, seededRandom(3));
+    expect(Math.min(...zero)).toBeLessThan(0.1);
+    for (const v of edge) expect(v).toBeCloseTo(0.6, 6);
+    // A ramp: inside the image both fills agree; outside, edge repeats the nearest column.
+    const ramp = Float32Array.from({ length: 16 * 16 }, (_, i) => (i % 16) / 15);
+    const shifted = augmentImage(ramp, 16, 1, { translate: 0.25, fill: 'edge' }, seededRandom(5));
+    const plain = augmentImage(ramp, 16, 1, { translate: 0.25 }, seededRandom(5));
+    const agree = [...shifted].filter((v, i) => plain[i]! > 0 && Math.abs(v - plain[i]!) < 1e-6).length;
+    expect(agree).toBeGreaterThan(100);
+    for (const v of shifted) expect(v >= 0 && v <= 1).toBe(true);
+    expect([...shifted].filter((v) => v === 0 || v === 1).length).toBeGreaterThan(0);
+  });
+
   it('a batch with augmentation needs a random source', () => {
     expect(() => makeBatch(train(), [0], { augmentation: { hflip: 0.5 } })).toThrow(/augmentation needs a seeded random source/);
   });

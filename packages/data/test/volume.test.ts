@@ -70,6 +70,10 @@ describe('volumes', () => {
     expect(augmentVolume(src, size, VOLUME_AUGMENTATION, seededRandom(5))).toEqual(a);
     expect(a).not.toEqual(augmentVolume(src, size, VOLUME_AUGMENTATION, seededRandom(6)));
     expect(a.every((v) => v >= 0 && v <= 1)).toBe(true);
+    const grey = new Float32Array(size ** 3).fill(0.4);
+    const shift = { rotate: 30, translate: 0.25 };
+    expect(Math.min(...augmentVolume(grey, size, shift, seededRandom(2)))).toBeLessThan(0.1);
+    for (const v of augmentVolume(grey, size, { ...shift, fill: 'edge' }, seededRandom(2))) expect(v).toBeCloseTo(0.4, 6);
   });
 
   it('a 3D montage has one row per volume of its depth slices; volumeSlices lays one volume out as a grid', () => {

@@ -14,13 +14,33 @@ export interface Augmentation {
   brightness?: number;
   /** Contrast factor, uniform in [1 - contrast, 1 + contrast], around the image mean. */
   contrast?: number;
+  /**
+   * What the warp reads outside the image: `zero` (default) black, `edge` the nearest border pixel
+   * (border replication, so a rotated or shifted radiograph gains no black wedges).
+   */
+  fill?: 'zero' | 'edge';
 }
 
 /** A light preset for chest X-rays: small rotations, crops and shifts, mild intensity changes. */
 export const XRAY_AUGMENTATION: Augmentation = { hflip: 0.5, rotate: 10, cropScale: [0.85, 1], translate: 0.05, brightness: 0.1, contrast: 0.1 };
 
+const clamp = (c: number, size: number) => (c < 0 ? 0 : c >= size ? size - 1 : c);
+const outside = (c: number, size: number) => c < 0 || c >= size;
+
+/** `read` (row, column) on the `size`² grid, outside it as `fill` says. */
+export function planeSampler(fill: Augmentation['fill'], size: number, read: (y: number, x: number) => number): (y: number, x: number) => number {
+  if (fill === 'edge') return (y, x) => read(clamp(y, size), clamp(x, size));
+  return (y, x) => (outside(y, size) || outside(x, size) ? 0 : read(y, x));
+}
+
+/** `read` (depth, row, column) on the `size`³ grid, outside it as `fill` says. */
+export function volumeSampler(fill: Augmentation['fill'], size: number, read: (z: number, y: number, x: number) => number): (z: number, y: number, x: number) => number {
+  if (fill === 'edge') return (z, y, x) => read(clamp(z, size), clamp(y, size), clamp(x, size));
+  return (z, y, x) => (outside(z, size) || outside(y, size) || outside(x, size) ? 0 : read(z, y, x));
+}
+
 /**
- * Applies a random geometric warp (flip, rotation, crop, shift; one bilinear resampling, zero fill)
+ * Applies a random geometric warp (flip, rotation, crop, shift; one bilinear resampling, zero or edge fill)
  * and intensity change to an image `[size, size, channels]` of floats in [0, 1], writing into `out`.
  */
 export function augmentImage(src: Float32Array, size: number, channels: number, aug: Augmentation, random: Random, out = new Float32Array(src.length)): Float32Array {
@@ -39,6 +59,8 @@ export function augmentImage(src: Float32Array, size: number, channels: number, 
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
   const c0 = (size - 1) / 2;
+  let channel = 0;
+  const at = planeSampler(aug.fill, size, (yy, xx) => src[(yy * size + xx) * channels + channel]!);
   // Inverse map: output pixel → source coordinates (scale, rotate, flip about the centre, then shift).
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
@@ -46,10 +68,7 @@ export function augmentImage(src: Float32Array, size: number, channels: number, 
       const v = (y - c0) * sy;
       const fx = cos * u - sin * v + c0 + tx;
       const fy = sin * u + cos * v + c0 + ty;
-      for (let c = 0; c < channels; c++) {
-        const at = (yy: number, xx: number) => (yy < 0 || yy >= size || xx < 0 || xx >= size ? 0 : src[(yy * size + xx) * channels + c]!);
-        out[(y * size + x) * channels + c] = bilinear(at, fy, fx);
-      }
+      for (channel = 0; channel < channels; channel++) out[(y * size + x) * channels + channel] = bilinear(at, fy, fx);
     }
   }
   return jitterIntensity(out, aug, random);

@@ -1,6 +1,6 @@
 // Volumes `[D, H, W]` as model input: resizing per axis, seeded augmentation, slices.
 import type { Random } from '../random.js';
-import { bilinear, jitterIntensity, type Augmentation } from './augment.js';
+import { bilinear, jitterIntensity, volumeSampler, type Augmentation } from './augment.js';
 
 /**
  * Small flips, axial rotations and shifts for volumes (MedMNIST 3D's shapes and CT crops): an {@link Augmentation}
@@ -63,7 +63,7 @@ export function resizeVolumeValues(values: Float32Array, shape: readonly [number
  * The volume form of an {@link Augmentation}, on a volume `size³` of floats in [0, 1], written into `out`: `hflip`
  * flips left–right (the width axis), `rotate` turns about the depth axis (in the axial plane), `cropScale` zooms in
  * by √scale along every axis (a square crop of that area fraction in each plane, as for images), `translate`
- * shifts along each axis; one trilinear resampling, zero fill; then brightness and contrast.
+ * shifts along each axis; one trilinear resampling, zero or edge fill (`fill`); then brightness and contrast.
  */
 export function augmentVolume(src: Float32Array, size: number, aug: Augmentation, random: Random, out: Float32Array = new Float32Array(src.length)): Float32Array {
   const flip = aug.hflip !== undefined && random.next() < aug.hflip ? -1 : 1;
@@ -73,7 +73,7 @@ export function augmentVolume(src: Float32Array, size: number, aug: Augmentation
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
   const c0 = (size - 1) / 2;
-  const at = (z: number, y: number, x: number) => (z < 0 || z >= size || y < 0 || y >= size || x < 0 || x >= size ? 0 : src[(z * size + y) * size + x]!);
+  const at = volumeSampler(aug.fill, size, (z, y, x) => src[(z * size + y) * size + x]!);
   for (let z = 0; z < size; z++) {
     const fz = (z - c0) * zoom + c0 + tz;
     const z0 = Math.floor(fz);
