@@ -25,6 +25,7 @@ const presetFlags = {
   notebook: ['--preset', 'notebook'],
   scratch: ['--preset', 'scratch'],
   'fine-tune': ['--preset', 'fine-tune'],
+  'medmnist-v2': ['--preset', 'medmnist-v2'],
 };
 
 /** A finished run is reused only if it ran the preset's current recipe; an older one is moved aside. */
@@ -144,7 +145,7 @@ function notebookAgainstTorch() {
   ];
 }
 
-const label = { notebook: 'medxfer, the notebook recipe with random init (`--preset notebook --weights none`)', scratch: 'medxfer, `--preset scratch` (random init)', 'fine-tune': 'medxfer, `--preset fine-tune` (random init)' };
+const label = { notebook: 'medxfer, the notebook recipe with random init (`--preset notebook --weights none`)', scratch: 'medxfer, `--preset scratch` (random init)', 'fine-tune': 'medxfer, `--preset fine-tune` (random init)', 'medmnist-v2': 'medxfer, `--preset medmnist-v2` (MedMNIST v2\'s ResNet-18 protocol: Adam 1e-3, batch 128, 100 epochs, best val AUC; random init)' };
 const lines = [
   '# Results on PneumoniaMNIST, from random initialisation',
   '',

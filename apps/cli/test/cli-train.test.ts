@@ -190,6 +190,50 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
   });
 });
 
+describe('medxfer train --plan: a recipe of your own as JSON', () => {
+  const recipe = {
+    name: 'my-recipe',
+    batchSize: 32,
+    chunkSize: 16,
+    seed: 9,
+    augmentation: { hflip: 0.5, rotate: 10, translate: 0.05, fill: 'edge' },
+    loss: { classWeights: 'balanced', labelSmoothing: 0.05 },
+    tta: 'flip',
+    phases: [{ name: 'all', epochs: 1, train: ['stem', 'layer1', 'layer2', 'layer3', 'layer4', 'head'], lr: 1e-3, optimizer: { kind: 'adamw' }, weightDecay: 0.01, schedule: { kind: 'cosine' } }],
+  };
+
+  it('trains the file\'s plan, with --seed replacing its seed, and records it in config.json', async () => {
+    const dir = scratch('plan');
+    writeFileSync(join(dir, 'recipe.json'), JSON.stringify(recipe));
+    const out = join(dir, 'run');
+    const r = await runCli(['train', '--plan', join(dir, 'recipe.json'), '--seed', '3', '--weights', 'none', '--train-limit', '64', '--eval-limit', '32', '--backend', 'wasm', '--bootstrap', '0', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.preset).toBe('my-recipe');
+    expect(config.plan).toEqual({ ...recipe, seed: 3 });
+    expect(readFileSync(join(out, 'history.csv'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ preset: 'my-recipe', epochs: 1 });
+  });
+
+  it('refuses preset flags beside it, and a file that is not a plan, in one line with exit 2', async () => {
+    const dir = scratch('plan-bad');
+    const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+    const cases: [string[], RegExp][] = [
+      [['--plan', file('ok.json', JSON.stringify(recipe)), '--epochs', '3', '--preset', 'scratch'], /--plan .*ok\.json holds the whole recipe: leave out --preset, --epochs/],
+      [['--plan', file('typo.json', JSON.stringify({ ...recipe, phases: [{ ...recipe.phases[0], epoch: 2 }] }))], /plan file: unknown field plan\.phases\[0\]\.epoch/],
+      [['--plan', file('broken.json', '{"name": ')], /--plan .*broken\.json is not JSON/],
+      [['--plan', join(dir, 'missing.json')], /--plan .*missing\.json: cannot read it \(ENOENT\)/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['train', ...args, '--weights', 'none', '--out', join(dir, 'never')]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});
+
 describe('medxfer infer and weights import: parity with PyTorch', () => {
   it('infer on the fixture checkpoint reproduces PyTorch logits, and so does the imported model', async () => {
     const dir = scratch('infer');

@@ -4,6 +4,7 @@ export { Optimizer, type OptimizerState, type ParamSettings } from './optim/opti
 export { Adam, Sgd, type AdamOptions, type SgdOptions } from './optim/adam.js';
 export { binaryCrossEntropyWithLogits, crossEntropy, type BinaryCrossEntropyOptions, type CrossEntropyOptions } from './loss.js';
 export { lrFactor, type Schedule } from './schedule.js';
+export { planFromJson } from './plan-json.js';
 export { groupLr, validatePlan, type LossSpec, type OptimizerSpec, type Phase, type Plan } from './plan.js';
 export { PRESETS, discriminativeLrs, fineTunePlan, medmnistV2Plan, notebookPlan, presetPlan, scratchPlan, type FineTuneOptions, type MedmnistV2Options, type NotebookOptions, type PresetName, type ScratchOptions } from './presets.js';
 export type { BatchGradientRequest, BatchGradients, ParallelGradients } from './parallel.js';

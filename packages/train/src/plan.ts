@@ -106,4 +106,22 @@ export function validatePlan(plan: Plan): void {
   }
   const ls = plan.loss?.labelSmoothing ?? 0;
   if (ls < 0 || ls >= 1) bad(`label smoothing must be in [0, 1), got ${ls}`);
+  for (const [name, w] of [['class weights', plan.loss?.classWeights], ['pos weight', plan.loss?.posWeight]] as const) {
+    if (Array.isArray(w) && !w.every((v) => v > 0)) bad(`${name} must be positive, got ${JSON.stringify(w)}`);
+  }
+  if (plan.augmentation) augmentationProblems(plan.augmentation).forEach(bad);
+}
+
+/** What is out of range in an augmentation (an empty list when nothing is). */
+function augmentationProblems(a: Augmentation): string[] {
+  const within = (name: string, v: number | undefined, lo: number, hi: number) => (v === undefined || (v >= lo && v <= hi) ? [] : [`augmentation ${name} must be in [${lo}, ${hi}], got ${v}`]);
+  const crop = a.cropScale;
+  return [
+    ...within('hflip', a.hflip, 0, 1),
+    ...within('rotate', a.rotate, 0, 180),
+    ...within('translate', a.translate, 0, 0.5),
+    ...within('brightness', a.brightness, 0, 1),
+    ...within('contrast', a.contrast, 0, 1),
+    ...(crop && !(crop[0] > 0 && crop[0] <= crop[1] && crop[1] <= 1) ? [`augmentation cropScale must be [a, b] with 0 < a ≤ b ≤ 1, got ${JSON.stringify(crop)}`] : []),
+  ];
 }

@@ -7,7 +7,7 @@ import { sha256Node, writeFileAtomic } from '@medxfer/data/node';
 import { imagesThatFit, initFromCheckpoint, resnet18StepBytes, ResNet18, StateDictMismatchError, VOLUME_CONVOLUTIONS, type VolumeConvolution } from '@medxfer/models';
 import { saveModelToDir } from '@medxfer/models/node';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkpointEachEpoch, decodeTrainingState, presetPlan, PRESETS, ResumeError, train, TrainingAborted, type Plan, type TrainingResult, type TrainingState } from '@medxfer/train';
+import { checkpointEachEpoch, decodeTrainingState, planFromJson, presetPlan, PRESETS, ResumeError, train, TrainingAborted, type Plan, type TrainingResult, type TrainingState } from '@medxfer/train';
 import { createGradientWorkers, type GradientWorkers } from '@medxfer/train/node';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES, evaluationBatchSize } from '../backend.js';
@@ -32,6 +32,7 @@ export const trainSpec: CommandSpec = {
     conv: { type: 'string', value: 'C', choices: VOLUME_CONVOLUTIONS, description: "3D datasets: how the ResNet18 convolves volumes — acs (default; Yang et al.: a third of each layer's 2D kernels in each of the axial, coronal and sagittal planes), 2.5d (2D kernels, all axial) or 3d (k×k×k kernels; 2D weights inflated into them as I3D does)" },
     weights: { type: 'string', value: 'W', default: 'imagenet', description: WEIGHTS_HELP },
     preset: { type: 'string', value: 'P', choices: Object.keys(PRESETS), default: 'notebook', description: 'training recipe' },
+    plan: { type: 'string', value: 'FILE', description: 'a training recipe of your own, as JSON (a Plan: phases, batch size, loss, augmentation, EMA, TTA…; docs/guide-train.md), instead of --preset and its flags; --seed overrides its seed' },
     'epochs-head': { type: 'int', value: 'N', description: 'notebook: epochs of phase 1 (head only; default 3)' },
     'lr-head': { type: 'number', value: 'LR', description: 'notebook: learning rate of phase 1 (default 1e-3)' },
     'epochs-full': { type: 'int', value: 'N', description: 'notebook: epochs of phase 2 (all layers; default 5)' },
@@ -54,6 +55,7 @@ export const trainSpec: CommandSpec = {
     'medxfer train --weights imagenet-or-none',
     'medxfer train --resize 224 --backend tensorflow-gpu   # the notebook at 224 px',
     'medxfer train --preset scratch --weights none --size 28',
+    'medxfer train --plan my-recipe.json --weights none   # a recipe of your own (docs/guide-train.md)',
     'medxfer train --resume runs/2026-11-25T10-00-00-notebook',
     'medxfer train --dataset nodulemnist3d --preset fine-tune --epochs 10   # ACS ResNet-18 from ImageNet weights',
   ],
@@ -108,6 +110,34 @@ function presetOptions(args: ParsedArgs): Record<string, number | undefined> {
   return preset === 'fine-tune' ? { ...common, epochs: f.epochs as number | undefined, baseLr: f.lr as number | undefined } : { ...common, epochs: f.epochs as number | undefined, lr: f.lr as number | undefined };
 }
 
+/** The flags a preset takes, which a plan file holds instead. */
+const PRESET_FLAGS = ['preset', 'epochs-head', 'lr-head', 'epochs-full', 'lr-full', 'epochs', 'lr', 'batch-size'];
+
+/** The recipe: `--plan FILE` (its seed replaced by a given --seed), or the preset with its flags. */
+async function chosenPlan(args: ParsedArgs): Promise<{ plan: Plan; options: Record<string, number | undefined> }> {
+  const file = args.flags.plan as string | undefined;
+  if (file === undefined) {
+    const options = presetOptions(args);
+    return { plan: presetPlan(args.flags.preset as string, options), options };
+  }
+  const clash = PRESET_FLAGS.filter((f) => args.given.has(f));
+  if (clash.length) throw new UsageError(`--plan ${file} holds the whole recipe: leave out ${clash.map((f) => `--${f}`).join(', ')}`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--plan ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--plan ${file} is not JSON: ${(error as Error).message}`);
+  }
+  const plan = planFromJson(json, args.flags.seed as number);
+  const seeded = args.given.has('seed') ? { ...plan, seed: args.flags.seed as number } : plan;
+  return { plan: seeded, options: { seed: seeded.seed } };
+}
 
 /** What a run needs to start training, fresh or resumed. */
 interface Prepared {
@@ -165,7 +195,7 @@ async function prepareResume(args: ParsedArgs, out: Output): Promise<Prepared> {
 }
 
 /** Flags that change a run's result: fixed by its config.json. Execution flags (--backend, --workers, --micro-batch…) may change. */
-const RECIPE_FLAGS = ['dataset', 'root', 'size', 'resize', 'conv', 'weights', 'preset', 'epochs-head', 'lr-head', 'epochs-full', 'lr-full', 'epochs', 'lr', 'batch-size', 'seed', 'train-limit', 'eval-limit', 'out'];
+const RECIPE_FLAGS = ['dataset', 'root', 'size', 'resize', 'conv', 'weights', 'preset', 'plan', 'epochs-head', 'lr-head', 'epochs-full', 'lr-full', 'epochs', 'lr', 'batch-size', 'seed', 'train-limit', 'eval-limit', 'out'];
 
 async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: RunConfig): Promise<Omit<Prepared, 'release'>> {
   if ((stored.dataset.trainLimit || stored.dataset.evalLimit) && stored.dataset.subset !== 'stratified') {
@@ -201,8 +231,7 @@ async function prepareNewRun(args: ParsedArgs, out: Output): Promise<Prepared> {
   checkNewRunFlags(args);
   const info = datasetInfo(args.flags.dataset as string);
   if (info.dimensions === 2 && args.flags.conv !== undefined) throw new UsageError(`--conv is for 3D datasets; ${info.flag} is 2D`);
-  const options = presetOptions(args);
-  const plan = presetPlan(args.flags.preset as string, options);
+  const { plan, options } = await chosenPlan(args);
   if (plan.phases.every((ph) => ph.epochs === 0)) throw new UsageError('every phase has 0 epochs: nothing would be trained (give --epochs-head/--epochs-full or --epochs at least 1)');
   const dir = resolve((args.flags.out as string | undefined) ?? `runs/${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}-${plan.name}`);
   checkWeightsArg(args.flags.weights as string);
