@@ -7,25 +7,30 @@ export interface CrossEntropyOptions {
   labelSmoothing?: number;
 }
 
-/** torch.nn.CrossEntropyLoss (mean reduction) from logits `[N, C]` and int class indices `[N]`. */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, options: CrossEntropyOptions = {}): tf.Scalar {
+/**
+ * torch.nn.CrossEntropyLoss (mean reduction) from logits `[N, C]` and int class indices `[N]`, or soft targets
+ * `[N, C]` (rows of probabilities, e.g. mixup's λ·onehot(a) + (1 − λ)·onehot(b)): −Σ_c y_c·log p_c per image.
+ * With class weights the mean is Σ_i Σ_c w_c·y_ic·ℓ_ic / Σ_i Σ_c w_c·y_ic, which for one-hot rows is torch's
+ * weighted mean exactly (torch divides soft, weighted targets by N instead).
+ */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D | tf.Tensor2D, options: CrossEntropyOptions = {}): tf.Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[1];
-    const logProbs = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(tf.cast(labels, 'int32'), classes);
+    const negLogProbs = tf.neg(tf.logSoftmax(logits));
+    const targets = labels.rank === 2 ? tf.cast(labels, 'float32') : tf.oneHot(tf.cast(labels, 'int32'), classes);
     const eps = options.labelSmoothing ?? 0;
-    const nll = tf.neg(tf.sum(tf.mul(logProbs, onehot), 1));
-    const smooth = eps > 0 ? tf.neg(tf.mean(logProbs, 1)) : undefined;
+    const smooth = eps > 0 ? tf.mean(negLogProbs, 1) : undefined;
     if (options.classWeights) {
       const w = tf.tensor1d([...options.classWeights]);
-      const wy = tf.sum(tf.mul(onehot, w), 1);
-      const weightedNll = tf.div(tf.sum(tf.mul(nll, wy)), tf.sum(wy));
+      const weightedTargets = tf.mul(targets, w);
+      const norm = tf.sum(weightedTargets);
+      const weightedNll = tf.div(tf.sum(tf.mul(weightedTargets, negLogProbs)), norm);
       if (!smooth) return weightedNll as tf.Scalar;
       // torch: the smoothing term is Σ_c w_c·(−log p_c)/C per sample, summed and divided by Σ w_y.
-      const smoothW = tf.div(tf.sum(tf.div(tf.neg(tf.sum(tf.mul(logProbs, w), 1)), classes)), tf.sum(wy));
+      const smoothW = tf.div(tf.sum(tf.div(tf.sum(tf.mul(negLogProbs, w), 1), classes)), norm);
       return tf.add(tf.mul(weightedNll, 1 - eps), tf.mul(smoothW, eps)) as tf.Scalar;
     }
-    const loss = tf.mean(nll);
+    const loss = tf.mean(tf.sum(tf.mul(targets, negLogProbs), 1));
     return (smooth ? tf.add(tf.mul(loss, 1 - eps), tf.mul(tf.mean(smooth), eps)) : loss) as tf.Scalar;
   });
 }

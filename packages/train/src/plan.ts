@@ -68,6 +68,12 @@ export interface Plan {
    * before it; the final model and its evaluation after. Default false.
    */
   readonly recomputeBnStats?: boolean;
+  /**
+   * Mixup (Zhang et al. 2018) in the phases that augment: each batch is mixed with a shuffled copy of itself,
+   * x_i ← λ·x_i + (1 − λ)·x_π(i) and y_i ← λ·y_i + (1 − λ)·y_π(i) (soft targets), with one λ ~ Beta(α, α) per
+   * batch folded to [0.5, 1]. Off by default.
+   */
+  readonly mixup?: { readonly alpha: number };
   /** Test-time augmentation of validation and of the final evaluation (default none). */
   readonly tta?: TestTimeAugmentation;
   /** Keep the weights of the epoch with the best value of this validation metric (restored at the end). */
@@ -92,6 +98,7 @@ export function validatePlan(plan: Plan): void {
     bad(`chunk size must be a whole number from 1 to the batch size (${plan.batchSize}), got ${plan.chunkSize}`);
   }
   if (plan.tta !== undefined && plan.tta !== 'none' && plan.tta !== 'flip') bad(`tta must be "none" or "flip", got ${JSON.stringify(plan.tta)}`);
+  if (plan.mixup && !(plan.mixup.alpha > 0 && Number.isFinite(plan.mixup.alpha))) bad(`mixup alpha must be a positive number, got ${plan.mixup.alpha}`);
   if (plan.ema && !(plan.ema.decay > 0 && plan.ema.decay < 1)) bad(`ema decay must be between 0 and 1, got ${plan.ema.decay}`);
   if (plan.phases.length === 0) bad('it has no phases');
   for (const phase of plan.phases) {

@@ -41,7 +41,7 @@ export async function chunkGradients(model: ResNet18, spec: StepSpec, input: tf.
   let loss: number;
   let correct: number;
   try {
-    correct = await correctOf(logits!, targets);
+    correct = await correctOf(logits!, targets, spec.loss.kind);
     loss = (await readAndDispose(value))[0]!;
   } catch (error) {
     tf.dispose([...Object.values(grads)]);

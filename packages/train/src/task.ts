@@ -32,7 +32,10 @@ export type LossOptions =
   | { readonly kind: 'cross-entropy'; readonly classWeights?: readonly number[]; readonly labelSmoothing?: number }
   | { readonly kind: 'binary-cross-entropy'; readonly posWeight?: readonly number[]; readonly labelSmoothing?: number };
 
-/** A batch's targets: class indices `[N]` (int32) for single-label tasks, 0/1 `[N, labels]` (float32) for multi-label. */
+/**
+ * A batch's targets: class indices `[N]` (int32) for single-label tasks, 0/1 `[N, labels]` (float32) for
+ * multi-label; under mixup, float rows `[N, classes or labels]` for both.
+ */
 export interface Targets {
   readonly data: Int32Array | Float32Array;
   readonly shape: readonly number[];
@@ -57,21 +60,25 @@ export function lossOf(logits: tf.Tensor2D, targets: tf.Tensor, options: LossOpt
       ...(options.posWeight ? { posWeight: options.posWeight } : {}), ...(options.labelSmoothing ? { labelSmoothing: options.labelSmoothing } : {}),
     });
   }
-  return crossEntropy(logits, targets as tf.Tensor1D, {
+  return crossEntropy(logits, targets as tf.Tensor1D | tf.Tensor2D, {
     ...(options.classWeights ? { classWeights: options.classWeights } : {}), ...(options.labelSmoothing ? { labelSmoothing: options.labelSmoothing } : {}),
   });
 }
 
 /**
- * Correct decisions in a batch: images whose argmax is their class (single-label), or labels decided right
- * divided by the number of labels (multi-label: the mean per-label accuracy, MedMNIST's ACC, times N).
+ * Correct decisions in a batch: images whose argmax is their class (single-label; soft target rows, as mixup
+ * makes, count their largest entry as the class), or labels decided right divided by the number of labels
+ * (multi-label: the mean per-label accuracy, MedMNIST's ACC, times N; a mixed target counts as 1 above 0.5).
  */
-export async function correctOf(logits: tf.Tensor2D, targets: tf.Tensor): Promise<number> {
-  const multiLabel = targets.rank > 1;
+export async function correctOf(logits: tf.Tensor2D, targets: tf.Tensor, kind: LossOptions['kind']): Promise<number> {
+  const multiLabel = kind === 'binary-cross-entropy';
   const count = tf.tidy(() => {
-    if (!multiLabel) return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), targets), 'float32'));
-    const decided = tf.cast(tf.greater(logits, 0), 'float32'); // sigmoid(x) > 0.5 ⇔ x > 0
-    return tf.sum(tf.cast(tf.equal(decided, targets), 'float32'));
+    if (!multiLabel) {
+      const classes = targets.rank === 2 ? tf.argMax(targets, 1) : targets;
+      return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), classes), 'float32'));
+    }
+    const decided = tf.greater(logits, 0); // sigmoid(x) > 0.5 ⇔ x > 0
+    return tf.sum(tf.cast(tf.equal(decided, tf.greater(targets, 0.5)), 'float32'));
   });
   const [value] = await readAndDispose(count);
   return multiLabel ? value! / logits.shape[1] : value!;

@@ -16,9 +16,9 @@ describe('planFromJson: a recipe written by hand', () => {
     expect(planFromJson(asJson(unseeded), 5).seed).toBe(5);
   });
 
-  it('takes the new levers: edge-filled augmentation, balanced class weights', () => {
-    const plan = { ...scratchPlan(), augmentation: { ...scratchPlan().augmentation, fill: 'edge' }, loss: { classWeights: 'balanced' } };
-    expect(planFromJson(asJson(plan))).toMatchObject({ augmentation: { fill: 'edge' }, loss: { classWeights: 'balanced' } });
+  it('takes the new levers: edge-filled augmentation, balanced class weights, mixup', () => {
+    const plan = { ...scratchPlan(), augmentation: { ...scratchPlan().augmentation, fill: 'edge' }, loss: { classWeights: 'balanced' }, mixup: { alpha: 0.4 } };
+    expect(planFromJson(asJson(plan))).toMatchObject({ augmentation: { fill: 'edge' }, loss: { classWeights: 'balanced' }, mixup: { alpha: 0.4 } });
   });
 
   it('refuses unknown fields, wrong types and missing fields, naming the path', () => {
@@ -44,5 +44,6 @@ describe('planFromJson: a recipe written by hand', () => {
     expect(() => planFromJson({ ...base, augmentation: { hflip: 1.5 } })).toThrow(/augmentation hflip must be in \[0, 1\], got 1\.5/);
     expect(() => planFromJson({ ...base, augmentation: { cropScale: [0.9, 0.5] } })).toThrow(/cropScale must be \[a, b\] with 0 < a ≤ b ≤ 1/);
     expect(() => planFromJson({ ...base, loss: { classWeights: [1, 0] } })).toThrow(PlanError);
+    expect(() => planFromJson({ ...base, mixup: { alpha: 0 } })).toThrow(/mixup alpha must be a positive number, got 0/);
   });
 });

@@ -33,10 +33,10 @@ describe('the task model', () => {
   });
 
   it('counts correct decisions: argmax for single-label, labels right / labels for multi-label', async () => {
-    const correct = async (logits: number[][], targets: Parameters<typeof targetTensor>[0]) => {
+    const correct = async (logits: number[][], targets: Parameters<typeof targetTensor>[0], kind: 'cross-entropy' | 'binary-cross-entropy' = targets.shape.length === 2 ? 'binary-cross-entropy' : 'cross-entropy') => {
       const [l, t] = [tf.tensor2d(logits), targetTensor(targets)];
       try {
-        return await correctOf(l, t);
+        return await correctOf(l, t, kind);
       } finally {
         tf.dispose([l, t]);
       }
@@ -45,6 +45,9 @@ describe('the task model', () => {
     expect(await correct([[2, 1], [0, 3], [5, 1]], { data: Int32Array.from([0, 0, 0]), shape: [3] })).toBe(2);
     // Row 1: both labels right; row 2: one of two (logit 0 is p = 0.5, not > 0.5).
     expect(await correct([[3, -1], [0, 2]], { data: Float32Array.from([1, 0, 1, 1]), shape: [2, 2] })).toBe(1.5);
+    // Mixed targets: soft class rows count their largest entry; mixed labels count as 1 above 0.5.
+    expect(await correct([[2, 1], [0, 3]], { data: Float32Array.from([0.7, 0.3, 0.6, 0.4]), shape: [2, 2] }, 'cross-entropy')).toBe(1);
+    expect(await correct([[3, -1], [0, 2]], { data: Float32Array.from([0.8, 0.6, 0.3, 0.7]), shape: [2, 2] })).toBe(1.5);
     expect(tf.memory().numTensors).toBe(before);
   });
 
