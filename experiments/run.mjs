@@ -107,11 +107,9 @@ function pilot({ name, flags }) {
 /** A run's validation numbers: loss (mean negative log-likelihood of its probabilities), ACC, AUC, balanced ACC. */
 function validationOf(dir) {
   const { val } = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
-  const { labels, scores } = readPredictions(join(dir, 'predictions-val.csv'));
-  const nll = mean(labels.map((y, i) => -Math.log(Math.min(Math.max(y === 1 ? scores[i] : 1 - scores[i], 1e-12), 1))));
   const wall = existsSync(join(dir, 'wall-seconds.txt')) ? Number(readFileSync(join(dir, 'wall-seconds.txt'), 'utf8')) : NaN;
   const { workers } = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  return { loss: nll, acc: val.acc, auc: val.auc, balanced: (val.sensitivity + val.specificity) / 2, wall, workers: workers ?? 1 };
+  return { loss: val.summary.logLoss, acc: val.acc, auc: val.auc, balanced: val.summary.balancedAccuracy, wall, workers: workers ?? 1 };
 }
 const pilotResult = (dir, name) => ({ name, dir, ...validationOf(dir) });
 
