@@ -180,21 +180,21 @@ function notebookAgainstTorch() {
 
 /** The pilot table: validation only, beside the scratch preset's own seed-1 run. */
 function pilotTable() {
-  const baseline = results.find((r) => r.preset === 'scratch' && r.seed === 1);
-  if (!pilots.length || !baseline) return [];
+  const preset = results.find((r) => r.preset === 'scratch' && r.seed === 1);
+  if (!pilots.length || !preset) return [];
   const row = (name, about, v) => `| ${name} | ${about} | ${v.loss.toFixed(4)} | ${v.acc.toFixed(4)} | ${v.auc.toFixed(4)} | ${v.balanced.toFixed(4)} | ${(v.wall / 60).toFixed(1)} min on ${v.workers} thread${v.workers > 1 ? 's' : ''} |`;
   return [
     '## Pilots (seed 1, validation only)',
     '',
-    'Each pilot changes one thing in `--preset scratch` and runs seed 1. They are ranked by validation loss (the mean',
-    'negative log-likelihood of the final model\'s probabilities, flip TTA included): validation AUC is saturated near',
-    '.99 for every candidate, and loss is the proper score that also sees calibration, which the 0.5 threshold of',
-    'test ACC depends on. Balanced accuracy is shown because specificity is the weak spot on test. Test numbers of',
-    'pilots are not read.',
+    'Each pilot is one recipe (experiments/pilots.json) run on seed 1 and compared on validation only. Candidates',
+    'are ranked by validation loss (the mean negative log-likelihood of the final model\'s probabilities, flip TTA',
+    'included): validation AUC is saturated near .99 for every candidate, and the loss is the proper score that also',
+    'sees calibration, which the 0.5 threshold of test ACC depends on. Balanced accuracy is shown because',
+    'specificity is the weak spot on test. The pilots\' test numbers are in their folders but not read here.',
     '',
-    '| pilot | what changes | val loss | val ACC | val AUC | val balanced ACC | wall time |',
+    '| recipe | what it is | val loss | val ACC | val AUC | val balanced ACC | wall time |',
     '|---|---|---|---|---|---|---|',
-    row('scratch (the preset)', 'nothing', validationOf(baseline.dir)),
+    row('**scratch (the preset)**', 'the preset as it is now', validationOf(preset.dir)),
     ...pilots.map((p) => row(p.name, p.about, p)),
     '',
   ];
