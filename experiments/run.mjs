@@ -40,23 +40,28 @@ function finished(dir, preset, seed) {
   return false;
 }
 
-function train(preset, seed) {
-  const dir = join(runsDir, `${preset}-${size}px-seed${seed}${quick ? '-quick' : ''}`);
-  if (finished(dir, preset, seed)) return Promise.resolve(load(dir, preset, seed));
-  const cli = [join(root, 'apps/cli/bin/medxfer.js'), 'train', ...presetFlags[preset], '--weights', 'none', '--seed', String(seed), '--size', String(size), '--backend', backend, '--out', dir, '--json'];
-  if (quick) cli.push('--train-limit', '128', '--eval-limit', '64', '--bootstrap', '100', ...(preset === 'notebook' ? ['--epochs-head', '1', '--epochs-full', '1'] : ['--epochs', '1']));
-  console.error(`[experiments] ${preset} seed ${seed}: node ${cli.map((a) => relative(root, a) || a).join(' ')}`);
+/** Trains one run with the real CLI into `dir` (`what` names it in the log) and records its wall time there. */
+function trainWithCli(dir, flags, seed, what) {
+  const cli = [join(root, 'apps/cli/bin/medxfer.js'), 'train', ...flags, '--weights', 'none', '--seed', String(seed), '--size', String(size), '--backend', backend, '--out', dir, '--json'];
+  console.error(`[experiments] ${what}: node ${cli.map((a) => relative(root, a) || a).join(' ')}`);
   const started = Date.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, cli, { cwd: root, env: { ...process.env, MEDXFER_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    const child = spawn(process.execPath, cli, { cwd: root, env: { ...process.env, MEDXFER_OFFLINE: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`${preset} seed ${seed} failed with exit code ${code}`));
+      if (code !== 0) return reject(new Error(`${what} failed with exit code ${code}`));
       writeFileSync(join(dir, 'wall-seconds.txt'), String((Date.now() - started) / 1000));
-      resolvePromise(load(dir, preset, seed));
+      resolvePromise();
     });
   });
+}
+
+async function train(preset, seed) {
+  const dir = join(runsDir, `${preset}-${size}px-seed${seed}${quick ? '-quick' : ''}`);
+  if (!finished(dir, preset, seed)) {
+    const quickFlags = ['--train-limit', '128', '--eval-limit', '64', '--bootstrap', '100', ...(preset === 'notebook' ? ['--epochs-head', '1', '--epochs-full', '1'] : ['--epochs', '1'])];
+    await trainWithCli(dir, [...presetFlags[preset], ...(quick ? quickFlags : [])], seed, `${preset} seed ${seed}`);
+  }
+  return load(dir, preset, seed);
 }
 
 function readPredictions(file) {
@@ -89,17 +94,12 @@ for (const preset of presets) for (const seed of seeds) results.push(await train
  * at the chosen size. They are compared with the preset's own seed-1 run on validation only; their test
  * numbers are in their folders but not read here.
  */
-function pilot({ name, flags }) {
+async function pilot({ name, flags }) {
   const dir = join(runsDir, 'pilots', `${name}-${size}px-seed1`);
   const marker = join(dir, 'pilot-flags.json');
   if (existsSync(join(dir, 'metrics.json')) && existsSync(marker) && readFileSync(marker, 'utf8') === JSON.stringify(flags)) return pilotResult(dir, name);
   if (existsSync(dir)) renameSync(dir, `${dir}-before-${Date.now()}`);
-  const cli = [join(root, 'apps/cli/bin/medxfer.js'), 'train', ...flags, '--weights', 'none', '--seed', '1', '--size', String(size), '--backend', backend, '--out', dir, '--json'];
-  console.error(`[experiments] pilot ${name}: node ${cli.map((a) => relative(root, a) || a).join(' ')}`);
-  const started = Date.now();
-  const r = spawnSync(process.execPath, cli, { cwd: root, env: { ...process.env, MEDXFER_OFFLINE: '1' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`pilot ${name} failed with exit code ${r.status}`);
-  writeFileSync(join(dir, 'wall-seconds.txt'), String((Date.now() - started) / 1000));
+  await trainWithCli(dir, flags, 1, `pilot ${name}`);
   writeFileSync(marker, JSON.stringify(flags));
   return pilotResult(dir, name);
 }
@@ -114,7 +114,8 @@ function validationOf(dir) {
 const pilotResult = (dir, name) => ({ name, dir, ...validationOf(dir) });
 
 const pilotSpecs = !quick && presets.includes('scratch') && existsSync(pilotsFile) ? JSON.parse(readFileSync(pilotsFile, 'utf8')) : [];
-const pilots = pilotSpecs.map((spec) => ({ ...spec, ...pilot(spec) }));
+const pilots = [];
+for (const spec of pilotSpecs) pilots.push({ ...spec, ...(await pilot(spec)) });
 
 /**
  * The notebook recipe in PyTorch (experiments/torch_notebook.py, Debian's python3-torch), same seeds, same data;
