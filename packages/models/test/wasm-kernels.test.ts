@@ -134,6 +134,10 @@ describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution
     [[5, 2, 2, 16], [3, 3, 16, 16], 1, 1],
     [[2, 3, 3, 8], [3, 3, 8, 16], 2, 1],
     [[2, 11, 11, 1], [7, 7, 1, 8], 2, 3],
+    // Winograd F(2×2, 3×3): odd and even maps, 4×4 the smallest, more tiles than one block (64).
+    [[2, 9, 7, 8], [3, 3, 8, 16], 1, 1],
+    [[3, 4, 4, 16], [3, 3, 16, 8], 1, 'same'],
+    [[3, 12, 13, 8], [3, 3, 8, 8], 1, 1],
   ] as const) {
     it(`x ${xs} w ${ws} stride ${stride} pad ${pad}`, async () => {
       const { cpu, wasm } = await onBoth(() => {
@@ -152,6 +156,38 @@ describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution
       });
     });
   }
+});
+
+describe('Winograd F(2×2, 3×3) against direct convolution on wasm', () => {
+  afterAll(async () => {
+    useMedxferKernels({ winograd: true });
+    await useBackend('cpu');
+  });
+  // Both run on wasm; off, every convolution is direct. Winograd's transforms change rounding only.
+  const run = (winograd: boolean) => {
+    useMedxferKernels({ winograd });
+    return tf.tidy(() => {
+      const x = tf.randomNormal([4, 14, 9, 32], 0, 1, 'float32', 21) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 32, 64], 0, 0.1, 'float32', 22) as tf.Tensor4D;
+      const bias = tf.randomNormal([64], 0, 1, 'float32', 23);
+      const probe = tf.randomNormal([4, 14, 9, 64], 0, 1, 'float32', 24);
+      const fused = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 1, bias, activation: 'relu' });
+      const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w, 1, 1), probe)))([x]);
+      return [fused, dx!].map((t) => t.dataSync().slice());
+    });
+  };
+  it('gives direct convolution\'s values to float32 rounding (forward with bias and ReLU, input gradient)', async () => {
+    await useBackend('wasm');
+    const direct = run(false);
+    const winograd = run(true);
+    ['fused conv2d', 'dx'].forEach((name, k) => {
+      const ref = direct[k]!;
+      const scale = Math.max(...Array.from(ref, Math.abs));
+      const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - winograd[k]![i]!)));
+      expect(worst, name).toBeGreaterThan(0); // the two paths really differ: Winograd ran
+      expect(worst / scale, name).toBeLessThan(1e-5);
+    });
+  });
 });
 
 describe('the two builds of the layer kernels', () => {

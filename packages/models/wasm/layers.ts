@@ -569,3 +569,178 @@ export function maxPoolGrad(
     }
   }
 }
+
+// Winograd F(2×2, 3×3): a 3×3, stride-1, pad-1 convolution as 16 matrix products over 4×4 input tiles, one per
+// 2×2 output block — 16 multiplications per block and channel pair instead of direct convolution's 36
+// (Lavin & Gray, 2015). The transforms are additions (and halvings of the filter), so the results differ from
+// direct convolution's by rounding only: a few float32 ulps of the largest term.
+//   U = G g Gᵀ (filter, 4×4 from 3×3), V = Bᵀ d B (input tile), y = Aᵀ (U ⊙ V summed over channels) A.
+
+/** Stores G·[a, b, c] (4 values) at p, p + stride, p + 2·stride, p + 3·stride. */
+@inline
+function filterColumn(a: v128, b: v128, c: v128, p: usize, stride: usize): void {
+  const half = f32x4.splat(0.5);
+  v128.store(p, a);
+  v128.store(p + stride, f32x4.mul(half, f32x4.add(f32x4.add(a, b), c)));
+  v128.store(p + 2 * stride, f32x4.mul(half, f32x4.add(f32x4.sub(a, b), c)));
+  v128.store(p + 3 * stride, c);
+}
+
+/**
+ * The filter transform: HWIO f [3,3,ci,co] → u [16][co/8][ci][8], U_p = (G g Gᵀ)[p / 4][p % 4] for every
+ * channel pair, in the 8-channel panels winogradConv's products read. co must be a multiple of 8.
+ */
+export function winogradFilter(f: usize, u: usize, ci: i32, co: i32): void {
+  const tap = <usize>(ci * co) << 2;
+  const position = tap;
+  const half = f32x4.splat(0.5);
+  // Panel by panel: the 16 output streams are written contiguously (c, then the panel's two halves).
+  for (let o8 = 0; o8 < co; o8 += 8) {
+    for (let c = 0; c < ci; c++) for (let o = o8; o < o8 + 8; o += 4) {
+      const g = f + (<usize>(c * co + o) << 2);
+      const g00 = v128.load(g), g01 = v128.load(g + tap), g02 = v128.load(g + 2 * tap);
+      const g10 = v128.load(g + 3 * tap), g11 = v128.load(g + 4 * tap), g12 = v128.load(g + 5 * tap);
+      const g20 = v128.load(g + 6 * tap), g21 = v128.load(g + 7 * tap), g22 = v128.load(g + 8 * tap);
+      // t = G g (rows 1 and 2 computed here; rows 0 and 3 are g's rows 0 and 2).
+      const t10 = f32x4.mul(half, f32x4.add(f32x4.add(g00, g10), g20));
+      const t11 = f32x4.mul(half, f32x4.add(f32x4.add(g01, g11), g21));
+      const t12 = f32x4.mul(half, f32x4.add(f32x4.add(g02, g12), g22));
+      const t20 = f32x4.mul(half, f32x4.add(f32x4.sub(g00, g10), g20));
+      const t21 = f32x4.mul(half, f32x4.add(f32x4.sub(g01, g11), g21));
+      const t22 = f32x4.mul(half, f32x4.add(f32x4.sub(g02, g12), g22));
+      // Row i of U = G applied to row i of t: positions 4i … 4i + 3.
+      const at = u + (<usize>(((o >> 3) * ci + c) * 8 + (o & 7)) << 2);
+      filterColumn(g00, g01, g02, at, position);
+      filterColumn(t10, t11, t12, at + 4 * position, position);
+      filterColumn(t20, t21, t22, at + 8 * position, position);
+      filterColumn(g20, g21, g22, at + 12 * position, position);
+    }
+  }
+}
+
+/** Stores [a − c, b + c, c − b, b − d] (a row of Bᵀ d or of its product with B) at p + k·stride. */
+@inline
+function inputColumn(a: v128, b: v128, c: v128, d: v128, p: usize, stride: usize): void {
+  v128.store(p, f32x4.sub(a, c));
+  v128.store(p + stride, f32x4.add(b, c));
+  v128.store(p + 2 * stride, f32x4.sub(c, b));
+  v128.store(p + 3 * stride, f32x4.sub(b, d));
+}
+
+/** x's 4 channels at p when `ok` (a real input position), else zeros (padding). */
+@inline
+function inputAtOr0(p: usize, ok: bool): v128 {
+  return ok ? v128.load(p) : f32x4.splat(0);
+}
+
+/** The input transform of one tile: V [16][block][ci] at v, row `row`, from the 4×4 input patch at (iy0, ix0) of image b. */
+function inputTile(x: usize, v: usize, row: i32, block: i32, b: i32, iy0: i32, ix0: i32, h: i32, w: i32, ci: i32): void {
+  const pixel = <usize>ci << 2;
+  const stride = <usize>(block * ci) << 2;
+  const r0 = iy0 >= 0, r3 = iy0 + 3 < h, r2 = iy0 + 2 < h;
+  const c0 = ix0 >= 0, c3 = ix0 + 3 < w, c2 = ix0 + 2 < w;
+  // Address of the patch's corner (may lie before x's row when ix0 = −1: only real positions are read).
+  const corner = x + ((<usize>((b * h + iy0) * w + ix0)) * pixel);
+  for (let c = 0; c < ci; c += 4) {
+    const p0 = corner + (<usize>c << 2);
+    const p1 = p0 + <usize>w * pixel, p2 = p1 + <usize>w * pixel, p3 = p2 + <usize>w * pixel;
+    const d00 = inputAtOr0(p0, r0 && c0), d01 = inputAtOr0(p0 + pixel, r0), d02 = inputAtOr0(p0 + 2 * pixel, r0 && c2), d03 = inputAtOr0(p0 + 3 * pixel, r0 && c3);
+    const d10 = inputAtOr0(p1, c0), d11 = v128.load(p1 + pixel), d12 = inputAtOr0(p1 + 2 * pixel, c2), d13 = inputAtOr0(p1 + 3 * pixel, c3);
+    const d20 = inputAtOr0(p2, r2 && c0), d21 = inputAtOr0(p2 + pixel, r2), d22 = inputAtOr0(p2 + 2 * pixel, r2 && c2), d23 = inputAtOr0(p2 + 3 * pixel, r2 && c3);
+    const d30 = inputAtOr0(p3, r3 && c0), d31 = inputAtOr0(p3 + pixel, r3), d32 = inputAtOr0(p3 + 2 * pixel, r3 && c2), d33 = inputAtOr0(p3 + 3 * pixel, r3 && c3);
+    // t = Bᵀ d (rows), then each row of t times B (positions 4i … 4i + 3).
+    const at = v + (<usize>(row * ci + c) << 2);
+    inputColumn(f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23), at, stride);
+    inputColumn(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + 4 * stride, stride);
+    inputColumn(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 8 * stride, stride);
+    inputColumn(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 12 * stride, stride);
+  }
+}
+
+/** m [16][block][co] = Σ_c v [16][block][ci] · u [16][co/8][ci][8], `rows` rows (a multiple of 4), 4 rows × 8 channels a tile. */
+function winogradProducts(v: usize, u: usize, m: usize, rows: i32, block: i32, ci: i32, co: i32): void {
+  const vRow = <usize>ci << 2, mRow = <usize>co << 2, panelBytes = <usize>ci << 5;
+  for (let p = 0; p < 16; p++) {
+    const vp = v + <usize>(p * block) * vRow, mp = m + <usize>(p * block) * mRow, up = u + <usize>p * <usize>(ci * co) * 4;
+    for (let c0 = 0; c0 < co; c0 += 8) {
+      const panel = up + <usize>(c0 >> 3) * panelBytes;
+      for (let r = 0; r < rows; r += 4) {
+        let p0 = vp + <usize>r * vRow;
+        const p1 = p0 + vRow, p2 = p1 + vRow, p3 = p2 + vRow;
+        let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        let wp = panel;
+        for (let k: usize = 0; k < vRow; k += 4) {
+          const w0 = v128.load(wp), w1 = v128.load(wp + 16);
+          const x0 = v128.load32_splat(p0 + k), x1 = v128.load32_splat(p1 + k), x2 = v128.load32_splat(p2 + k), x3 = v128.load32_splat(p3 + k);
+          a00 = madd(x0, w0, a00); a01 = madd(x0, w1, a01);
+          a10 = madd(x1, w0, a10); a11 = madd(x1, w1, a11);
+          a20 = madd(x2, w0, a20); a21 = madd(x2, w1, a21);
+          a30 = madd(x3, w0, a30); a31 = madd(x3, w1, a31);
+          wp += 32;
+        }
+        const o = mp + <usize>r * mRow + (<usize>c0 << 2);
+        v128.store(o, a00); v128.store(o + 16, a01);
+        v128.store(o + mRow, a10); v128.store(o + mRow + 16, a11);
+        v128.store(o + 2 * mRow, a20); v128.store(o + 2 * mRow + 16, a21);
+        v128.store(o + 3 * mRow, a30); v128.store(o + 3 * mRow + 16, a31);
+      }
+    }
+  }
+}
+
+/** y at p (when `ok`) = value + bias, clamped at 0 under `relu`. */
+@inline
+function storeOutput(p: usize, value: v128, bias: v128, relu: bool, ok: bool): void {
+  if (!ok) return;
+  const biased = f32x4.add(value, bias);
+  v128.store(p, relu ? f32x4.max(biased, f32x4.splat(0)) : biased);
+}
+
+/** The output transform of one tile: y's 2×2 block at (oy0, ox0) of image b = Aᵀ M A from m [16][block][co], row `row`. */
+function outputTile(m: usize, y: usize, row: i32, block: i32, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32, bias: usize, relu: bool): void {
+  const stride = <usize>(block * co) << 2, pixel = <usize>co << 2;
+  const bottom = oy0 + 1 < h, right = ox0 + 1 < w;
+  const y00 = y + (<usize>((b * h + oy0) * w + ox0)) * pixel;
+  for (let c = 0; c < co; c += 4) {
+    const p = m + (<usize>(row * co + c) << 2);
+    const m0 = v128.load(p), m1 = v128.load(p + stride), m2 = v128.load(p + 2 * stride), m3 = v128.load(p + 3 * stride);
+    const m4 = v128.load(p + 4 * stride), m5 = v128.load(p + 5 * stride), m6 = v128.load(p + 6 * stride), m7 = v128.load(p + 7 * stride);
+    const m8 = v128.load(p + 8 * stride), m9 = v128.load(p + 9 * stride), m10 = v128.load(p + 10 * stride), m11 = v128.load(p + 11 * stride);
+    const m12 = v128.load(p + 12 * stride), m13 = v128.load(p + 13 * stride), m14 = v128.load(p + 14 * stride), m15 = v128.load(p + 15 * stride);
+    // s = Aᵀ M (2×4), then s A (2×2).
+    const s00 = f32x4.add(f32x4.add(m0, m4), m8), s01 = f32x4.add(f32x4.add(m1, m5), m9);
+    const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
+    const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
+    const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
+    const bc = bias ? v128.load(bias + (<usize>c << 2)) : f32x4.splat(0);
+    const out = y00 + (<usize>c << 2);
+    storeOutput(out, f32x4.add(f32x4.add(s00, s01), s02), bc, relu, true);
+    storeOutput(out + pixel, f32x4.sub(f32x4.sub(s01, s02), s03), bc, relu, right);
+    storeOutput(out + <usize>w * pixel, f32x4.add(f32x4.add(s10, s11), s12), bc, relu, bottom);
+    storeOutput(out + <usize>w * pixel + pixel, f32x4.sub(f32x4.sub(s11, s12), s13), bc, relu, bottom && right);
+  }
+}
+
+/**
+ * A 3×3, stride-1, pad-1 convolution of NHWC x [n,h,w,ci] into y [n,h,w,co] by Winograd F(2×2, 3×3), with u
+ * from winogradFilter. Tiles go in blocks of `block` (a multiple of 4): each block's input transform, 16
+ * products and output transform run while its rows are in cache. `scratch` holds 16·block·(ci + co) floats.
+ * With `bias` (an address, 0 for none) it is added to every output; `relu` clamps at 0. ci must be a multiple
+ * of 4, co of 8.
+ */
+export function winogradConv(x: usize, u: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, bias: usize, relu: i32, scratch: usize, block: i32): void {
+  const tilesY = (h + 1) >> 1, tilesX = (w + 1) >> 1, perImage = tilesY * tilesX, tiles = n * perImage;
+  const v = scratch, m = scratch + (<usize>(16 * block * ci) << 2);
+  for (let t0 = 0; t0 < tiles; t0 += block) {
+    const count = min(block, tiles - t0);
+    for (let r = 0; r < count; r++) {
+      const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
+      inputTile(x, v, r, block, b, 2 * ty - 1, 2 * tx - 1, h, w, ci);
+    }
+    winogradProducts(v, u, m, (count + 3) & ~3, block, ci, co);
+    for (let r = 0; r < count; r++) {
+      const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
+      outputTile(m, y, r, block, b, 2 * ty, 2 * tx, h, w, co, bias, relu != 0);
+    }
+  }
+}
