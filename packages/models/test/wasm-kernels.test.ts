@@ -172,15 +172,15 @@ describe('Winograd F(2×2, 3×3) against direct convolution on wasm', () => {
       const bias = tf.randomNormal([64], 0, 1, 'float32', 23);
       const probe = tf.randomNormal([4, 14, 9, 64], 0, 1, 'float32', 24);
       const fused = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 1, bias, activation: 'relu' });
-      const [dx] = tf.grads((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w, 1, 1), probe)))([x]);
-      return [fused, dx!].map((t) => t.dataSync().slice());
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 1), probe)))([x, w]);
+      return [fused, dx!, dw!].map((t) => t.dataSync().slice());
     });
   };
-  it('gives direct convolution\'s values to float32 rounding (forward with bias and ReLU, input gradient)', async () => {
+  it('gives direct convolution\'s values to float32 rounding (forward with bias and ReLU, both gradients)', async () => {
     await useBackend('wasm');
     const direct = run(false);
     const winograd = run(true);
-    ['fused conv2d', 'dx'].forEach((name, k) => {
+    ['fused conv2d', 'dx', 'dw'].forEach((name, k) => {
       const ref = direct[k]!;
       const scale = Math.max(...Array.from(ref, Math.abs));
       const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - winograd[k]![i]!)));

@@ -744,3 +744,120 @@ export function winogradConv(x: usize, u: usize, y: usize, n: i32, h: i32, w: i3
     }
   }
 }
+
+// The filter gradient in the same transform: y = Aᵀ (U ⊙ V) A and U = G g Gᵀ give dU = Σ_tiles (A dy Aᵀ) ⊙ V
+// and dg = Gᵀ dU G — 16 products reduced over tiles instead of 9 over pixels.
+
+/** Stores [a, a + b, a − b, −b] (a row of A e, times Aᵀ) at p + k·stride. */
+@inline
+function gradColumn(a: v128, b: v128, p: usize, stride: usize): void {
+  v128.store(p, a);
+  v128.store(p + stride, f32x4.add(a, b));
+  v128.store(p + 2 * stride, f32x4.sub(a, b));
+  v128.store(p + 3 * stride, f32x4.neg(b));
+}
+
+/** The gradient transform of one tile: rows `row` of e [16][block][co] = A e Aᵀ, e dy's 2×2 block at (oy0, ox0) of image b (0 off the map). */
+function gradientTile(dy: usize, e: usize, row: i32, block: i32, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32): void {
+  const stride = <usize>(block * co) << 2, pixel = <usize>co << 2;
+  const bottom = oy0 + 1 < h, right = ox0 + 1 < w;
+  const corner = dy + (<usize>((b * h + oy0) * w + ox0)) * pixel;
+  for (let c = 0; c < co; c += 4) {
+    const p = corner + (<usize>c << 2);
+    const e00 = v128.load(p), e01 = inputAtOr0(p + pixel, right);
+    const e10 = inputAtOr0(p + <usize>w * pixel, bottom), e11 = inputAtOr0(p + <usize>w * pixel + pixel, bottom && right);
+    const at = e + (<usize>(row * co + c) << 2);
+    gradColumn(e00, e01, at, stride);
+    gradColumn(f32x4.add(e00, e10), f32x4.add(e01, e11), at + 4 * stride, stride);
+    gradColumn(f32x4.sub(e00, e10), f32x4.sub(e01, e11), at + 8 * stride, stride);
+    gradColumn(f32x4.neg(e10), f32x4.neg(e11), at + 12 * stride, stride);
+  }
+}
+
+/** acc [16][ci][co] += Σ over `rows` rows of v [16][block][ci]ᵀ · e [16][block][co]; 4 × 8 channel tiles. */
+function winogradGradProducts(v: usize, e: usize, acc: usize, rows: i32, block: i32, ci: i32, co: i32): void {
+  const vRow = <usize>ci << 2, eRow = <usize>co << 2;
+  for (let p = 0; p < 16; p++) {
+    const vp = v + <usize>(p * block) * vRow, ep = e + <usize>(p * block) * eRow, ap = acc + <usize>p * <usize>(ci * co) * 4;
+    for (let c0 = 0; c0 < ci; c0 += 4) {
+      for (let o0 = 0; o0 < co; o0 += 8) {
+        const out = ap + (<usize>(c0 * co + o0) << 2);
+        let a00 = v128.load(out), a01 = v128.load(out + 16);
+        let a10 = v128.load(out + eRow), a11 = v128.load(out + eRow + 16);
+        let a20 = v128.load(out + 2 * eRow), a21 = v128.load(out + 2 * eRow + 16);
+        let a30 = v128.load(out + 3 * eRow), a31 = v128.load(out + 3 * eRow + 16);
+        let xp = vp + (<usize>c0 << 2), gp = ep + (<usize>o0 << 2);
+        for (let r = 0; r < rows; r++) {
+          const w0 = v128.load(gp), w1 = v128.load(gp + 16);
+          const x0 = v128.load32_splat(xp), x1 = v128.load32_splat(xp + 4), x2 = v128.load32_splat(xp + 8), x3 = v128.load32_splat(xp + 12);
+          a00 = madd(x0, w0, a00); a01 = madd(x0, w1, a01);
+          a10 = madd(x1, w0, a10); a11 = madd(x1, w1, a11);
+          a20 = madd(x2, w0, a20); a21 = madd(x2, w1, a21);
+          a30 = madd(x3, w0, a30); a31 = madd(x3, w1, a31);
+          xp += vRow; gp += eRow;
+        }
+        v128.store(out, a00); v128.store(out + 16, a01);
+        v128.store(out + eRow, a10); v128.store(out + eRow + 16, a11);
+        v128.store(out + 2 * eRow, a20); v128.store(out + 2 * eRow + 16, a21);
+        v128.store(out + 3 * eRow, a30); v128.store(out + 3 * eRow + 16, a31);
+      }
+    }
+  }
+}
+
+/** Gᵀ·[a, b, c, d] = [a + (b + c)/2, (b − c)/2, (b + c)/2 + d]: 3 of 4 values. */
+@inline
+function gT0(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(a, f32x4.mul(f32x4.splat(0.5), f32x4.add(b, c)));
+}
+@inline
+function gT1(b: v128, c: v128): v128 {
+  return f32x4.mul(f32x4.splat(0.5), f32x4.sub(b, c));
+}
+@inline
+function gT2(b: v128, c: v128, d: v128): v128 {
+  return f32x4.add(f32x4.mul(f32x4.splat(0.5), f32x4.add(b, c)), d);
+}
+
+/** Stores Gᵀ·[a, b, c, d] at p, p + stride, p + 2·stride. */
+@inline
+function filterGradRow(a: v128, b: v128, c: v128, d: v128, p: usize, stride: usize): void {
+  v128.store(p, gT0(a, b, c));
+  v128.store(p + stride, gT1(b, c));
+  v128.store(p + 2 * stride, gT2(b, c, d));
+}
+
+/**
+ * The filter gradient of a 3×3, stride-1, pad-1 convolution of x [n,h,w,ci] with output gradient dy [n,h,w,co],
+ * by Winograd F(2×2, 3×3): dw [3,3,ci,co] (HWIO) is overwritten. `scratch` holds 16·block·(ci + co) + 16·ci·co
+ * floats. ci must be a multiple of 4, co of 8.
+ */
+export function winogradFilterGrad(x: usize, dy: usize, dw: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, scratch: usize, block: i32): void {
+  const tilesY = (h + 1) >> 1, tilesX = (w + 1) >> 1, perImage = tilesY * tilesX, tiles = n * perImage;
+  const v = scratch, e = scratch + (<usize>(16 * block * ci) << 2), acc = e + (<usize>(16 * block * co) << 2);
+  const matrix = <usize>(ci * co) << 2;
+  memory.fill(acc, 0, 16 * matrix);
+  for (let t0 = 0; t0 < tiles; t0 += block) {
+    const count = min(block, tiles - t0);
+    for (let r = 0; r < count; r++) {
+      const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
+      inputTile(x, v, r, block, b, 2 * ty - 1, 2 * tx - 1, h, w, ci);
+      gradientTile(dy, e, r, block, b, 2 * ty, 2 * tx, h, w, co);
+    }
+    winogradGradProducts(v, e, acc, count, block, ci, co);
+  }
+  // dw = Gᵀ M G: rows of M first (R = Gᵀ M, 3×4), then each row of R times G.
+  for (let c = 0; c < ci; c++) {
+    for (let o = 0; o < co; o += 4) {
+      const p = acc + (<usize>(c * co + o) << 2);
+      const m0 = v128.load(p), m1 = v128.load(p + matrix), m2 = v128.load(p + 2 * matrix), m3 = v128.load(p + 3 * matrix);
+      const m4 = v128.load(p + 4 * matrix), m5 = v128.load(p + 5 * matrix), m6 = v128.load(p + 6 * matrix), m7 = v128.load(p + 7 * matrix);
+      const m8 = v128.load(p + 8 * matrix), m9 = v128.load(p + 9 * matrix), m10 = v128.load(p + 10 * matrix), m11 = v128.load(p + 11 * matrix);
+      const m12 = v128.load(p + 12 * matrix), m13 = v128.load(p + 13 * matrix), m14 = v128.load(p + 14 * matrix), m15 = v128.load(p + 15 * matrix);
+      const tap = matrix, out = dw + (<usize>(c * co + o) << 2);
+      filterGradRow(gT0(m0, m4, m8), gT0(m1, m5, m9), gT0(m2, m6, m10), gT0(m3, m7, m11), out, tap);
+      filterGradRow(gT1(m4, m8), gT1(m5, m9), gT1(m6, m10), gT1(m7, m11), out + 3 * tap, tap);
+      filterGradRow(gT2(m4, m8, m12), gT2(m5, m9, m13), gT2(m6, m10, m14), gT2(m7, m11, m15), out + 6 * tap, tap);
+    }
+  }
+}
