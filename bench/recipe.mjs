@@ -8,7 +8,9 @@
 //
 // On a sample (--train-limit/--eval-limit) every epoch's training throughput and the evaluation time are
 // measured, and the full run's time is projected from them (the dataset's 4,708 / 524 / 624 images): a
-// projection, printed as one. Needs the built packages (npm run bench builds them).
+// projection, printed as one. PyTorch's recipe (bench/torch_recipe.py: Debian's python3-torch with
+// torchvision and scikit-learn, as many threads as --workers) runs on the same sample and is projected the
+// same way, unless --no-torch. Needs the built packages (npm run bench builds them).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const SPLITS = { train: 4708, val: 524, test: 624 };
+const DATA = new URL('../apps/cli/data/pneumoniamnist.npz', import.meta.url).pathname;
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     workers: { type: 'string' },
     json: { type: 'string' },
+    'no-torch': { type: 'boolean', default: false },
   },
 });
 
@@ -72,7 +76,36 @@ try {
   for (const e of record.perEpoch) console.log(`  ${e.phase.padEnd(5)} ${e.seconds.toFixed(1).padStart(7)} s  train ${e.trainImgPerS.toFixed(1).padStart(7)} img/s${e.cachedFeatures ? ' (cached features)' : ''}`);
   console.log(`  evaluation (${evaluated} images), start-up, metrics and report: ${rest.toFixed(1)} s`);
   if (!args.full) console.log(`projected for the full data (${SPLITS.train} / ${SPLITS.val} / ${SPLITS.test}): ${minutes(projected)} (from the throughput measured above; a projection, not a run)`);
+  const torch = args['no-torch'] || args.full ? undefined : torchRecipe();
+  if (torch) {
+    record.pytorch = torch;
+    console.log(`PyTorch ${torch.torch}, ${torch.threads} thread${torch.threads > 1 ? 's' : ''}, the same sample (bench/torch_recipe.py):`);
+    for (const e of torch.epochs) console.log(`  ${e.phase.padEnd(5)} ${e.seconds.toFixed(1).padStart(7)} s  train ${e.trainImgPerS.toFixed(1).padStart(7)} img/s`);
+    console.log(`  evaluation ${torch.evalImgPerS.toFixed(1)} img/s`);
+    console.log(`projected for the full data: PyTorch ${minutes(torch.projectedFullSeconds)}, medxfer ${minutes(projected)}: medxfer ${(torch.projectedFullSeconds / projected).toFixed(2)}× PyTorch's speed`);
+  }
   if (args.json) writeFileSync(args.json, `${JSON.stringify(record, null, 2)}\n`);
 } finally {
   rmSync(out, { recursive: true, force: true });
+}
+
+/** PyTorch's recipe on the same sample and threads, projected like medxfer's; undefined where torch is missing. */
+function torchRecipe() {
+  const threads = Number(args.workers ?? 1);
+  for (const python of [process.env.MEDXFER_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
+    try {
+      execFileSync(python, ['-c', 'import torch, torchvision, sklearn'], { stdio: 'ignore' });
+    } catch {
+      continue;
+    }
+    process.stderr.write(`… PyTorch's recipe (${python}, ${threads} thread${threads > 1 ? 's' : ''})\n`);
+    const script = new URL('torch_recipe.py', import.meta.url).pathname;
+    const line = execFileSync(python, [script, DATA, '--resize', String(resize), '--train-limit', String(trainLimit), '--eval-limit', String(evalLimit), '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const result = JSON.parse(line.trim().split('\n').pop());
+    const evaluatedFull = result.epochs.length * SPLITS.val + SPLITS.test;
+    result.projectedFullSeconds = Math.round(result.epochs.reduce((sum, e) => sum + SPLITS.train / e.trainImgPerS, 0) + evaluatedFull / result.evalImgPerS);
+    return result;
+  }
+  console.log('(no python3 with torch, torchvision and scikit-learn: apt-get install python3-torch python3-torchvision python3-sklearn for the PyTorch projection)');
+  return undefined;
 }
