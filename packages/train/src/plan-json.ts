@@ -85,6 +85,7 @@ const planShape = record(
     augmentation: record({}, { hflip: num, rotate: num, cropScale: listOf(num, 2), translate: num, brightness: num, contrast: num, fill: oneOf('zero', 'edge') }),
     ema: record({ decay: num }),
     mixup: record({ alpha: num }),
+    cutmix: record({ alpha: num }),
     recomputeBnStats: bool,
     tta: oneOf('none', 'flip'),
     keepBest: record({ metric: oneOf('auc', 'acc', 'loss') }),

@@ -74,6 +74,12 @@ export interface Plan {
    * batch folded to [0.5, 1]. Off by default.
    */
   readonly mixup?: { readonly alpha: number };
+  /**
+   * CutMix (Yun et al. 2019) in the phases that augment: each batch gets, from a shuffled copy of itself, a box
+   * of side √(1 − λ) of the image (λ ~ Beta(α, α) per batch, one box per batch at a uniform centre, clipped at
+   * the borders), and the targets are mixed by the pixel shares. Off by default; not with `mixup`.
+   */
+  readonly cutmix?: { readonly alpha: number };
   /** Test-time augmentation of validation and of the final evaluation (default none). */
   readonly tta?: TestTimeAugmentation;
   /** Keep the weights of the epoch with the best value of this validation metric (restored at the end). */
@@ -99,6 +105,8 @@ export function validatePlan(plan: Plan): void {
   }
   if (plan.tta !== undefined && plan.tta !== 'none' && plan.tta !== 'flip') bad(`tta must be "none" or "flip", got ${JSON.stringify(plan.tta)}`);
   if (plan.mixup && !(plan.mixup.alpha > 0 && Number.isFinite(plan.mixup.alpha))) bad(`mixup alpha must be a positive number, got ${plan.mixup.alpha}`);
+  if (plan.cutmix && !(plan.cutmix.alpha > 0 && Number.isFinite(plan.cutmix.alpha))) bad(`cutmix alpha must be a positive number, got ${plan.cutmix.alpha}`);
+  if (plan.mixup && plan.cutmix) bad('a plan takes mixup or cutmix, not both');
   if (plan.ema && !(plan.ema.decay > 0 && plan.ema.decay < 1)) bad(`ema decay must be between 0 and 1, got ${plan.ema.decay}`);
   if (plan.phases.length === 0) bad('it has no phases');
   for (const phase of plan.phases) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, classCounts, makeBatch, mixSeed, seededRandom, type Augmentation, type DatasetSplit, type FloatBatch, type ImageTransform, type Random } from '@medxfer/data';
-import { FEATURES, groupOf, PARAM_GROUPS, type BatchNormMode, type ModelTensor, type ParamGroup, type ResNet18 } from '@medxfer/models';
+import { FEATURES, groupOf, PARAM_GROUPS, type BatchNormMode, type ParamGroup, type ResNet18 } from '@medxfer/models';
 import { evaluate, type Evaluation } from '@medxfer/metrics';
 import { NonFiniteLossError, NonFiniteOutputError, PlanError, ResumeError, TrainingAborted } from './errors.js';
 import { Adam, Sgd } from './optim/adam.js';
@@ -17,9 +17,9 @@ import type { EpochRecord } from './history.js';
 import { batchGradients, type StepResult, type StepSpec } from './step.js';
 import { lossOptionsFor, probabilityLoss, targetsOf, targetTensor, taskOf, type LossOptions } from './task.js';
 import { inputTensor } from './input.js';
-import { drawMix, mixImages, mixTargets, type BatchMix } from './mixup.js';
+import { drawCutMix, drawMix, mixImages, mixTargets, ownShare, type BatchMix } from './mixup.js';
 
-/** Mixup's own random stream, apart from augmentation's (a fourth part of the batch's seed). */
+/** Mixup's and CutMix's own random stream, apart from augmentation's (a fourth part of the batch's seed). */
 const MIXUP_STREAM = 0x6d6978;
 
 export interface TrainerOptions {
@@ -118,7 +118,8 @@ interface PhaseRun {
   readonly spec: StepSpec;
   readonly optimizer: Optimizer;
   readonly augmentation: Augmentation | undefined;
-  readonly mixup: Plan['mixup'];
+  /** Mixup or CutMix, in phases that augment. */
+  readonly mix: { readonly kind: 'mixup' | 'cutmix'; readonly alpha: number } | undefined;
   /** Pooled body features of the training split when the head trains alone on a frozen body. */
   readonly cache: Float32Array | undefined;
   readonly settings: (step: number) => (name: string) => ParamSettings;
@@ -177,10 +178,11 @@ async function setUpPhase(run: Run, index: number, resumeOptimizer: boolean): Pr
   const bn = Object.fromEntries(PARAM_GROUPS.map((g) => [g, trained.has(g) ? 'train' : (phase.frozenBn ?? 'frozen')])) as Record<ParamGroup, BatchNormMode>;
   const names = model.parameterNames(phase.train);
   const augmentation = phase.augment !== false ? plan.augmentation : undefined;
-  const mixup = phase.augment !== false ? plan.mixup : undefined;
+  const mixing = plan.mixup ? { kind: 'mixup' as const, ...plan.mixup } : plan.cutmix ? { kind: 'cutmix' as const, ...plan.cutmix } : undefined;
+  const mix = phase.augment !== false ? mixing : undefined;
   const headOnly = phase.train.length === 1 && phase.train[0] === 'head';
   const bodyFrozen = PARAM_GROUPS.every((g) => g === 'head' || bn[g] === 'frozen');
-  const useCache = (options.featureCache ?? true) && headOnly && bodyFrozen && !augmentation && !mixup;
+  const useCache = (options.featureCache ?? true) && headOnly && bodyFrozen && !augmentation && !mix;
   const cache = useCache ? await featuresOfSplit(model, run.trainSplit, options.transform, options.evalBatchSize) : undefined;
   model.releaseFoldedWeights();
   const optimizer = makeOptimizer(phase);
@@ -193,22 +195,24 @@ async function setUpPhase(run: Run, index: number, resumeOptimizer: boolean): Pr
     };
   };
   const spec: StepSpec = { names, bn, loss: run.loss, ...(cache ? { features: true } : {}) };
-  return { phase, index, spec, optimizer, augmentation, mixup, cache, settings, cost: costOf(phase, !!cache) };
+  return { phase, index, spec, optimizer, augmentation, mix, cache, settings, cost: costOf(phase, !!cache) };
 }
 
 /** The gradient of one batch: on the worker threads, or here in micro-batches (the same chunks). */
 async function batchStep(run: Run, ph: PhaseRun, epoch: number, b: number, indices: Uint32Array): Promise<StepResult> {
   const { options, plan, trainSplit, model } = run;
   const random = ph.augmentation ? seededRandom(mixSeed(plan.seed, epoch, b)) : undefined;
-  const mix = ph.mixup ? drawMix(indices.length, ph.mixup.alpha, seededRandom(mixSeed(plan.seed, epoch, b, MIXUP_STREAM))) : undefined;
-  const targets = mix ? mixTargets(targetsOf(trainSplit, indices), model.numClasses, mix) : targetsOf(trainSplit, indices);
-  if (options.parallel && !ph.cache) {
-    const batch = trainingBatch(run, ph, indices, random, mix);
+  const draw = ph.mix?.kind === 'cutmix' ? drawCutMix : drawMix;
+  const mix = ph.mix ? draw(indices.length, ph.mix.alpha, seededRandom(mixSeed(plan.seed, epoch, b, MIXUP_STREAM))) : undefined;
+  const batch = ph.cache ? undefined : trainingBatch(run, ph, indices, random, mix);
+  const own = targetsOf(trainSplit, indices);
+  const targets = mix && batch ? mixTargets(own, model.numClasses, mix, ownShare(mix, batch.shape.at(-3)!, batch.shape.at(-2)!)) : own;
+  if (options.parallel && batch) {
     // A plan's own chunks are part of its math: the threads compute them, however many there are.
     const chunkSize = Math.min(options.microBatchSize ?? plan.batchSize, plan.chunkSize ?? Math.ceil(plan.batchSize / options.parallel.parallelism));
     return options.parallel.batchGradients({ model, spec: ph.spec, images: batch.images, shape: batch.shape, targets, chunkSize });
   }
-  const input = ph.cache ? cachedFeatures(ph.cache, indices) : batchTensor(run, ph, indices, random, mix);
+  const input = batch ? inputTensor(batch.images, batch.shape) : cachedFeatures(ph.cache!, indices);
   const target = targetTensor(targets);
   const chunk = Math.min(options.microBatchSize ?? indices.length, (!ph.cache && plan.chunkSize) || indices.length, indices.length);
   try {
@@ -227,13 +231,8 @@ function cachedFeatures(cache: Float32Array, indices: Uint32Array): tf.Tensor2D 
 /** The batch's images, augmented and mixed as the phase says. */
 function trainingBatch(run: Run, ph: PhaseRun, indices: Uint32Array, random: Random | undefined, mix: BatchMix | undefined): FloatBatch {
   const batch = makeBatch(run.trainSplit, indices, { ...run.options.transform, augmentation: ph.augmentation }, random);
-  if (mix) mixImages(batch.images, indices.length, mix);
+  if (mix) mixImages(batch.images, batch.shape, mix);
   return batch;
-}
-
-function batchTensor(run: Run, ph: PhaseRun, indices: Uint32Array, random: Random | undefined, mix: BatchMix | undefined): ModelTensor {
-  const batch = trainingBatch(run, ph, indices, random, mix);
-  return inputTensor(batch.images, batch.shape);
 }
 
 /** One optimiser step on one batch; adds it to the epoch's totals. */

@@ -124,26 +124,31 @@ describe('data-parallel gradients on worker threads (wasm, 28 px, real Pneumonia
     expect(Math.abs(halves.loss - micro8.loss)).toBeGreaterThan(1e-3);
   });
 
-  it('mixup: the whole batch is mixed before it is cut, so threads give the one-thread result', async () => {
+  it('mixup and CutMix: the whole batch is mixed before it is cut, so threads give the one-thread result', async () => {
     const full: Plan = { ...plan, chunkSize: 16, phases: [{ ...plan.phases[2]!, epochs: 1, lr: 1e-2, optimizer: { kind: 'sgd', momentum: 0.9 } }] };
-    const run = async (mixup: boolean, parallel: boolean) => {
+    const run = async (mix: 'mixup' | 'cutmix' | undefined, parallel: boolean) => {
       const model = new ResNet18({ numClasses: 2, input: 'single', seed: 5 });
       const result = await train({
-        model, plan: { ...full, ...(mixup ? { mixup: { alpha: 0.4 } } : {}) }, train: sampleOf(pneumonia().splits.train, 32), transform,
+        model, plan: { ...full, ...(mix ? { [mix]: { alpha: mix === 'mixup' ? 0.4 : 1 } } : {}) }, train: sampleOf(pneumonia().splits.train, 32), transform,
         ...(parallel ? { parallel: workers! } : {}),
       });
       const values = [...model.allVariables().values()].map((v) => v.dataSync().slice() as Float32Array);
       model.dispose();
       return { loss: result.history[0]!.trainLoss, values };
     };
-    const mixed = await run(true, false);
-    const threaded = await run(true, true);
-    const plain = await run(false, false);
-    expect(Math.abs(threaded.loss - mixed.loss)).toBeLessThan(1e-5);
-    let worst = 0;
-    mixed.values.forEach((a, k) => a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - threaded.values[k]![i]!)))));
-    expect(worst).toBeLessThan(2e-5);
-    expect(Math.abs(plain.loss - mixed.loss)).toBeGreaterThan(1e-3);
+    const plain = await run(undefined, false);
+    const losses: number[] = [];
+    for (const mix of ['mixup', 'cutmix'] as const) {
+      const mixed = await run(mix, false);
+      const threaded = await run(mix, true);
+      expect(Math.abs(threaded.loss - mixed.loss), mix).toBeLessThan(1e-5);
+      let worst = 0;
+      mixed.values.forEach((a, k) => a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - threaded.values[k]![i]!)))));
+      expect(worst, mix).toBeLessThan(2e-5);
+      expect(Math.abs(plain.loss - mixed.loss), mix).toBeGreaterThan(1e-3);
+      losses.push(mixed.loss);
+    }
+    expect(Math.abs(losses[0]! - losses[1]!)).toBeGreaterThan(1e-3);
   });
 
   it('rejects requests after close(), so no thread is left running', async () => {

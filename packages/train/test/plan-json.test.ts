@@ -45,5 +45,8 @@ describe('planFromJson: a recipe written by hand', () => {
     expect(() => planFromJson({ ...base, augmentation: { cropScale: [0.9, 0.5] } })).toThrow(/cropScale must be \[a, b\] with 0 < a ≤ b ≤ 1/);
     expect(() => planFromJson({ ...base, loss: { classWeights: [1, 0] } })).toThrow(PlanError);
     expect(() => planFromJson({ ...base, mixup: { alpha: 0 } })).toThrow(/mixup alpha must be a positive number, got 0/);
+    expect(() => planFromJson({ ...base, cutmix: { alpha: -1 } })).toThrow(/cutmix alpha must be a positive number, got -1/);
+    expect(() => planFromJson({ ...base, mixup: { alpha: 0.4 }, cutmix: { alpha: 1 } })).toThrow(/mixup or cutmix, not both/);
+    expect(planFromJson({ ...base, cutmix: { alpha: 1 } })).toMatchObject({ cutmix: { alpha: 1 } });
   });
 });
