@@ -9,9 +9,9 @@
 //                          [--volumes 28,64] [--convs acs,2.5d,3d]
 // --volumes: the 3D rows — volume ResNet-18s (ACS / 2.5D convolutions of the 2D weights, plain 3D) on wasm, infer and
 // train, batch 8 at 28³ and 4 at 64³ (--volumes '' skips them), beside PyTorch's reference definitions.
-// --workers: train mode on N threads (data parallel: the main thread and N−1 worker threads each compute
-// 1/N of the batch, gradients summed; @medxfer/train/node's createGradientWorkers). Several values: one
-// record each. Records carry `workers` (1: the plain single-process step). PyTorch runs at 1 thread and at each
+// --workers: train and infer modes on N threads (data parallel: the main thread and N−1 worker threads each
+// compute 1/N of the batch — gradients summed, or probabilities — @medxfer/train/node's createGradientWorkers,
+// as `medxfer train --workers N` trains and evaluates). Several values: one record each. Records carry `workers` (1: the plain single-process step). PyTorch runs at 1 thread and at each
 // --workers value above 1, and the ratios pair equal thread counts.
 // Each (backend, size) runs in its own child process, so peakRssMB is that case's own peak.
 // See bench/README.md.
@@ -40,7 +40,7 @@ const { values: args } = parseArgs({
     'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
     'no-loader': { type: 'boolean', default: false }, // skip the loader rows (bench/loader.mjs)
     'no-relaxed': { type: 'boolean', default: false }, // medxfer's wasm kernels without relaxed SIMD (multiply then add)
-    'no-winograd': { type: 'boolean', default: false }, // direct convolutions only (an A/B of Winograd; single-thread rows)
+    'no-winograd': { type: 'boolean', default: false }, // direct convolutions only (an A/B of Winograd; one-thread rows)
     case: { type: 'string' }, // internal: run one case in this (child) process
   },
 });
@@ -66,7 +66,7 @@ async function main() {
       if (backend === 'cpu' && size !== 28 && !process.argv.some((a) => a.startsWith('--backends'))) continue;
       // Worker threads install the kernels with their defaults (Winograd on): --no-winograd measures one thread.
       const workerCounts = args['no-winograd'] ? [1] : args.workers.split(',').map(Number);
-      for (const mode of modes) for (const workers of mode === 'train' ? workerCounts : [1]) {
+      for (const mode of modes) for (const workers of mode === 'frozen' ? [1] : workerCounts) {
         const batch = Number(args.batch ?? (backend === 'wasm' && size >= 224 && mode !== 'infer' ? 16 : 32));
         const slow = backend === 'cpu';
         const c = {
@@ -210,10 +210,10 @@ function printTorch(records, torch, skipped) {
   const torchThreads = [...new Set(reference.map((t) => t.threads ?? 1))];
   for (const threads of torchThreads) {
     for (const r of records.filter((x) => x.impl === 'medxfer' && x.backend === 'wasm' && (threads === 1 || !x.volume))) {
-      // medxfer's two threads are data-parallel training workers; inference has no second thread yet, so its
-      // one-thread figure stands against PyTorch's two.
+      // medxfer's threads share each batch's images (training: its chunks); the frozen step has one thread,
+      // so its one-thread figure stands against PyTorch's N.
       const own = r.workers ?? 1;
-      if (own !== threads && !(own === 1 && r.mode !== 'train' && threads > 1)) continue;
+      if (own !== threads && !(own === 1 && r.mode === 'frozen' && threads > 1)) continue;
       const ref = reference.find((t) => t.size === r.size && t.mode === r.mode && t.volume === r.volume && (t.threads ?? 1) === threads);
       if (!ref) continue;
       const ratio = r.imgPerS / ref.imgPerS;
@@ -264,11 +264,13 @@ async function runCase(c) {
   const all = [...model.params.values()];
   const head = model.parameterNames(['head']).map((n) => model.params.get(n));
   const workers = (c.workers ?? 1) > 1 ? (await import('@medxfer/train/node')).createGradientWorkers({ workers: c.workers, backend: c.backend }) : undefined;
+  const imageShape = [c.batch, ...(c.volume ? [c.size] : []), c.size, c.size, 1];
   const xData = workers ? x.dataSync().slice() : undefined;
   const yData = workers ? y.dataSync().slice() : undefined;
   const allTrain = { stem: 'train', layer1: 'train', layer2: 'train', layer3: 'train', layer4: 'train', head: 'train' };
   const step = {
-    infer: () => tf.tidy(() => void model.predict(x).dataSync()),
+    // On N threads: each computes 1/N of the batch's probabilities (predictSplit with the trainer's workers).
+    infer: workers ? () => workers.probabilities({ model, images: xData, shape: imageShape, task: 'binary-class' }) : () => tf.tidy(() => void model.predict(x).dataSync()),
     train: workers ? async () => {
       // The same step on `workers` threads: each computes 1/workers of the batch (BatchNorm per chunk).
       const { loss, grads } = await workers.batchGradients({

@@ -2,7 +2,7 @@ import { encodePng, montage, type DatasetSplit } from '@medxfer/data';
 import { writeFileAtomic } from '@medxfer/data/node';
 import { formatMetric, metricLabel, type TaskReport } from '@medxfer/metrics';
 import type { ResNet18 } from '@medxfer/models';
-import { predictionsCsv, scoreSplit, worstErrors, type EpochRecord, type SplitScore, type WorstError } from '@medxfer/train';
+import { predictionsCsv, scoreSplit, worstErrors, type EpochRecord, type ParallelGradients, type SplitScore, type WorstError } from '@medxfer/train';
 import { evaluationBatchSize } from './backend.js';
 import type { RunConfig } from './run-config.js';
 import { table, type Output } from './output.js';
@@ -23,6 +23,8 @@ export interface EvaluateRunInput {
   trainSeconds: number;
   epochKept: number;
   out: Output;
+  /** Threads that share each batch's images (the run's training workers). */
+  parallel?: ParallelGradients;
 }
 
 /** A report as metrics.json and `--json` hold it: everything but the curves (report.html draws those). */
@@ -65,8 +67,10 @@ export function worstErrorsMontage(split: DatasetSplit, errors: readonly WorstEr
 
 /** Scores val and test, and writes predictions, metrics.json, the worst-errors montage and report.html. */
 export async function evaluateRun(input: EvaluateRunInput): Promise<RunEvaluation> {
-  const { dir, model, config, splits } = input;
-  const options = { bootstrap: config.bootstrap, seed: config.seed, batchSize: evaluationBatchSize(config.resize, config.volume !== undefined), ...(config.plan.tta ? { tta: config.plan.tta } : {}) };
+  const { dir, model, config, splits, parallel } = input;
+  const options = {
+    bootstrap: config.bootstrap, seed: config.seed, batchSize: evaluationBatchSize(config.resize, config.volume !== undefined), ...(config.plan.tta ? { tta: config.plan.tta } : {}), ...(parallel ? { parallel } : {}),
+  };
   const results = { val: await scoreSplit(model, splits.val, config.transform, options), test: await scoreSplit(model, splits.test, config.transform, options) };
   for (const r of Object.values(results)) await writeFileAtomic(runPath(dir, RUN_FILES.predictions(r.split)), predictionsCsv(r));
   const worst = worstErrors(results.test);

@@ -62,6 +62,10 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     expect(e.report.confusion).toEqual(saved.confusion);
     const whole = await runCli(['evaluate', '--model', join(run, 'model'), '--backend', 'wasm', '--bootstrap', '0', '--json']);
     expect(JSON.parse(whole.stdout).n).toBe(624);
+    // Each batch's images shared by two threads: the one-thread report, every number of it.
+    const scored = await Promise.all(['1', '2'].map((w) => runCli(['evaluate', '--model', run, '--backend', 'wasm', '--limit', '64', '--bootstrap', '0', '--workers', w, '--json'])));
+    expect(JSON.parse(scored[1]!.stdout).report).toEqual(JSON.parse(scored[0]!.stdout).report);
+    expect((await runCli(['evaluate', '--model', run, '--backend', 'wasm', '--workers', '0'])).stderr).toMatch(/--workers must be at least 1/);
   });
 
   it('metrics on the run’s predictions CSV equals metrics.json', async () => {

@@ -7,7 +7,7 @@ export { lrFactor, type Schedule } from './schedule.js';
 export { planFromJson } from './plan-json.js';
 export { groupLr, validatePlan, type LossSpec, type OptimizerSpec, type Phase, type Plan } from './plan.js';
 export { PRESETS, discriminativeLrs, fineTunePlan, medmnistV2Plan, notebookPlan, presetPlan, scratchPlan, type FineTuneOptions, type MedmnistV2Options, type NotebookOptions, type PresetName, type ScratchOptions } from './presets.js';
-export type { BatchGradientRequest, BatchGradients, ParallelGradients } from './parallel.js';
+export type { BatchGradientRequest, BatchGradients, ParallelGradients, PredictRequest } from './parallel.js';
 export { train, validationMetrics, type TrainerOptions, type TrainingResult } from './trainer.js';
 export { checkpointEachEpoch, earlyStopping, type BatchProgress, type Callback, type TrainerControl } from './callbacks.js';
 export type { EpochRecord } from './history.js';

@@ -1,6 +1,7 @@
 import type { ResNet18 } from '@medxfer/models';
 import type { StepResult, StepSpec } from './step.js';
-import type { Targets } from './task.js';
+import type { TestTimeAugmentation } from './plan.js';
+import type { TaskKind, Targets } from './task.js';
 
 /** One batch for {@link ParallelGradients.batchGradients}. */
 export interface BatchGradientRequest {
@@ -14,6 +15,16 @@ export interface BatchGradientRequest {
   readonly targets: Targets;
   /** Images per chunk: the batch is cut into chunks of this size in order (the last may be smaller). */
   readonly chunkSize: number;
+}
+
+/** One batch to predict with its images shared across threads, for {@link ParallelGradients.probabilities}. */
+export interface PredictRequest {
+  readonly model: ResNet18;
+  /** NHWC images (volumes NDHWC). */
+  readonly images: Float32Array;
+  readonly shape: readonly number[];
+  readonly task: TaskKind;
+  readonly tta?: TestTimeAugmentation;
 }
 
 /** Σ over chunks of the size-weighted losses, correct decisions and gradients (see {@link StepResult}). */
@@ -30,4 +41,10 @@ export interface ParallelGradients {
   /** How many chunks are computed at once (threads, the main one included). */
   readonly parallelism: number;
   batchGradients(request: BatchGradientRequest): Promise<BatchGradients>;
+  /**
+   * The batch's probabilities in eval mode, its images cut into one contiguous share per thread (the first on
+   * the calling thread): `predictSplit` uses it when given these threads. Each image's values are those of the
+   * one-thread path (eval mode treats every image alone).
+   */
+  probabilities?(request: PredictRequest): Promise<Float32Array>;
 }

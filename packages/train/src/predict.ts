@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchIndices, makeBatch, type DatasetSplit, type ImageTransform } from '@medxfer/data';
 import { FEATURES, type ResNet18 } from '@medxfer/models';
 import { readAndDispose } from './read.js';
-import { checkProbabilities, probabilitiesOf, taskOf } from './task.js';
+import { checkProbabilities, probabilitiesOf, taskOf, type TaskKind } from './task.js';
 import { inputTensor } from './input.js';
+import type { ParallelGradients } from './parallel.js';
 import type { TestTimeAugmentation } from './plan.js';
 
 export type { TestTimeAugmentation };
@@ -15,6 +16,23 @@ export interface PredictOptions {
   /** Images per forward pass (default {@link PREDICT_BATCH_SIZE}). */
   readonly batchSize?: number;
   readonly tta?: TestTimeAugmentation;
+  /** Threads that share each batch's images (e.g. the trainer's `createGradientWorkers`); the same probabilities as one thread. */
+  readonly parallel?: ParallelGradients;
+}
+
+/**
+ * Probabilities of one batch (NHWC images, NDHWC volumes) in eval mode with BatchNorm folded: what every thread
+ * of a split's prediction computes, so a batch shared across threads gives the one-thread values.
+ */
+export async function batchProbabilities(model: ResNet18, images: Float32Array, shape: readonly number[], task: TaskKind, tta?: TestTimeAugmentation): Promise<Float32Array> {
+  const activate = (logits: tf.Tensor) => probabilitiesOf(task, logits as tf.Tensor2D);
+  return readAndDispose(tf.tidy(() => {
+    const x = inputTensor(images, shape);
+    const p = activate(model.apply(x, { foldBatchNorm: true }));
+    // The left–right mirror: the width axis, second to last (NHWC images, NDHWC volumes).
+    const mirrored = () => tf.reverse(x, x.rank - 2);
+    return tta === 'flip' ? tf.mul(tf.add(p, activate(model.apply(mirrored(), { foldBatchNorm: true }))), 0.5) : p;
+  }));
 }
 
 /**
@@ -25,18 +43,14 @@ export interface PredictOptions {
 export async function predictSplit(model: ResNet18, split: DatasetSplit, transform: ImageTransform, options: PredictOptions = {}): Promise<Float32Array> {
   const classes = model.numClasses;
   const task = taskOf(split.info);
-  const activate = (logits: tf.Tensor) => probabilitiesOf(task, logits as tf.Tensor2D);
+  const { parallel, tta } = options;
   const out = new Float32Array(split.count * classes);
   let at = 0;
   for (const indices of batchIndices(split.count, { batchSize: options.batchSize ?? PREDICT_BATCH_SIZE, shuffle: false })) {
-    const batch = makeBatch(split, indices, { ...transform, augmentation: undefined });
-    const probs = await readAndDispose(tf.tidy(() => {
-      const x = inputTensor(batch.images, batch.shape);
-      const p = activate(model.apply(x, { foldBatchNorm: true }));
-      // The left–right mirror: the width axis, second to last (NHWC images, NDHWC volumes).
-      const mirrored = () => tf.reverse(x, x.rank - 2);
-      return options.tta === 'flip' ? tf.mul(tf.add(p, activate(model.apply(mirrored(), { foldBatchNorm: true }))), 0.5) : p;
-    }));
+    const { images, shape } = makeBatch(split, indices, { ...transform, augmentation: undefined });
+    const probs = parallel?.probabilities
+      ? await parallel.probabilities({ model, images, shape, task, ...(tta ? { tta } : {}) })
+      : await batchProbabilities(model, images, shape, task, tta);
     out.set(probs, at);
     at += probs.length;
   }

@@ -257,7 +257,9 @@ async function validate(run: Run): Promise<{ loss: number; acc: number; auc: num
   const { options, model, plan, ema } = run;
   const val = options.val;
   if (!val) return undefined;
-  const predictOptions = { ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}) };
+  const predictOptions = {
+    ...(options.evalBatchSize ? { batchSize: options.evalBatchSize } : {}), ...(plan.tta ? { tta: plan.tta } : {}), ...(options.parallel ? { parallel: options.parallel } : {}),
+  };
   const score = async () => validationMetrics(val, await predictSplit(model, val, options.transform, predictOptions), model.numClasses);
   try {
     return await (ema ? ema.withAverage(score) : score());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { ResNet18 } from '@medxfer/models';
-import { createGradientWorkers, train, type GradientWorkers, type Plan } from '@medxfer/train/node';
+import { createGradientWorkers, predictSplit, train, type GradientWorkers, type Plan } from '@medxfer/train/node';
 import { useBackend } from '../../../test-support/backend.js';
 import { sampleOf, pneumonia } from './helpers.js';
 
@@ -48,7 +48,9 @@ describe('data-parallel gradients on worker threads (wasm, 28 px, real Pneumonia
     const parallel = await run(true);
     expect(tf.memory().numTensors, 'both models disposed: nothing left on the main thread').toBe(before);
     expect(parallel.counts[3], 'numTensors across epochs of a phase').toBe(parallel.counts[2]);
-    expect(await workers!.workerTensors(), "the worker holds only its replica's 102 variables").toEqual([102]);
+    // Its 102 variables, and from the last validation its 20 convolutions folded with their BatchNorms (filter
+    // and bias each), which it frees at its next training step.
+    expect(await workers!.workerTensors(), "the worker holds its replica's 102 variables and one folded copy").toEqual([102 + 2 * 20]);
 
     expect(parallel.tracked).toEqual(micro.tracked);
     // With two chunks both paths run the same kernels on the same values and add the two gradients in the
@@ -149,6 +151,26 @@ describe('data-parallel gradients on worker threads (wasm, 28 px, real Pneumonia
       losses.push(mixed.loss);
     }
     expect(Math.abs(losses[0]! - losses[1]!)).toBeGreaterThan(1e-3);
+  });
+
+  it('predicts a split with each batch shared by both threads, with the one-thread probabilities', async () => {
+    const model = new ResNet18({ numClasses: 2, input: 'single', seed: 7 });
+    // 45 images in batches of 19: shares of 10 + 9 and a last batch of 7 (4 + 3).
+    const split = sampleOf(pneumonia().splits.val, 45);
+    const both = async () => {
+      for (const tta of [undefined, 'flip'] as const) {
+        const one = await predictSplit(model, split, transform, { batchSize: 19, ...(tta ? { tta } : {}) });
+        const two = await predictSplit(model, split, transform, { batchSize: 19, parallel: workers!, ...(tta ? { tta } : {}) });
+        expect(two.length).toBe(90);
+        expect(two, `tta ${tta}`).toEqual(one);
+      }
+    };
+    await both();
+    // New weights reach the worker before its next share.
+    const fc = model.params.get('fc.weight')!;
+    tf.tidy(() => fc.assign(tf.mul(fc, 3)));
+    await both();
+    model.dispose();
   });
 
   it('rejects requests after close(), so no thread is left running', async () => {

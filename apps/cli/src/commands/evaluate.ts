@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { limitSplits, SPLITS, transformForModel, type Split } from '@medxfer/data';
 import { scoreSplit, type TestTimeAugmentation } from '@medxfer/train';
+import { createGradientWorkers } from '@medxfer/train/node';
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { activateBackend, BACKEND_CHOICES, evaluationBatchSize } from '../backend.js';
 import { UsageError } from '../errors.js';
@@ -8,6 +10,7 @@ import { loadModelArg, runConfigOf } from '../model-dir.js';
 import type { Output } from '../output.js';
 import { runDatasetRoot } from '../run-config.js';
 import { openFromArgs } from './datasets.js';
+import { checkWorkers } from './train.js';
 
 export const evaluateSpec: CommandSpec = {
   name: 'evaluate',
@@ -22,11 +25,13 @@ export const evaluateSpec: CommandSpec = {
     seed: { type: 'int', value: 'N', default: 0, description: 'bootstrap seed' },
     tta: { type: 'string', value: 'T', choices: ['none', 'flip'], description: "test-time augmentation: flip averages each image's and its mirror's probabilities (default: the run's recipe when the model is in a run folder, else none)" },
     backend: { type: 'string', value: 'NAME', choices: BACKEND_CHOICES, default: 'auto', description: 'tfjs backend' },
+    workers: { type: 'int', value: 'N', description: "score on N threads (wasm/cpu, which use one core per process in Node): each batch's images shared, the same probabilities for any N (default: the cores on wasm/cpu, else 1)" },
   },
 };
 
 export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<void> {
   const backend = await activateBackend(args.flags.backend as string);
+  checkWorkers(args.flags.workers as number | undefined, backend.name);
   const loaded = await loadModelArg(args.flags.model as string | undefined);
   const run = runConfigOf(loaded.dir);
   const [flag, sizeText] = loaded.metadata.dataset.split('@');
@@ -43,8 +48,16 @@ export async function evaluateCommand(args: ParsedArgs, out: Output): Promise<vo
   const tta = (args.flags.tta as TestTimeAugmentation | undefined) ?? run?.plan.tta ?? 'none';
   const bootstrap = args.flags.bootstrap as number;
   const batchSize = evaluationBatchSize(loaded.metadata.inputSize, loaded.metadata.volume !== undefined);
-  const score = await scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number, batchSize });
-  loaded.model.dispose();
+  const threaded = backend.name === 'wasm' || backend.name === 'cpu';
+  const workers = (args.flags.workers as number | undefined) ?? (threaded ? availableParallelism() : 1);
+  const parallel = workers > 1 ? createGradientWorkers({ workers, backend: backend.name as 'wasm' | 'cpu' }) : undefined;
+  let score: Awaited<ReturnType<typeof scoreSplit>>;
+  try {
+    score = await scoreSplit(loaded.model, split, transformForModel(loaded.metadata), { tta, bootstrap, seed: args.flags.seed as number, batchSize, ...(parallel ? { parallel } : {}) });
+  } finally {
+    await parallel?.close();
+    loaded.model.dispose();
+  }
   const { report } = score;
   const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : 'undefined');
   const head = `${flag}@${size} ${split.split} (${split.count} images, ${report.task}, ${backend.name}${tta === 'flip' ? ', flip TTA' : ''}): ACC ${fmt(report.acc)}  AUC ${fmt(report.auc)}`;

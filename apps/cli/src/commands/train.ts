@@ -88,7 +88,7 @@ function defaultWorkers(plan: Plan, backend: string): number {
 }
 
 /** --workers runs wasm/cpu replicas on worker threads; the native backends thread by themselves. */
-function checkWorkers(workers: number | undefined, backend: string): void {
+export function checkWorkers(workers: number | undefined, backend: string): void {
   if (workers !== undefined && !(workers >= 1)) throw new UsageError(`--workers must be at least 1, got ${workers}`);
   if ((workers ?? 1) > 1 && backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--workers is for the wasm and cpu backends (${backend} runs its own threads); use --workers 1`);
 }
@@ -345,7 +345,6 @@ async function trainWithInterrupt(p: Prepared, model: ResNet18, splits: ReturnTy
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
-    await workers?.close();
   }
 }
 
@@ -359,13 +358,24 @@ export async function trainCommand(args: ParsedArgs, out: Output): Promise<void 
 }
 
 async function trainPrepared(args: ParsedArgs, out: Output, p: Prepared): Promise<void | number> {
-  const { dir, config, data } = p;
+  const { config, data } = p;
   const splits = limitSplits(data.splits, { train: config.dataset.trainLimit, eval: config.dataset.evalLimit }, config.seed);
   const model = buildModel(p);
   out.note(`dataset: ${data.info.flag} ${data.size}px, ${data.info.task} (${data.checksum === 'official' ? 'official md5' : data.checksum === 'known-copy' ? 'bundled copy' : 'unverified copy'}), train ${splits.train.count} / val ${splits.val.count} / test ${splits.test.count}, input ${config.resize}px ${config.input}`);
   out.note(`weights: ${config.weights.source}; preset ${config.preset}: ${config.plan.phases.map((ph) => `${ph.name} ${ph.epochs} epoch(s)`).join(', ')}; batch ${config.plan.batchSize}`);
+  // The threads that train also evaluate (each batch's images shared): closed when the run is over.
+  const workers = startWorkers(args, config, out);
+  try {
+    return await trainAndEvaluate(args, out, p, model, splits, workers);
+  } finally {
+    await workers?.close();
+  }
+}
+
+async function trainAndEvaluate(args: ParsedArgs, out: Output, p: Prepared, model: ResNet18, splits: ReturnType<typeof limitSplits>, workers: GradientWorkers | undefined): Promise<void | number> {
+  const { dir, config, data } = p;
   const started = performance.now();
-  const result = await trainWithInterrupt(p, model, splits, startWorkers(args, config, out), out);
+  const result = await trainWithInterrupt(p, model, splits, workers, out);
   if (!result) {
     out.note(`medxfer: stopped. The last finished epoch is saved; continue with: medxfer train --resume ${dir}`);
     model.dispose();
@@ -385,7 +395,7 @@ async function trainPrepared(args: ParsedArgs, out: Output, p: Prepared): Promis
       dataset: `${data.info.flag}@${data.size}`, weightsSource: config.weights.source,
     });
     out.note(`evaluating the model on val (${splits.val.count}) and test (${splits.test.count})…`);
-    evaluation = await evaluateRun({ dir, model, config, splits, history: result.history, trainSeconds, epochKept: result.epochKept, out });
+    evaluation = await evaluateRun({ dir, model, config, splits, history: result.history, trainSeconds, epochKept: result.epochKept, out, ...(workers ? { parallel: workers } : {}) });
   } finally {
     process.off('SIGINT', onSigint);
   }

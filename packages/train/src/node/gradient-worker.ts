@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { groupOf, guardWasmHeap, ResNet18, useMedxferKernels, WasmOutOfMemoryError } from '@medxfer/models';
+import { batchProbabilities } from '../predict.js';
 import { addGradients } from '../step.js';
 import { chunkFromArrays, copyOut } from './chunk.js';
-import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
+import type { ComputeMessage, ComputeReply, LayoutMessage, PredictMessage, PredictReply, WorkerReply } from './protocol.js';
 
 const port = parentPort!;
 const { backend, kernels } = workerData as { backend: 'wasm' | 'cpu'; kernels: boolean };
@@ -40,6 +41,8 @@ function readVariable(index: number): void {
 
 async function compute(msg: ComputeMessage): Promise<ComputeReply> {
   if (!model) throw new Error('no model layout arrived before the first request');
+  // The folded weights of the last predictions are stale once training moves the weights: freed, not kept.
+  model.releaseFoldedWeights();
   for (const i of msg.changed) readVariable(i);
   // Running stats of train-mode BatchNorms start each chunk at 0, so afterwards they hold exactly the
   // chunk's increment momentum·(batch statistic); the main thread applies it as r ← (1 − momentum)·r + increment.
@@ -72,8 +75,15 @@ async function compute(msg: ComputeMessage): Promise<ComputeReply> {
   return { type: 'result', id: msg.id, losses, correct, stats, tracked, numTensors: tf.memory().numTensors };
 }
 
+async function predict(msg: PredictMessage): Promise<PredictReply> {
+  if (!model) throw new Error('no model layout arrived before the first request');
+  for (const i of msg.changed) readVariable(i);
+  const values = await batchProbabilities(model, msg.images, msg.shape, msg.task, msg.tta);
+  return { type: 'probabilities', id: msg.id, values: backend === 'wasm' ? values : values.slice() };
+}
+
 const ready = start();
-port.on('message', async (msg: LayoutMessage | ComputeMessage | { type: 'memory'; id: number }) => {
+port.on('message', async (msg: LayoutMessage | ComputeMessage | PredictMessage | { type: 'memory'; id: number }) => {
   let reply: WorkerReply;
   try {
     await ready;
@@ -86,6 +96,7 @@ port.on('message', async (msg: LayoutMessage | ComputeMessage | { type: 'memory'
       return;
     }
     if (msg.type === 'memory') reply = { type: 'memory', id: msg.id, numTensors: tf.memory().numTensors };
+    else if (msg.type === 'predict') reply = await predict(msg);
     else reply = await compute(msg);
   } catch (error) {
     const outOfMemory = error instanceof WasmOutOfMemoryError ? { requestedBytes: error.requestedBytes, inUseBytes: error.inUseBytes } : undefined;
@@ -94,6 +105,7 @@ port.on('message', async (msg: LayoutMessage | ComputeMessage | { type: 'memory'
   // wasm's dataSync copies out of its heap (each array owns its buffer); the cpu backend may hand out its own storage.
   const own = (a: Float32Array): Float32Array => (backend === 'wasm' ? a : a.slice());
   if (reply.type === 'result') reply = { ...reply, stats: reply.stats.map((s) => Object.fromEntries(Object.entries(s).map(([k, a]) => [k, own(a)]))) };
-  const transfer: ArrayBuffer[] = reply.type === 'result' ? reply.stats.flatMap((s) => Object.values(s)).map((a) => a.buffer as ArrayBuffer) : [];
+  const transfer: ArrayBuffer[] = reply.type === 'result' ? reply.stats.flatMap((s) => Object.values(s)).map((a) => a.buffer as ArrayBuffer)
+    : reply.type === 'probabilities' ? [reply.values.buffer as ArrayBuffer] : [];
   port.postMessage(reply, transfer);
 });

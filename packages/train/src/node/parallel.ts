@@ -2,11 +2,12 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { BN_MOMENTUM, medxferKernelsActive, WasmOutOfMemoryError, type ResNet18 } from '@medxfer/models';
 import { dataIdOf } from '@medxfer/models/internal';
-import type { BatchGradientRequest, BatchGradients, ParallelGradients } from '../parallel.js';
+import type { BatchGradientRequest, BatchGradients, ParallelGradients, PredictRequest } from '../parallel.js';
+import { batchProbabilities } from '../predict.js';
 import { addStep, type StepResult } from '../step.js';
 import { sliceTargets } from '../task.js';
 import { chunkFromArrays, copyOut } from './chunk.js';
-import type { ComputeMessage, ComputeReply, LayoutMessage, WorkerReply } from './protocol.js';
+import type { ComputeMessage, ComputeReply, LayoutMessage, PredictMessage, PredictReply, WorkerReply } from './protocol.js';
 
 export interface GradientWorkersOptions {
   /** Threads that compute chunks at once, the calling thread included (default 2: the main thread and one worker thread). */
@@ -164,12 +165,46 @@ function absorbReply(req: BatchGradientRequest, thread: Thread, chunks: readonly
   return { loss: 0, correct: reply.correct.reduce((a, b) => a + b, 0), grads };
 }
 
+/** Images from…to of a prediction request, sent to a worker thread with the variables it has not read. */
+function dispatchPredict(shared: SharedVariables, req: PredictRequest, thread: Thread, from: number, to: number): Promise<PredictReply> {
+  const per = req.images.length / req.shape[0]!;
+  const images = req.images.slice(from * per, to * per);
+  const msg: PredictMessage = {
+    type: 'predict', id: nextId++, changed: shared.changedFor(thread, req.model), images, shape: [to - from, ...req.shape.slice(1)], task: req.task, ...(req.tta ? { tta: req.tta } : {}),
+  };
+  return send(thread, msg, [images.buffer]) as Promise<PredictReply>;
+}
+
+/** Runs requests one at a time (the threads and the shared variables serve one batch); a second at once is an error. */
+function oneAtATime() {
+  let busy = false;
+  return async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+    if (busy) throw new Error(`createGradientWorkers: one ${what} call at a time`);
+    busy = true;
+    try {
+      return await f();
+    } finally {
+      busy = false;
+    }
+  };
+}
+
+function concatenate(arrays: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((sum, a) => sum + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+
 /**
  * Data-parallel gradients on worker threads, each with a ResNet18 replica (tfjs runs wasm single-threaded
- * in Node, so this is how training uses several cores). Pass it as `TrainerOptions.parallel`: each batch is
- * cut into chunks, the chunks are computed at once (the first share on the calling thread), and the summed
- * gradients step the optimiser on the calling thread. The result equals the micro-batch path with that
- * chunk size up to float summation order.
+ * in Node, so this is how training uses several cores; `probabilities` shares prediction batches the same
+ * way). Pass it as `TrainerOptions.parallel`: each batch is cut into chunks, the chunks are computed at
+ * once (the first share on the calling thread), and the summed gradients step the optimiser on the calling
+ * thread. The result equals the micro-batch path with that chunk size up to float summation order.
  *
  * Per request the calling thread writes the variables whose values changed (parameters and running stats,
  * detected by tfjs data identity) into one SharedArrayBuffer, and each worker reads those into its replica.
@@ -249,18 +284,28 @@ export function createGradientWorkers(options: GradientWorkersOptions = {}): Gra
     return { ...total!, loss };
   }
 
-  let busy = false;
+  /** Contiguous shares of the batch's images, the calling thread's first; their probabilities in order. */
+  async function predict(req: PredictRequest): Promise<Float32Array> {
+    const n = req.shape[0]!;
+    const share = Math.ceil(n / (threads.length + 1));
+    const part = (t: number) => ({ from: Math.min(t * share, n), to: Math.min((t + 1) * share, n) });
+    const busyThreads = threads.map((thread, t) => ({ thread, ...part(t + 1) })).filter((w) => w.to > w.from);
+    if (busyThreads.length) shared.ensure(req.model);
+    const replies = busyThreads.map(({ thread, from, to }) => dispatchPredict(shared, req, thread, from, to).then((r) => r.values));
+    const mine = part(0);
+    const per = req.images.length / n;
+    const own = batchProbabilities(req.model, req.images.subarray(mine.from * per, mine.to * per), [mine.to - mine.from, ...req.shape.slice(1)], req.task, req.tta);
+    const parts = await Promise.allSettled([own, ...replies]);
+    const failed = parts.find((p) => p.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return concatenate(parts.map((p) => (p as PromiseFulfilledResult<Float32Array>).value));
+  }
+
+  const exclusive = oneAtATime();
   return {
     parallelism: threads.length + 1,
-    async batchGradients(req) {
-      if (busy) throw new Error('createGradientWorkers: one batchGradients call at a time');
-      busy = true;
-      try {
-        return await run(req);
-      } finally {
-        busy = false;
-      }
-    },
+    batchGradients: (req) => exclusive('batchGradients', () => run(req)),
+    probabilities: (req) => exclusive('probabilities', () => predict(req)),
     async workerTensors() {
       const replies = await Promise.all(threads.map((t) => send(t, { type: 'memory', id: nextId++ } as { id: number })));
       return replies.map((r) => (r as { numTensors: number }).numTensors);

@@ -1,8 +1,9 @@
 // Messages between createGradientWorkers and its worker threads.
 import type { Normalization } from '@medxfer/data';
 import type { VolumeConvolution } from '@medxfer/models';
+import type { TestTimeAugmentation } from '../plan.js';
 import type { StepSpec } from '../step.js';
-import type { Targets } from '../task.js';
+import type { TaskKind, Targets } from '../task.js';
 
 /** The model's variables (parameters, then running stats) laid out in one SharedArrayBuffer. */
 export interface LayoutMessage {
@@ -40,8 +41,26 @@ export interface ComputeReply {
   readonly numTensors: number;
 }
 
+/** Probabilities of a share of a batch (eval mode), for ParallelGradients.probabilities. */
+export interface PredictMessage {
+  readonly type: 'predict';
+  readonly id: number;
+  readonly changed: readonly number[];
+  readonly images: Float32Array;
+  readonly shape: readonly number[];
+  readonly task: TaskKind;
+  readonly tta?: TestTimeAugmentation;
+}
+
+export interface PredictReply {
+  readonly type: 'probabilities';
+  readonly id: number;
+  readonly values: Float32Array;
+}
+
 export type WorkerReply =
   | ComputeReply
+  | PredictReply
   | { readonly type: 'memory'; readonly id: number; readonly numTensors: number }
   | {
       readonly type: 'error'; readonly id: number; readonly message: string; readonly stack: string;
