@@ -76,7 +76,7 @@ export function setWinograd(on: boolean): void {
  * Whether a convolution of `inC` → `outC` channels runs as Winograd F(2×2, 3×3): 3×3, stride 1, padding 1 on
  * every side, maps of at least 4×4. On 2×2 maps (and 1×1) direct convolution reads only the live taps and is
  * faster; from 4×4 up Winograd is 1.05–1.9× faster forward and 1.05–2.1× for the filter gradient
- * (bench/winograd.mjs).
+ * (bench/roofline.mjs times both).
  */
 function winogradFits(info: tf.backend_util.Conv2DInfo, inC: number, outC: number): boolean {
   return winogradOn && info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1
@@ -233,7 +233,8 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
 
 /**
  * Conv2DBackpropFilter (tfjs-wasm has none): dW summed over the output pixels in blocks (wasm/layers.ts
- * convFilterGrad), or over Winograd tiles where {@link winogradFits} (winogradFilterGrad). Output channels that are not a multiple of 8 are zero-padded to one.
+ * convFilterGrad), or over Winograd tiles where {@link winogradFits} (winogradFilterGrad). Output channels
+ * that are not a multiple of 8 are zero-padded to one.
  */
 export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
