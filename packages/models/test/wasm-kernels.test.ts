@@ -191,7 +191,7 @@ describe('Winograd F(2×2, 3×3) against direct convolution on wasm', () => {
 });
 
 describe('the two builds of the layer kernels', () => {
-  it('runs the relaxed-SIMD build where the runtime has it, and it agrees with the multiply-then-add build', async () => {
+  it('runs the relaxed-SIMD build where the runtime has it, and it agrees with the multiply-then-add build (direct and Winograd)', async () => {
     await useBackend('wasm');
     useMedxferKernels();
     // The suite runs with relaxed SIMD on (vitest.config.ts), as the CLI does.
@@ -213,6 +213,16 @@ describe('the two builds of the layer kernels', () => {
     const worst = Math.max(...Array.from(separate, (v, i) => Math.abs(v - fused[i]!)));
     expect(scale).toBeGreaterThan(1);
     expect(worst / scale).toBeLessThan(1e-5);
+    // Winograd (winogradFilter + winogradConv, the HWIO filter, 36 tiles in blocks of 8) on both builds.
+    const uAt = tapsAt + 64, scratchAt = uAt + 16 * ci * co, wAt = scratchAt + 16 * 8 * (ci + co), w2At = wAt + n * h * w * co;
+    for (const [kernels, out] of [[relaxed, wAt], [plain, w2At]] as const) {
+      kernels.winogradFilter(4 * fAt, 4 * uAt, ci, co);
+      kernels.winogradConv(4 * xAt, 4 * uAt, 4 * out, n, h, w, ci, co, 0, 0, 4 * scratchAt, 8);
+    }
+    const wFused = heap.slice(wAt, w2At), wSeparate = heap.slice(w2At, w2At + n * h * w * co);
+    const wScale = Math.max(...Array.from(wSeparate, Math.abs));
+    expect(wScale).toBeGreaterThan(1);
+    expect(Math.max(...Array.from(wSeparate, (v, i) => Math.abs(v - wFused[i]!))) / wScale).toBeLessThan(1e-5);
     await useBackend('cpu');
   });
 });
