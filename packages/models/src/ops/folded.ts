@@ -9,13 +9,10 @@ export function foldedBatchNorm(p: BatchNormParams): { scale: tf.Tensor1D; shift
   return { scale, shift: tf.sub(p.beta, tf.mul(p.runningMean, scale)) as tf.Tensor1D };
 }
 
-interface Folded {
-  /** Data identities of the filter and BatchNorm tensors the entry was folded from. */
+interface Entry {
+  /** Data identities of the tensors the entry was derived from. */
   readonly from: readonly object[];
-  /** W·scale, or for a single-position output only its live taps as a GEMM operand. */
-  readonly filter?: tf.Tensor4D;
-  readonly taps?: tf.Tensor2D;
-  readonly shift: tf.Tensor1D;
+  readonly tensors: readonly tf.Tensor[];
 }
 
 /**
@@ -27,7 +24,22 @@ interface Folded {
  * identity, which invalidates the entry.
  */
 export class FoldedConvCache {
-  private readonly entries = new Map<string, Folded>();
+  private readonly entries = new Map<string, Entry>();
+
+  /**
+   * The tensors `make` derives from `sources`, made once and kept (past the caller's tidy scope) until a
+   * source changes data identity; `make` runs in a tidy of its own.
+   */
+  remember<T extends tf.Tensor[]>(key: string, sources: readonly tf.Tensor[], make: () => T): T {
+    const from = sources.map(dataIdOf);
+    const entry = this.entries.get(key);
+    if (entry && entry.from.every((id, i) => id === from[i])) return entry.tensors as T;
+    this.drop(key);
+    const tensors = tf.tidy(make);
+    for (const t of tensors) tf.keep(t);
+    this.entries.set(key, { from, tensors });
+    return tensors;
+  }
 
   /**
    * Eval-mode convolution → BatchNorm (running statistics) → optional ReLU as one fused kernel: the
@@ -37,33 +49,22 @@ export class FoldedConvCache {
    */
   convBatchNorm(key: string, x: tf.Tensor4D, filter: tf.Tensor4D, bn: BatchNormParams, spec: { stride: number; pad: number }, relu: boolean): tf.Tensor4D {
     const [n, h, w] = x.shape;
-    const entryKey = `${key}@${h}x${w}`;
-    const from = [filter, bn.gamma, bn.beta, bn.runningMean, bn.runningVar].map(dataIdOf);
-    let entry = this.entries.get(entryKey);
-    if (!entry || entry.from.some((id, i) => id !== from[i])) {
-      this.drop(entryKey);
-      const [weights, shift] = tf.tidy(() => {
-        const folded = foldedBatchNorm(bn);
-        const scaled = tf.mul(filter, folded.scale) as tf.Tensor4D;
-        return [singlePositionOperands(x, scaled, spec)?.taps ?? scaled, folded.shift];
-      }) as [tf.Tensor, tf.Tensor1D];
-      // Kept past the caller's tidy scope (predict runs in one); disposed when replaced or by dispose().
-      tf.keep(weights);
-      tf.keep(shift);
-      entry = weights.rank === 2 ? { from, taps: weights as tf.Tensor2D, shift } : { from, filter: weights as tf.Tensor4D, shift };
-      this.entries.set(entryKey, entry);
-    }
+    const [weights, shift] = this.remember(`${key}@${h}x${w}`, [filter, bn.gamma, bn.beta, bn.runningMean, bn.runningVar], () => {
+      const folded = foldedBatchNorm(bn);
+      const scaled = tf.mul(filter, folded.scale) as tf.Tensor4D;
+      return [singlePositionOperands(x, scaled, spec)?.taps ?? scaled, folded.shift];
+    });
     const activation = relu ? 'relu' : 'linear';
-    if (entry.taps) {
+    if (weights!.rank === 2) {
       const columns = singlePositionColumns(x, filter.shape, spec)!;
-      return tf.reshape(tf.fused.matMul({ a: columns, b: entry.taps, bias: entry.shift, activation }), [n, 1, 1, filter.shape[3]]);
+      return tf.reshape(tf.fused.matMul({ a: columns, b: weights as tf.Tensor2D, bias: shift, activation }), [n, 1, 1, filter.shape[3]]);
     }
-    return tf.fused.conv2d({ x, filter: entry.filter!, strides: spec.stride, pad: spec.pad, bias: entry.shift, activation });
+    return tf.fused.conv2d({ x, filter: weights as tf.Tensor4D, strides: spec.stride, pad: spec.pad, bias: shift, activation });
   }
 
   private drop(key: string): void {
     const old = this.entries.get(key);
-    if (old) tf.dispose([old.filter, old.taps, old.shift].filter((t) => t !== undefined) as tf.Tensor[]);
+    if (old) tf.dispose([...old.tensors]);
     this.entries.delete(key);
   }
 

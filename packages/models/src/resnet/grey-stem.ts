@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { channelStats, type Normalization } from '@medxfer/data';
 import { conv2d } from '../ops/conv2d.js';
 
+const STEM = { stride: 2, pad: 3, inputGrad: false } as const;
+
 /**
  * conv1 on grey input with the notebook's grey→RGB and per-channel normalisation folded in, exactly.
  * With x_c = (g − m_c)/s_c:  Σ_c W_c ∗ x_c = (Σ_c W_c/s_c) ∗ g − (Σ_c W_c·m_c/s_c) ∗ 𝟙,
@@ -10,11 +12,22 @@ import { conv2d } from '../ops/conv2d.js';
  * Both folded kernels are derived from the 3-channel weight on each call, so training updates it.
  */
 export function greyStemConv(grey: tf.Tensor4D, weight: tf.Tensor4D, norm: Normalization): tf.Tensor4D {
-  const [, h, w] = grey.shape;
+  const { kernel, bias } = greyStemOperands(weight, norm, grey.shape[1], grey.shape[2]);
+  return tf.sub(conv2d(grey, kernel, STEM), bias);
+}
+
+/**
+ * The grey stem's two operands for `h × w` images: the 1-channel kernel `[7, 7, 1, 64]` and the
+ * position-dependent bias `[1, oh, ow, 64]` it subtracts (see {@link greyStemConv}). Inference computes them
+ * once per weight and image size. Intermediates are the caller's to tidy.
+ */
+export function greyStemOperands(weight: tf.Tensor4D, norm: Normalization, h: number, w: number): { kernel: tf.Tensor4D; bias: tf.Tensor4D } {
   const scale = tf.tensor4d([0, 1, 2].map((c) => 1 / channelStats(norm, c).std), [1, 1, 3, 1]);
   const shift = tf.tensor4d([0, 1, 2].map((c) => channelStats(norm, c).mean / channelStats(norm, c).std), [1, 1, 3, 1]);
-  const greyKernel = tf.sum(tf.mul(weight, scale), 2, true) as tf.Tensor4D;
+  const kernel = tf.sum(tf.mul(weight, scale), 2, true) as tf.Tensor4D;
   const biasKernel = tf.sum(tf.mul(weight, shift), 2, true) as tf.Tensor4D;
-  const bias = conv2d(tf.ones([1, h, w, 1]), biasKernel, { stride: 2, pad: 3, inputGrad: false });
-  return tf.sub(conv2d(grey, greyKernel, { stride: 2, pad: 3, inputGrad: false }), bias);
+  return { kernel, bias: conv2d(tf.ones([1, h, w, 1]), biasKernel, STEM) };
 }
+
+/** conv1 on grey input by precomputed operands: `kernel ∗ g + bias` (bias already negated and shifted as needed). */
+export const greyStemApply = (grey: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor4D): tf.Tensor4D => tf.add(conv2d(grey, kernel, STEM), bias);

@@ -9,7 +9,7 @@ import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
 import { conv3d, VOLUME_CONVOLUTIONS, volumeConv, type VolumeConvolution } from '../ops/volume-conv.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, stageOrder, type BlockSpec, type ConvSpec, type ParamGroup, type StageName } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
-import { greyStemConv } from './grey-stem.js';
+import { greyStemApply, greyStemConv, greyStemOperands } from './grey-stem.js';
 
 export type BatchNormMode = 'train' | 'frozen';
 
@@ -223,9 +223,7 @@ export class ResNet18 {
     const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
     let h: tf.Tensor4D;
     if (fold('stem') && this.input === 'grey') {
-      // The grey stem is linear in its weight: fold the BatchNorm scale into the weight, add the shift.
-      const { scale, shift } = foldedBatchNorm(this.bnParams('bn1'));
-      h = relu(tf.add(greyStemConv(x, tf.mul(conv1Weight, scale) as tf.Tensor4D, this.normalization!), shift)) as tf.Tensor4D;
+      h = relu(this.foldedGreyStem(x, conv1Weight));
     } else if (fold('stem')) {
       h = this.folded.convBatchNorm('conv1', x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, true);
     } else {
@@ -234,6 +232,22 @@ export class ResNet18 {
     h = tf.maxPool(h, 3, 2, 1);
     capture('maxpool', h);
     return h;
+  }
+
+  /**
+   * conv1 → bn1 (running statistics) on grey input, folded: the grey stem is linear in its weight, so the
+   * BatchNorm scale goes into the weight and its shift into the position-dependent bias map, both kept per
+   * weight and image size (inference runs one convolution and one add).
+   */
+  private foldedGreyStem(x: tf.Tensor4D, conv1Weight: tf.Tensor4D): tf.Tensor4D {
+    const [, h, w] = x.shape;
+    const bn = this.bnParams('bn1');
+    const [kernel, bias] = this.folded.remember(`conv1@grey@${h}x${w}`, [conv1Weight, bn.gamma, bn.beta, bn.runningMean, bn.runningVar], () => {
+      const { scale, shift } = foldedBatchNorm(bn);
+      const operands = greyStemOperands(tf.mul(conv1Weight, scale) as tf.Tensor4D, this.normalization!, h, w);
+      return [operands.kernel, tf.sub(shift, operands.bias) as tf.Tensor4D];
+    });
+    return greyStemApply(x, kernel!, bias!);
   }
 
   /** conv1's output through bn1 and ReLU, each captured under torchvision's module name. */
