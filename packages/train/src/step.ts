@@ -1,7 +1,7 @@
 // The training step, written once: the trainer, the worker threads and the LR finder all compute
 // gradients here, so their results agree bit for bit by construction.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchNormMode, ModelTensor, ParamGroup, ResNet18 } from '@medxfer/models';
+import { groupOf, type BatchNormMode, type ModelTensor, type ParamGroup, type ResNet18 } from '@medxfer/models';
 import { readAndDispose } from './read.js';
 import { correctOf, lossOf, type LossOptions } from './task.js';
 
@@ -25,16 +25,40 @@ export interface StepResult {
   readonly grads: Map<string, tf.Tensor>;
 }
 
+/** Whether a step on images differentiates only the head: the body's forward then needs no tape. */
+export const bodyFixed = (spec: StepSpec): boolean => !spec.features && spec.names.every((n) => groupOf(n) === 'head');
+
+/**
+ * The head's input: the given features, or the body's pooled features of images computed outside the tape
+ * when the body is fixed (its frozen BatchNorms folded into the convolutions, as inference runs them), or
+ * undefined when the body is differentiated.
+ */
+function headInput(model: ResNet18, spec: StepSpec, input: tf.Tensor): tf.Tensor2D | undefined {
+  if (spec.features) return input as tf.Tensor2D;
+  if (!bodyFixed(spec)) return undefined;
+  return tf.tidy(() => model.features(input as ModelTensor, { bn: { ...spec.bn }, foldBatchNorm: true }));
+}
+
 /**
  * One chunk's loss gradient, weighted by `weight` (its share of the batch). Moves the model's running stats
  * where BatchNorm is in train mode.
  */
 export async function chunkGradients(model: ResNet18, spec: StepSpec, input: tf.Tensor, targets: tf.Tensor, weight: number): Promise<StepResult> {
+  const features = headInput(model, spec, input);
+  try {
+    return await differentiate(model, spec, features ?? input, !!features, targets, weight);
+  } finally {
+    if (features !== input) features?.dispose();
+  }
+}
+
+/** The weighted loss's gradient w.r.t. `spec.names`, from images through the model or from features through the head. */
+async function differentiate(model: ResNet18, spec: StepSpec, input: tf.Tensor, headOnly: boolean, targets: tf.Tensor, weight: number): Promise<StepResult> {
   const variables = spec.names.map((n) => model.params.get(n)!);
   const nameOf = new Map(spec.names.map((n) => [model.params.get(n)!.name, n]));
   let logits: tf.Tensor2D | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const out = spec.features ? model.head(input as tf.Tensor2D) : model.apply(input as ModelTensor, { bn: { ...spec.bn } });
+    const out = headOnly ? model.head(input as tf.Tensor2D) : model.apply(input as ModelTensor, { bn: { ...spec.bn } });
     logits = tf.keep(out);
     return tf.mul(lossOf(out, targets, spec.loss), weight) as tf.Scalar;
   }, variables);

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { groupOf, guardWasmHeap, ResNet18, useMedxferKernels, WasmOutOfMemoryError } from '@medxfer/models';
 import { batchProbabilities } from '../predict.js';
-import { addGradients } from '../step.js';
+import { addGradients, bodyFixed } from '../step.js';
 import { chunkFromArrays, copyOut } from './chunk.js';
 import type { ComputeMessage, ComputeReply, LayoutMessage, PredictMessage, PredictReply, WorkerReply } from './protocol.js';
 
@@ -41,8 +41,9 @@ function readVariable(index: number): void {
 
 async function compute(msg: ComputeMessage): Promise<ComputeReply> {
   if (!model) throw new Error('no model layout arrived before the first request');
-  // The folded weights of the last predictions are stale once training moves the weights: freed, not kept.
-  model.releaseFoldedWeights();
+  // The folded weights of the last predictions are stale once training moves the body's weights: freed,
+  // not kept. A step with a fixed body folds and reuses them (only the head changes between steps).
+  if (!bodyFixed(msg.spec)) model.releaseFoldedWeights();
   for (const i of msg.changed) readVariable(i);
   // Running stats of train-mode BatchNorms start each chunk at 0, so afterwards they hold exactly the
   // chunk's increment momentum·(batch statistic); the main thread applies it as r ← (1 − momentum)·r + increment.
