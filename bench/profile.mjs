@@ -1,5 +1,5 @@
 // Per-kernel time of one ResNet18 training (or inference) step on a tfjs backend.
-// node bench/profile.mjs [--size 28] [--backend wasm] [--mode train|infer] [--steps 3] [--top 30]
+// node bench/profile.mjs [--size 28] [--backend wasm] [--mode train|infer] [--steps 3] [--top 30] [--threads N]
 // Wraps every registered kernel of the backend with a timer (wasm kernels run synchronously, so the
 // wall time of the kernel function is its cost). Needs the built packages (npx turbo run build).
 import { dirname, join } from 'node:path';
@@ -15,13 +15,15 @@ const useMedxferKernels = models.useMedxferKernels ?? models.installWasmKernels;
 if (!process.env.NO_RELAXED) (await import('@medxfer/models/node')).enableRelaxedSimd();
 const { Adam, crossEntropy } = await import('@medxfer/train');
 
-const { values: args } = parseArgs({ options: { size: { type: 'string', default: '28' }, backend: { type: 'string', default: 'wasm' }, mode: { type: 'string', default: 'train' }, steps: { type: 'string', default: '3' }, top: { type: 'string', default: '30' }, batch: { type: 'string', default: '32' } } });
+const { values: args } = parseArgs({ options: { size: { type: 'string', default: '28' }, backend: { type: 'string', default: 'wasm' }, mode: { type: 'string', default: 'train' }, steps: { type: 'string', default: '3' }, top: { type: 'string', default: '30' }, batch: { type: 'string', default: '32' }, threads: { type: 'string', default: '1' } } });
 const require = createRequire(import.meta.url);
 setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
 await tf.setBackend(args.backend);
 await tf.ready();
 // medxfer's own kernels replace some of the backend's: install them first so the timers wrap them.
 console.log(`medxfer wasm kernels: ${useMedxferKernels() ? `installed (${wasmKernelsBuild()})` : 'not available'}`);
+// Kernel threads (--threads N): each convolution of folded inference split across N threads.
+if (Number(args.threads) > 1) await (await import('@medxfer/models/node')).useKernelThreads(Number(args.threads));
 
 const stats = new Map();
 let on = false;

@@ -7,6 +7,7 @@ export { greyStemConv } from './resnet/grey-stem.js';
 export { batchNorm, BN_EPSILON, BN_MOMENTUM, type BatchNormParams } from './ops/batchnorm.js';
 export { relu } from './ops/relu.js';
 export { installWasmKernels, medxferKernelsActive, releaseWasmKernelCaches, useMedxferKernels, wasmKernelsBuild } from './wasm/install.js';
+export { activeKernelThreads, setKernelThreads, type KernelThreads } from './wasm/kernel-threads.js';
 export { guardWasmHeap, wasmHeapUsage, WASM_HEAP_LIMIT, WasmOutOfMemoryError, type WasmHeapUsage } from './wasm/heap-guard.js';
 export { imagesThatFit, resnet18StepBytes, WASM_STEP_BUDGET, type StepMemoryOptions } from './resnet/memory.js';
 // For kernels that run on tfjs-wasm's heap (as @medxfer/train's fused optimiser kernels do).

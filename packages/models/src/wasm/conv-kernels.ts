@@ -3,6 +3,8 @@ import { heapOffset, wasmMemoryOf, withScratch, type WasmBackendInternals } from
 import { copyStrided, fitsFourAxes } from './layout-kernels.js';
 import { layerKernelsFor, type LayerExports } from './layers-module.js';
 import { liveTaps } from '../ops/conv-geometry.js';
+import { activeKernelThreads } from './kernel-threads.js';
+import { convOnHeap, threadedConv, type ConvPlan } from './conv-plan.js';
 
 // Conv2D and both of its gradients for tfjs-wasm as direct convolutions in WebAssembly SIMD (wasm/layers.ts
 // convDirect, convFilterGrad). They read only the taps that fall on real input and need no weight packing
@@ -41,16 +43,6 @@ function filledOutput(backend: WasmBackendInternals, shape: number[], fill: (out
   return out;
 }
 
-function direct(
-  backend: WasmBackendInternals, kernels: LayerExports, x: tf.TensorInfo, panels: tf.TensorInfo, out: tf.TensorInfo, taps: tf.TensorInfo,
-  c: { inH: number; inW: number; inC: number; outH: number; outW: number; outC: number; kh: number; kw: number; sh: number; sw: number; top: number; left: number; dh: number; dw: number },
-  epilogue: { bias?: tf.TensorInfo; relu?: boolean } = {},
-): void {
-  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-  const bias = epilogue.bias ? at(epilogue.bias) : 0;
-  kernels.convDirect(at(x), at(panels), at(out), x.shape[0]!, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.dh, c.dw, at(taps), bias, epilogue.relu ? 1 : 0);
-}
-
 /**
  * The filter rows ty0…ty0+nh−1 and columns tx0…tx0+nw−1 that read real input for some output (a box: taps
  * outside it only ever read padding, so a small map needs only part of the filter: the centre tap alone when
@@ -84,16 +76,51 @@ function winogradFits(info: tf.backend_util.Conv2DInfo, inC: number, outC: numbe
     && info.inHeight >= 4 && info.inWidth >= 4 && inC % 4 === 0 && outC % 8 === 0;
 }
 
-/** y = x ⊛ the filter whose transform is u (winogradFilter), by Winograd F(2×2, 3×3), with an optional bias and ReLU. */
-function winograd(
-  backend: WasmBackendInternals, kernels: LayerExports, scratch: (shape: number[]) => tf.TensorInfo,
-  x: tf.TensorInfo, u: tf.TensorInfo, y: tf.TensorInfo, epilogue: { bias?: tf.TensorInfo; relu?: boolean } = {},
-): void {
-  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-  const [n, h, w, ci] = x.shape as [number, number, number, number];
-  const co = y.shape[3]!;
-  const work = scratch([16 * WINOGRAD_BLOCK * (ci + co)]);
-  kernels.winogradConv(at(x), at(u), at(y), n, h, w, ci, co, epilogue.bias ? at(epilogue.bias) : 0, epilogue.relu ? 1 : 0, at(work), WINOGRAD_BLOCK);
+type Epilogue = { bias?: tf.TensorInfo; relu?: boolean };
+
+interface DirectGeometry {
+  inH: number; inW: number; inC: number; outH: number; outW: number; outC: number;
+  kh: number; kw: number; sh: number; sw: number; top: number; left: number; dh: number; dw: number;
+}
+
+/** A direct convolution (wasm/layers.ts convDirect) over the panels the operand holds, with an optional bias and ReLU. */
+function directPlan(c: DirectGeometry, operand: ConvPlan['operand'], epilogue: Epilogue = {}): ConvPlan {
+  const relu = epilogue.relu ? 1 : 0;
+  return {
+    operand, ...(epilogue.bias ? { bias: epilogue.bias } : {}), scratchWords: 3 * c.kh * c.kw,
+    call: (s) => ({
+      fn: 'convDirect',
+      args: [s.x, s.operand, s.y, s.count, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.dh, c.dw, s.scratch, s.bias, relu],
+    }),
+  };
+}
+
+/** y = x ⊛ the filter whose transform (winogradFilter) the operand holds, by Winograd F(2×2, 3×3), with an optional bias and ReLU. */
+function winogradPlan(h: number, w: number, ci: number, co: number, operand: ConvPlan['operand'], epilogue: Epilogue = {}): ConvPlan {
+  const relu = epilogue.relu ? 1 : 0;
+  return {
+    operand, ...(epilogue.bias ? { bias: epilogue.bias } : {}), scratchWords: 16 * WINOGRAD_BLOCK * (ci + co),
+    call: (s) => ({ fn: 'winogradConv', args: [s.x, s.operand, s.y, s.count, h, w, ci, co, s.bias, relu, s.scratch, WINOGRAD_BLOCK] }),
+  };
+}
+
+/** The operand made afresh in the call's scratch. */
+const madeOperand = (plan: ConvPlan) => (scratch: (shape: number[]) => tf.TensorInfo) => {
+  const operand = scratch([plan.operand.floats]);
+  plan.operand.make(operand);
+  return operand;
+};
+
+/**
+ * Runs a plan into a new output of `shape`: on the kernel threads where they are on and the batch has two
+ * images or more (their copy of the operand kept by filter), else here with `operand` (default: made afresh).
+ */
+function runPlan(
+  backend: WasmBackendInternals, kernels: LayerExports, plan: ConvPlan, filter: tf.TensorInfo, x: tf.TensorInfo, shape: number[],
+  operand = madeOperand(plan),
+): tf.TensorInfo {
+  const threads = x.shape[0]! > 1 ? activeKernelThreads() : undefined;
+  return filledOutput(backend, shape, (out) => (threads ? threadedConv(threads, backend, filter, x, out, plan) : convOnHeap(backend, kernels, plan, x, out, operand)));
 }
 
 /** Conv2D: the live taps of the filter [kh,kw,ci,co] copied into panels [co/8, taps·ci, 8], then the direct convolution. */
@@ -159,31 +186,20 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     const { ty0, nh, tx0, nw } = liveBox(info);
     const epilogue = { bias, relu: activation === 'relu' };
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-    const filterPanels = (scratch: (shape: number[]) => tf.TensorInfo, key: string, size: number, pack: (panels: tf.TensorInfo) => void) => {
-      if (!fused || tf.env().getBool('IS_TEST')) {
-        const panels = scratch([size]);
-        pack(panels);
-        return panels;
-      }
-      let cache = fusedPanels.get(backend);
-      if (!cache) fusedPanels.set(backend, (cache = new PanelCache()));
-      return cache.panelsFor(backend, filter, `${filter.shape}:${key}`, pack, size);
-    };
-    if (winogradFits(info, ci, co)) {
-      return filledOutput(backend, [...info.outShape], (out) => withScratch(backend, (scratch) => {
-        const u = filterPanels(scratch, 'winograd', 16 * ci * co, (u) => kernels.winogradFilter(at(filter), at(u), ci, co));
-        winograd(backend, kernels, scratch, x, u, out, epilogue);
-      }));
-    }
-    const pack = (panels: tf.TensorInfo) =>
-      copyStrided(backend, kernels, filter, { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co }, panels);
-    return filledOutput(backend, [...info.outShape], (out) => withScratch(backend, (scratch) => {
-      const panels = filterPanels(scratch, `${ty0},${nh},${tx0},${nw}`, nh * nw * ci * co, pack);
-      direct(backend, kernels, x, panels, out, scratch([3 * nh * nw], 'int32'), {
+    const plan = winogradFits(info, ci, co)
+      ? winogradPlan(info.inHeight, info.inWidth, ci, co, { key: 'winograd', floats: 16 * ci * co, make: (u) => kernels.winogradFilter(at(filter), at(u), ci, co) }, epilogue)
+      : directPlan({
         inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
         sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
+      }, {
+        key: `${ty0},${nh},${tx0},${nw}`, floats: nh * nw * ci * co,
+        make: (panels) => copyStrided(backend, kernels, filter, { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co }, panels),
       }, epilogue);
-    }));
+    if (!fused || tf.env().getBool('IS_TEST')) return runPlan(backend, kernels, plan, filter, x, [...info.outShape]);
+    let cache = fusedPanels.get(backend);
+    if (!cache) fusedPanels.set(backend, (cache = new PanelCache()));
+    const panels = cache;
+    return runPlan(backend, kernels, plan, filter, x, [...info.outShape], () => panels.panelsFor(backend, filter, `${filter.shape}:${plan.operand.key}`, plan.operand.make, plan.operand.floats));
   };
 }
 
@@ -202,32 +218,32 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
     // dy must have the shape the convolution gives (tfjs's op does not check its rows and columns).
     if (!kernels || !info || info.inChannels % 8 !== 0 || dy.shape.join() !== info.outShape.join()) return replaced(args);
     const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+    const at = (t: tf.TensorInfo) => heapOffset(backend, t);
     if (winogradFits(info, co, ci)) {
       // The flipped filter with its channels swapped, HWIO [3, 3, co, ci], then its transform.
-      return filledOutput(backend, [...info.inShape], (dx) => withScratch(backend, (scratch) => {
+      const make = (u: tf.TensorInfo) => withScratch(backend, (scratch) => {
         const flipped = scratch([9 * co * ci]);
         copyStrided(backend, kernels, filter, { shape: [3, 3, co, ci], strides: [-3 * ci * co, -ci * co, 1, co], start: 8 * ci * co }, flipped);
-        const u = scratch([16 * co * ci]);
-        kernels.winogradFilter(heapOffset(backend, flipped), heapOffset(backend, u), co, ci);
-        winograd(backend, kernels, scratch, dy, u, dx);
-      }));
+        kernels.winogradFilter(at(flipped), at(u), co, ci);
+      });
+      const plan = winogradPlan(info.outHeight, info.outWidth, co, ci, { key: 'dx:winograd', floats: 16 * co * ci, make });
+      return runPlan(backend, kernels, plan, filter, dy, [...info.inShape]);
     }
     const { ty0, nh, tx0, nw } = liveBox(info);
-    return filledOutput(backend, [...info.inShape], (dx) => withScratch(backend, (scratch) => {
-      const panels = scratch([nh * nw * ci * co]);
-      // Flipped tap t' = k − 1 − t: the live box's last tap comes first.
-      const last = ((ty0 + nh - 1) * kw + (tx0 + nw - 1)) * ci * co;
-      const whole = { shape: [ci / 8, nh, nw, co, 8], strides: [8 * co, -kw * ci * co, -ci * co, 1, co], start: last };
-      const panel = nh * nw * co * 8;
-      if (fitsFourAxes(whole)) copyStrided(backend, kernels, filter, whole, panels);
-      else for (let c8 = 0; c8 < ci / 8; c8++) {
-        copyStrided(backend, kernels, filter, { shape: [nh, nw, co, 8], strides: [-kw * ci * co, -ci * co, 1, co], start: last + 8 * c8 * co }, panels, c8 * panel);
+    // Flipped tap t' = k − 1 − t: the live box's last tap comes first.
+    const last = ((ty0 + nh - 1) * kw + (tx0 + nw - 1)) * ci * co;
+    const whole = { shape: [ci / 8, nh, nw, co, 8], strides: [8 * co, -kw * ci * co, -ci * co, 1, co], start: last };
+    const make = (panels: tf.TensorInfo) => {
+      if (fitsFourAxes(whole)) return copyStrided(backend, kernels, filter, whole, panels);
+      for (let c8 = 0; c8 < ci / 8; c8++) {
+        copyStrided(backend, kernels, filter, { shape: [nh, nw, co, 8], strides: [-kw * ci * co, -ci * co, 1, co], start: last + 8 * c8 * co }, panels, c8 * nh * nw * co * 8);
       }
-      direct(backend, kernels, dy, panels, dx, scratch([3 * nh * nw], 'int32'), {
-        inH: info.outHeight, inW: info.outWidth, inC: co, outH: info.inHeight, outW: info.inWidth, outC: ci, kh: nh, kw: nw, sh: 1, sw: 1,
-        top: kh - 1 - info.padInfo.top - (kh - ty0 - nh), left: kw - 1 - info.padInfo.left - (kw - tx0 - nw), dh: info.strideHeight, dw: info.strideWidth,
-      });
-    }));
+    };
+    const plan = directPlan({
+      inH: info.outHeight, inW: info.outWidth, inC: co, outH: info.inHeight, outW: info.inWidth, outC: ci, kh: nh, kw: nw, sh: 1, sw: 1,
+      top: kh - 1 - info.padInfo.top - (kh - ty0 - nh), left: kw - 1 - info.padInfo.left - (kw - tx0 - nw), dh: info.strideHeight, dw: info.strideWidth,
+    }, { key: `dx:${ty0},${nh},${tx0},${nw}`, floats: nh * nw * ci * co, make });
+    return runPlan(backend, kernels, plan, filter, dy, [...info.inShape]);
   };
 }
 

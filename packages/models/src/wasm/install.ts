@@ -4,6 +4,7 @@ import { guardWasmHeap } from './heap-guard.js';
 import { batchNormKernels } from './batchnorm-kernels.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel, setWinograd, sweepFusedPanels } from './conv-kernels.js';
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
+import { activeKernelThreads } from './kernel-threads.js';
 import { layerKernelsBuild, layerKernelsFor } from './layers-module.js';
 import { maxPoolGradKernel } from './max-pool-grad-kernel.js';
 import { reluGradKernel } from './relu-grad-kernel.js';
@@ -105,9 +106,11 @@ export function wasmKernelsBuild(): HeapModuleBuild | undefined {
 
 /**
  * Frees what medxfer's wasm kernels keep for filters that have since been disposed (FusedConv2D's packed
- * panels; otherwise freed at the next FusedConv2D call). `ResNet18.dispose` and `releaseFoldedWeights` call it.
+ * panels, and the kernel threads' copies; otherwise freed at the next FusedConv2D call). `ResNet18.dispose` and `releaseFoldedWeights` call it.
  */
 export function releaseWasmKernelCaches(): void {
   const backend = activeWasmBackend();
-  if (backend) sweepFusedPanels(backend);
+  if (!backend) return;
+  sweepFusedPanels(backend);
+  activeKernelThreads()?.sweep(backend);
 }

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { activeKernelThreads, conv2d, ResNet18, type KernelThreads } from '@medxfer/models';
+import { useKernelThreads } from '@medxfer/models/node';
+import { Arena } from '../src/wasm/arena.js';
+import { imageShares } from '../src/wasm/conv-plan.js';
+import { useBackend } from '../../../test-support/backend.js';
+
+describe('Arena (first-fit ranges of a growable memory)', () => {
+  it('hands out aligned, disjoint ranges, reuses and coalesces freed ones, and grows the memory when full', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 64 });
+    const arena = new Arena(memory, 4096);
+    const a = arena.alloc(100);
+    const b = arena.alloc(1000);
+    const c = arena.alloc(70_000);
+    expect([a, b, c].every((o) => o % 64 === 0 && o >= 4096)).toBe(true);
+    expect(b).toBeGreaterThanOrEqual(a + 100);
+    expect(c).toBeGreaterThanOrEqual(b + 1000);
+    expect(memory.buffer.byteLength, 'grown past one page').toBeGreaterThan(65536);
+    arena.release(a);
+    arena.release(b);
+    expect(arena.alloc(1100), 'the two freed neighbours coalesced into one range').toBe(a);
+    expect(() => arena.release(a + 64)).toThrow(/not allocated/);
+    const big = arena.alloc(300_000);
+    expect(big + 300_000).toBeLessThanOrEqual(memory.buffer.byteLength);
+    arena.release(big);
+    arena.release(c);
+    arena.release(a);
+    expect(arena.inUse).toBe(0);
+  });
+
+  it('splits a batch into contiguous shares, as even as possible', () => {
+    expect(imageShares(5, 2)).toEqual([[0, 3], [3, 2]]);
+    expect(imageShares(2, 3)).toEqual([[0, 1], [1, 1], [2, 0]]);
+    expect(imageShares(32, 4).map(([, n]) => n)).toEqual([8, 8, 8, 8]);
+  });
+});
+
+// Each thread convolves its own images with the same kernel call and operands: the same bits as one thread.
+describe('kernel threads (wasm): convolutions split by images across threads', () => {
+  beforeAll(() => useBackend('wasm'));
+  afterAll(async () => {
+    await useKernelThreads(1);
+  });
+
+  const input = (shape: [number, number, number, number], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
+  /** Output and input gradient of a convolution (Conv2D, Conv2DBackpropInput) and a fused one (FusedConv2D). */
+  function convolve(n: number, side: number, ci: number, co: number, k: number, stride: number, pad: number) {
+    return tf.tidy(() => {
+      const x = input([n, side, side, ci], 1);
+      const w = input([k, k, ci, co], 2);
+      const bias = tf.randomNormal([co], 0, 1, 'float32', 3) as tf.Tensor1D;
+      const fused = tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias, activation: 'relu' });
+      const dx = tf.grad((t) => tf.sum(tf.square(conv2d(t as tf.Tensor4D, w, { stride, pad, inputGrad: true }))))(x);
+      return [conv2d(x, w, { stride, pad, inputGrad: false }), fused, dx].map((t) => Array.from(t.dataSync()));
+    });
+  }
+  const shapes: [string, number, number, number, number, number, number][] = [
+    ['3×3 stride 1 (Winograd)', 8, 16, 16, 3, 1, 1],
+    ['3×3 stride 2 (direct)', 9, 16, 24, 3, 2, 1],
+    ['1×1 stride 2 (direct)', 8, 16, 32, 1, 2, 0],
+    ['3×3 on a 2×2 map (direct, live taps)', 2, 16, 16, 3, 1, 1],
+  ];
+
+  for (const threads of [2, 3]) {
+    for (const [name, side, ci, co, k, stride, pad] of shapes) {
+      it(`${threads} threads, ${name}: forward, fused forward and input gradient equal one thread's bits (5 images and 1)`, async () => {
+        await useKernelThreads(1);
+        const one = [5, 1].map((n) => convolve(n, side, ci, co, k, stride, pad));
+        const pool = await useKernelThreads(threads);
+        expect(pool?.threads).toBe(threads);
+        const many = [5, 1].map((n) => convolve(n, side, ci, co, k, stride, pad));
+        expect(many).toEqual(one);
+        expect(one[0]![1]!.some((v) => v > 0)).toBe(true);
+      });
+    }
+  }
+
+  it("a model's folded inference: the same logits on 2 and 3 threads as on one, its kept filters freed on release", async () => {
+    const model = new ResNet18({ numClasses: 3, input: 'grey', seed: 8 });
+    const x = tf.randomUniform([7, 32, 32, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const logits = () => Array.from(tf.tidy(() => model.predict(x).dataSync()));
+    await useKernelThreads(1);
+    const one = logits();
+    for (const threads of [2, 3]) {
+      const pool = (await useKernelThreads(threads)) as KernelThreads;
+      expect(logits()).toEqual(one);
+      expect(pool.bytesInUse, 'the filters are kept between calls').toBeGreaterThan(0);
+      model.releaseFoldedWeights();
+      expect(pool.bytesInUse, 'and freed with the folded weights').toBe(0);
+    }
+    model.dispose();
+    x.dispose();
+  });
+
+  it('reports a kernel that fails on another thread as an error, and keeps working', async () => {
+    const pool = (await useKernelThreads(2)) as KernelThreads;
+    expect(activeKernelThreads()).toBe(pool);
+    const beyond = 2 ** 31 - 1024;
+    expect(() => pool.run([null, { fn: 'winogradConv', args: [beyond, beyond, beyond, 1, 4, 4, 8, 8, 0, 0, beyond, 64] }])).toThrow(/failed on a worker thread/);
+    await useKernelThreads(1);
+    const one = convolve(3, 8, 16, 16, 3, 1, 1);
+    await useKernelThreads(2);
+    expect(convolve(3, 8, 16, 16, 3, 1, 1)).toEqual(one);
+  });
+});
