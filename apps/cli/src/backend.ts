@@ -3,9 +3,11 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { autoBackendsFor, backendInfo, backendsFor, PREDICT_BATCH_SIZE } from '@medxfer/train';
 import { imagesThatFit, useMedxferKernels } from '@medxfer/models';
-import { enableRelaxedSimd } from '@medxfer/models/node';
+import { enableRelaxedSimd, useKernelThreads } from '@medxfer/models/node';
+import { availableParallelism } from 'node:os';
 import { BackendUnavailableError } from './backend-error.js';
 import { UsageError } from './errors.js';
+import type { Output } from './output.js';
 import { provideWebGPU } from './webgpu-node.js';
 
 const require = createRequire(import.meta.url);
@@ -83,4 +85,24 @@ export async function activateBackend(name: string): Promise<{ name: string; tri
 export function evaluationBatchSize(resize: number, volumes = false): number {
   if (tf.getBackend() !== 'wasm') return PREDICT_BATCH_SIZE;
   return imagesThatFit({ inputSize: resize, images: PREDICT_BATCH_SIZE, training: false, ...(volumes ? { depth: resize } : {}) }) ?? 1;
+}
+
+/** --threads runs wasm convolutions on kernel threads: refused elsewhere and beside data-parallel workers, which use the cores already. */
+export function checkThreads(threads: number | undefined, backend: string, workers: number): void {
+  if (threads !== undefined && !(threads >= 1)) throw new UsageError(`--threads must be at least 1, got ${threads}`);
+  if ((threads ?? 1) <= 1) return;
+  if (backend !== 'wasm') throw new UsageError(`--threads is for the wasm backend (${backend} runs its own threads); leave it out`);
+  if (workers > 1) throw new UsageError(`--threads ${threads} and --workers ${workers} would both use the cores; choose one (--workers 1 to use --threads)`);
+}
+
+/**
+ * Splits each wasm convolution's images across `requested` threads (default: the cores where the run computes
+ * on one worker; see {@link checkThreads}), the same bits for any count. Returns what stops them.
+ */
+export async function startKernelThreadsFor(requested: number | undefined, backend: string, workers: number, out: Output): Promise<() => Promise<unknown>> {
+  const threads = requested ?? (backend === 'wasm' && workers <= 1 ? availableParallelism() : 1);
+  if (threads <= 1) return async () => {};
+  await useKernelThreads(threads);
+  out.note(`threads: ${threads} per convolution (each one's images split; the same result as one thread)`);
+  return () => useKernelThreads(1);
 }

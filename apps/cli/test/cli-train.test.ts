@@ -159,6 +159,22 @@ describe('medxfer train → evaluate → predict → metrics (the real binary, w
     expect(numbers('w2')).toEqual(numbers('m16'));
   });
 
+  it('--threads 2 splits each convolution across two threads: the same run, bit for bit, as --threads 1', async () => {
+    const args = ['--weights', 'none', '--train-limit', '64', '--eval-limit', '32', '--epochs-head', '1', '--epochs-full', '1', '--backend', 'wasm', '--bootstrap', '0'];
+    const dir = scratch('threads');
+    const runs = await Promise.all(['1', '2'].map((t) => runCli(['train', ...args, '--threads', t, '--out', join(dir, `t${t}`)])));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(runs[1]!.stderr).toMatch(/threads: 2 per convolution/);
+    expect(runs[0]!.stderr).not.toMatch(/threads: \d+ per convolution/);
+    const numbers = (run: string) => readFileSync(join(dir, run, 'history.csv'), 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 9).join(','));
+    expect(numbers('t2')).toEqual(numbers('t1'));
+    const predictions = (run: string) => readFileSync(join(dir, run, 'predictions-test.csv'), 'utf8');
+    expect(predictions('t2')).toEqual(predictions('t1'));
+    const both = await runCli(['train', ...args, '--threads', '2', '--workers', '2', '--out', join(dir, 'both')]);
+    expect([both.code, both.stderr.trim()]).toEqual([2, expect.stringMatching(/--threads 2 and --workers 2 would both use the cores/)]);
+    expect(existsSync(join(dir, 'both', 'config.json'))).toBe(false);
+  });
+
   it('--preset scratch: two threads by default for its two chunks, the same run as one thread; evaluate applies its flip TTA', async () => {
     const args = ['--preset', 'scratch', '--weights', 'none', '--train-limit', '128', '--eval-limit', '48', '--epochs', '1', '--backend', 'wasm', '--bootstrap', '0'];
     const dir = scratch('scratch-preset');

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkpointEachEpoch, decodeTrainingState, planFromJson, presetPlan, PRESETS, ResumeError, train, TrainingAborted, type Plan, type TrainingResult, type TrainingState } from '@medxfer/train';
 import { createGradientWorkers, type GradientWorkers } from '@medxfer/train/node';
 import type { CommandSpec, ParsedArgs } from '../args.js';
-import { activateBackend, BACKEND_CHOICES, evaluationBatchSize } from '../backend.js';
+import { activateBackend, BACKEND_CHOICES, checkThreads, evaluationBatchSize, startKernelThreadsFor } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { evaluateRun } from '../evaluation.js';
 import type { Output } from '../output.js';
@@ -43,6 +43,7 @@ export const trainSpec: CommandSpec = {
     seed: { type: 'int', value: 'N', default: 42, description: 'seed of initialisation, order and augmentation' },
     'micro-batch': { type: 'int', value: 'N', description: "accumulate gradients over chunks of N images (default: the whole batch; on wasm, the largest half, quarter… of it whose estimated memory fits wasm's 4 GiB heap, said when chosen; a given N that does not fit is refused)" },
     workers: { type: 'int', value: 'N', description: "train on N threads (wasm/cpu, which use one core per process in Node). Presets with chunked batches (scratch: 128 in chunks of 64) default to one thread per chunk up to the core count, with the same result for any N; otherwise default 1, and N > 1 splits each batch into N chunks computed at once (BatchNorm statistics per chunk, as with --micro-batch)" },
+    threads: { type: 'int', value: 'N', description: 'wasm: split each convolution across N threads, the same result for any N (default: the cores when the run trains on one worker; --workers N > 1 uses the cores instead)' },
     'train-limit': { type: 'int', value: 'N', description: 'use N training images, a stratified sample seeded by --seed (quick trials)' },
     'eval-limit': { type: 'int', value: 'N', description: 'use N val and N test images, stratified samples seeded by --seed' },
     bootstrap: { type: 'int', value: 'N', default: 1000, description: 'bootstrap resamples for the metrics CIs (0: none)' },
@@ -209,6 +210,7 @@ async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: R
   const backend = await activateBackend(args.flags.backend as string);
   const workers = (args.flags.workers as number | undefined) ?? stored.workers;
   checkWorkers(workers, backend.name);
+  checkThreads(args.flags.threads as number | undefined, backend.name, workers ?? 1);
   const given = args.flags['micro-batch'] as number | undefined;
   const microBatch = given ? microBatchFor(given, backend.name, stored.resize, stored.plan, workers ?? 1, stored.input === 'grey' ? 1 : 3, out, stored.volume !== undefined) : undefined;
   const config: RunConfig = microBatch ? { ...stored, microBatch } : stored;
@@ -222,7 +224,7 @@ async function openResumed(args: ParsedArgs, out: Output, dir: string, stored: R
 
 function checkNewRunFlags(args: ParsedArgs): void {
   for (const name of ['epochs-head', 'epochs-full', 'epochs']) positive(args, name, 0);
-  for (const name of ['batch-size', 'train-limit', 'eval-limit', 'micro-batch', 'workers']) positive(args, name);
+  for (const name of ['batch-size', 'train-limit', 'eval-limit', 'micro-batch', 'workers', 'threads']) positive(args, name);
   for (const name of ['lr-head', 'lr-full', 'lr']) if (args.flags[name] !== undefined && !((args.flags[name] as number) > 0)) throw new UsageError(`--${name} must be a positive number`);
   if (args.flags.resize !== undefined && (args.flags.resize as number) < 28) throw new UsageError(`--resize must be at least 28 (ResNet18's smallest input), got ${args.flags.resize}`);
 }
@@ -257,6 +259,7 @@ async function startNewRun(args: ParsedArgs, out: Output, dir: string, info: Dat
   const weights = await chooseWeights(args.flags.weights as string, args.flags.seed as number, out);
   const resize = (args.flags.resize as number | undefined) ?? data.size;
   const workers = (args.flags.workers as number | undefined) ?? defaultWorkers(plan, backend.name);
+  checkThreads(args.flags.threads as number | undefined, backend.name, workers);
   const volume = info.dimensions === 3 ? ((args.flags.conv as VolumeConvolution | undefined) ?? 'acs') : undefined;
   const microBatch = microBatchFor(args.flags['micro-batch'] as number | undefined, backend.name, resize, plan, workers, info.channels === 1 ? 1 : 3, out, volume !== undefined);
   const config: RunConfig = {
@@ -365,9 +368,12 @@ async function trainPrepared(args: ParsedArgs, out: Output, p: Prepared): Promis
   out.note(`weights: ${config.weights.source}; preset ${config.preset}: ${config.plan.phases.map((ph) => `${ph.name} ${ph.epochs} epoch(s)`).join(', ')}; batch ${config.plan.batchSize}`);
   // The threads that train also evaluate (each batch's images shared): closed when the run is over.
   const workers = startWorkers(args, config, out);
+  let stopThreads: () => Promise<unknown> = async () => undefined;
   try {
+    stopThreads = await startKernelThreadsFor(args.flags.threads as number | undefined, tf.getBackend(), workers?.parallelism ?? 1, out);
     return await trainAndEvaluate(args, out, p, model, splits, workers);
   } finally {
+    await stopThreads();
     await workers?.close();
   }
 }
