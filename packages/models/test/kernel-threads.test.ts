@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { activeKernelThreads, conv2d, ResNet18, type KernelThreads } from '@medxfer/models';
 import { useKernelThreads } from '@medxfer/models/node';
 import { Arena } from '../src/wasm/arena.js';
-import { imageShares } from '../src/wasm/conv-plan.js';
+import { evenShares } from '../src/wasm/conv-plan.js';
 import { useBackend } from '../../../test-support/backend.js';
 
 describe('Arena (first-fit ranges of a growable memory)', () => {
@@ -30,9 +30,9 @@ describe('Arena (first-fit ranges of a growable memory)', () => {
   });
 
   it('splits a batch into contiguous shares, as even as possible', () => {
-    expect(imageShares(5, 2)).toEqual([[0, 3], [3, 2]]);
-    expect(imageShares(2, 3)).toEqual([[0, 1], [1, 1], [2, 0]]);
-    expect(imageShares(32, 4).map(([, n]) => n)).toEqual([8, 8, 8, 8]);
+    expect(evenShares(5, 2)).toEqual([[0, 3], [3, 2]]);
+    expect(evenShares(2, 3)).toEqual([[0, 1], [1, 1], [2, 0]]);
+    expect(evenShares(32, 4).map(([, n]) => n)).toEqual([8, 8, 8, 8]);
   });
 });
 
@@ -44,7 +44,7 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
   });
 
   const input = (shape: [number, number, number, number], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
-  /** Output and input gradient of a convolution (Conv2D, Conv2DBackpropInput) and a fused one (FusedConv2D). */
+  /** Output, input gradient and filter gradient of a convolution (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter) and a fused one (FusedConv2D). */
   function convolve(n: number, side: number, ci: number, co: number, k: number, stride: number, pad: number) {
     return tf.tidy(() => {
       const x = input([n, side, side, ci], 1);
@@ -52,7 +52,8 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
       const bias = tf.randomNormal([co], 0, 1, 'float32', 3) as tf.Tensor1D;
       const fused = tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias, activation: 'relu' });
       const dx = tf.grad((t) => tf.sum(tf.square(conv2d(t as tf.Tensor4D, w, { stride, pad, inputGrad: true }))))(x);
-      return [conv2d(x, w, { stride, pad, inputGrad: false }), fused, dx].map((t) => Array.from(t.dataSync()));
+      const dw = tf.grad((f) => tf.sum(tf.square(conv2d(x, f as tf.Tensor4D, { stride, pad, inputGrad: false }))))(w);
+      return [conv2d(x, w, { stride, pad, inputGrad: false }), fused, dx, dw].map((t) => Array.from(t.dataSync()));
     });
   }
   const shapes: [string, number, number, number, number, number, number][] = [
@@ -60,14 +61,16 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     ['3×3 stride 2 (direct)', 9, 16, 24, 3, 2, 1],
     ['1×1 stride 2 (direct)', 8, 16, 32, 1, 2, 0],
     ['3×3 on a 2×2 map (direct, live taps)', 2, 16, 16, 3, 1, 1],
+    ['7×7 stride 2 stem on 1 channel (filter gradient along rows)', 12, 1, 24, 7, 2, 3],
   ];
 
   for (const threads of [2, 3]) {
     for (const [name, side, ci, co, k, stride, pad] of shapes) {
-      it(`${threads} threads, ${name}: forward, fused forward and input gradient equal one thread's bits (5 images and 1)`, async () => {
+      it(`${threads} threads, ${name}: forward, fused forward and both gradients equal one thread's bits (5 images and 1)`, async () => {
         await useKernelThreads(1);
         const one = [5, 1].map((n) => convolve(n, side, ci, co, k, stride, pad));
-        const pool = await useKernelThreads(threads);
+        // Every call split, however small (by default small calls stay on one thread).
+        const pool = await useKernelThreads(threads, { minPixelsPerThread: 0 });
         expect(pool?.threads).toBe(threads);
         const many = [5, 1].map((n) => convolve(n, side, ci, co, k, stride, pad));
         expect(many).toEqual(one);
@@ -91,6 +94,19 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     }
     model.dispose();
     x.dispose();
+  });
+
+  it('keeps calls with fewer than minPixelsPerThread output pixels a thread on the calling thread', async () => {
+    const pool = (await useKernelThreads(2)) as KernelThreads;
+    expect(pool.minPixelsPerThread).toBe(128);
+    const run = vi.spyOn(pool, 'run');
+    convolve(4, 8, 16, 16, 3, 1, 1); // 256 output pixels: 128 a thread
+    const split = run.mock.calls.length;
+    const kernels = new Set(run.mock.calls.flatMap(([calls]) => calls.map((c) => c?.fn)));
+    expect([...kernels].sort(), 'the convolutions (forward, dx) and the filter gradient split').toEqual(['winogradConv', 'winogradFilterGrad']);
+    convolve(4, 7, 16, 16, 3, 1, 1); // 196: fewer
+    expect(run.mock.calls.length).toBe(split);
+    run.mockRestore();
   });
 
   it('reports a kernel that fails on another thread as an error, and keeps working', async () => {

@@ -164,17 +164,27 @@ export function convDirect(
 // every tap and channel tile reads them.
 const GRAD_BLOCK = 128;
 
+/** Zeroes columns oa…ob−1 of `rows` rows of `co` floats at p. */
+function zeroColumns(p: usize, rows: i32, co: i32, oa: i32, ob: i32): void {
+  if (oa == 0 && ob == co) {
+    memory.fill(p, 0, <usize>(rows * co) << 2);
+    return;
+  }
+  for (let r = 0; r < rows; r++) memory.fill(p + (<usize>(r * co + oa) << 2), 0, <usize>(ob - oa) << 2);
+}
+
 /**
  * The filter gradient dW[ty,tx,ci,co] = Σ over output pixels (b,oy,ox) of x[b, oy·sh+ty−pt, ox·sw+tx−pl, ci] ·
- * dy[b,oy,ox,co], NHWC, over the taps that fall on real input only. dw [kh,kw,ci,co] is overwritten.
- * Tiles of 4 input × 8 output channels (single input channels for the rest); co must be a multiple of 8.
- * `pairs` is scratch for 2·128 int32.
+ * dy[b,oy,ox,co], NHWC, over the taps that fall on real input only: output channels oa…ob−1 of dw
+ * [kh,kw,ci,co] are overwritten (each one summed in the same order whatever the range: threads split by it).
+ * Tiles of 4 input × 8 output channels (single input channels for the rest); co, oa and ob must be multiples
+ * of 8. `pairs` is scratch for 2·128 int32.
  */
 export function convFilterGrad(
   x: usize, dy: usize, dw: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
-  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, pairs: usize,
+  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, pairs: usize, oa: i32, ob: i32,
 ): void {
-  memory.fill(dw, 0, <usize>(kh * kw * ci * co) << 2);
+  zeroColumns(dw, kh * kw * ci, co, oa, ob);
   const pixels = n * oh * ow;
   const rowBytes = <usize>co << 2;
   const ci4 = ci & ~3;
@@ -195,7 +205,7 @@ export function convFilterGrad(
         if (count == 0) continue;
         const tapOut = dw + (<usize>((ty * kw + tx) * ci * co) << 2);
         for (let c0 = 0; c0 < ci4; c0 += 4) {
-          for (let o0 = 0; o0 < co; o0 += 8) {
+          for (let o0 = oa; o0 < ob; o0 += 8) {
             const out = tapOut + (<usize>(c0 * co + o0) << 2);
             let a00 = v128.load(out), a01 = v128.load(out + 16);
             let a10 = v128.load(out + rowBytes), a11 = v128.load(out + rowBytes + 16);
@@ -219,7 +229,7 @@ export function convFilterGrad(
           }
         }
         for (let c = ci4; c < ci; c++) {
-          for (let o0 = 0; o0 < co; o0 += 8) {
+          for (let o0 = oa; o0 < ob; o0 += 8) {
             const out = tapOut + (<usize>(c * co + o0) << 2);
             let a0 = v128.load(out), a1 = v128.load(out + 16);
             const xBase = x + (<usize>c << 2), dyBase = dy + (<usize>o0 << 2);
@@ -332,14 +342,15 @@ function gradRow(g: GradGeometry, out: usize, r0: i32, r1: i32, ty: i32, m: i32,
  * convFilterGrad for input channels that are not a multiple of 4 (a 1- or 3-channel stem). A filter row's taps and channels, m = tx·ci + c, are contiguous both in dW and in an input row, so tiles
  * of 4 consecutive m (4 channels, or 4 taps of a 1-channel stem) × 8 output channels run along output rows
  * with both pointers stepping by a constant. Output columns where only some of a tile's taps are live take
- * the one-position path. co must be a multiple of 8. `geometry` is scratch for 12 int32. (For ci a multiple of 4
- * convFilterGrad, which lists each tap's live pixels once per block, runs faster.)
+ * the one-position path. Output channels oa…ob−1 only, as convFilterGrad; co, oa and ob must be multiples of 8.
+ * `geometry` is scratch for 12 int32. (For ci a multiple of 4 convFilterGrad, which lists each tap's live
+ * pixels once per block, runs faster.)
  */
 export function convFilterGradRows(
   x: usize, dy: usize, dw: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
-  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, geometry: usize,
+  kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, geometry: usize, oa: i32, ob: i32,
 ): void {
-  memory.fill(dw, 0, <usize>(kh * kw * ci * co) << 2);
+  zeroColumns(dw, kh * kw * ci, co, oa, ob);
   const g = changetype<GradGeometry>(geometry);
   g.x = x; g.dy = dy; g.h = h; g.w = w; g.ci = ci; g.oh = oh; g.ow = ow; g.co = co;
   g.strideH = strideH; g.strideW = strideW; g.padTop = padTop; g.padLeft = padLeft;
@@ -357,7 +368,7 @@ export function convFilterGradRows(
         // Columns live for every tap of the tile (the tile's path), then per position what is left.
         const both = width == 4 ? columnsFor(m0 / ci, (m0 + 3) / ci, ow, w, strideW, padLeft) : 0x7fff;
         const ia = both & 0xffff, ib = both >> 16;
-        for (let o0 = 0; o0 < co; o0 += 8) {
+        for (let o0 = oa; o0 < ob; o0 += 8) {
           if (ia <= ib) gradTile(g, filterRow + <usize>m0 * rowBytes + (<usize>o0 << 2), r0, r1, ty, m0, o0, ia, ib);
           for (let m = m0; m < m0 + width; m++) {
             const cols = columnsFor(m / ci, m / ci, ow, w, strideW, padLeft);
@@ -757,12 +768,12 @@ function gradColumn(a: v128, b: v128, p: usize, stride: usize): void {
   v128.store(p + 3 * stride, f32x4.neg(b));
 }
 
-/** The gradient transform of one tile: rows `row` of e [16][block][co] = A e Aᵀ, e dy's 2×2 block at (oy0, ox0) of image b (0 off the map). */
-function gradientTile(dy: usize, e: usize, row: i32, block: i32, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32): void {
+/** The gradient transform of one tile in channels oa…ob−1: rows `row` of e [16][block][co] = A e Aᵀ, e dy's 2×2 block at (oy0, ox0) of image b (0 off the map). */
+function gradientTile(dy: usize, e: usize, row: i32, block: i32, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32, oa: i32, ob: i32): void {
   const stride = <usize>(block * co) << 2, pixel = <usize>co << 2;
   const bottom = oy0 + 1 < h, right = ox0 + 1 < w;
   const corner = dy + (<usize>((b * h + oy0) * w + ox0)) * pixel;
-  for (let c = 0; c < co; c += 4) {
+  for (let c = oa; c < ob; c += 4) {
     const p = corner + (<usize>c << 2);
     const e00 = v128.load(p), e01 = inputAtOr0(p + pixel, right);
     const e10 = inputAtOr0(p + <usize>w * pixel, bottom), e11 = inputAtOr0(p + <usize>w * pixel + pixel, bottom && right);
@@ -774,13 +785,13 @@ function gradientTile(dy: usize, e: usize, row: i32, block: i32, b: i32, oy0: i3
   }
 }
 
-/** acc [16][ci][co] += Σ over `rows` rows of v [16][block][ci]ᵀ · e [16][block][co]; 4 × 8 channel tiles. */
-function winogradGradProducts(v: usize, e: usize, acc: usize, rows: i32, block: i32, ci: i32, co: i32): void {
+/** acc [16][ci][co] += Σ over `rows` rows of v [16][block][ci]ᵀ · e [16][block][co], in columns oa…ob−1; 4 × 8 channel tiles. */
+function winogradGradProducts(v: usize, e: usize, acc: usize, rows: i32, block: i32, ci: i32, co: i32, oa: i32, ob: i32): void {
   const vRow = <usize>ci << 2, eRow = <usize>co << 2;
   for (let p = 0; p < 16; p++) {
     const vp = v + <usize>(p * block) * vRow, ep = e + <usize>(p * block) * eRow, ap = acc + <usize>p * <usize>(ci * co) * 4;
     for (let c0 = 0; c0 < ci; c0 += 4) {
-      for (let o0 = 0; o0 < co; o0 += 8) {
+      for (let o0 = oa; o0 < ob; o0 += 8) {
         const out = ap + (<usize>(c0 * co + o0) << 2);
         let a00 = v128.load(out), a01 = v128.load(out + 16);
         let a10 = v128.load(out + eRow), a11 = v128.load(out + eRow + 16);
@@ -829,26 +840,27 @@ function filterGradRow(a: v128, b: v128, c: v128, d: v128, p: usize, stride: usi
 
 /**
  * The filter gradient of a 3×3, stride-1, pad-1 convolution of x [n,h,w,ci] with output gradient dy [n,h,w,co],
- * by Winograd F(2×2, 3×3): dw [3,3,ci,co] (HWIO) is overwritten. `scratch` holds 16·block·(ci + co) + 16·ci·co
- * floats. ci must be a multiple of 4, co of 8.
+ * by Winograd F(2×2, 3×3): output channels oa…ob−1 of dw [3,3,ci,co] (HWIO) are overwritten, each summed in the
+ * same order whatever the range (threads split by it). `scratch` holds 16·block·(ci + co) + 16·ci·co floats.
+ * ci must be a multiple of 4; co, oa and ob of 8.
  */
-export function winogradFilterGrad(x: usize, dy: usize, dw: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, scratch: usize, block: i32): void {
+export function winogradFilterGrad(x: usize, dy: usize, dw: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, scratch: usize, block: i32, oa: i32, ob: i32): void {
   const tilesY = (h + 1) >> 1, tilesX = (w + 1) >> 1, perImage = tilesY * tilesX, tiles = n * perImage;
   const v = scratch, e = scratch + (<usize>(16 * block * ci) << 2), acc = e + (<usize>(16 * block * co) << 2);
   const matrix = <usize>(ci * co) << 2;
-  memory.fill(acc, 0, 16 * matrix);
+  zeroColumns(acc, 16 * ci, co, oa, ob);
   for (let t0 = 0; t0 < tiles; t0 += block) {
     const count = min(block, tiles - t0);
     for (let r = 0; r < count; r++) {
       const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
       inputTile(x, v, r, block, b, 2 * ty - 1, 2 * tx - 1, h, w, ci);
-      gradientTile(dy, e, r, block, b, 2 * ty, 2 * tx, h, w, co);
+      gradientTile(dy, e, r, block, b, 2 * ty, 2 * tx, h, w, co, oa, ob);
     }
-    winogradGradProducts(v, e, acc, count, block, ci, co);
+    winogradGradProducts(v, e, acc, count, block, ci, co, oa, ob);
   }
   // dw = Gᵀ M G: rows of M first (R = Gᵀ M, 3×4), then each row of R times G.
   for (let c = 0; c < ci; c++) {
-    for (let o = 0; o < co; o += 4) {
+    for (let o = oa; o < ob; o += 4) {
       const p = acc + (<usize>(c * co + o) << 2);
       const m0 = v128.load(p), m1 = v128.load(p + matrix), m2 = v128.load(p + 2 * matrix), m3 = v128.load(p + 3 * matrix);
       const m4 = v128.load(p + 4 * matrix), m5 = v128.load(p + 5 * matrix), m6 = v128.load(p + 6 * matrix), m7 = v128.load(p + 7 * matrix);

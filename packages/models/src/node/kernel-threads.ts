@@ -30,11 +30,16 @@ function startThread(data: KernelThreadData): Promise<Worker> {
   });
 }
 
+export interface KernelThreadsOptions {
+  /** Output pixels per thread below which a convolution stays on the calling thread (default 128; 0: split every call). */
+  readonly minPixelsPerThread?: number;
+}
+
 /**
  * Starts `threads − 1` kernel threads beside the calling one (default: every core) on a new shared memory.
  * {@link useKernelThreads} also puts them to use.
  */
-export async function startKernelThreads(threads = availableParallelism()): Promise<KernelThreads> {
+export async function startKernelThreads(threads = availableParallelism(), options: KernelThreadsOptions = {}): Promise<KernelThreads> {
   const count = Math.max(1, Math.min(threads, MAX_KERNEL_THREADS));
   const memory = kernelThreadMemory();
   const build = kernelThreadBuild(memory);
@@ -42,7 +47,7 @@ export async function startKernelThreads(threads = availableParallelism()): Prom
   const workers = await Promise.all(Array.from({ length: count - 1 }, (_, i) => startThread({ memory, build, index: i + 1 })));
   return new KernelThreads(memory, count, async () => {
     await Promise.all(workers.map((w) => w.terminate()));
-  });
+  }, options.minPixelsPerThread);
 }
 
 /**
@@ -50,12 +55,12 @@ export async function startKernelThreads(threads = availableParallelism()): Prom
  * same bits as one thread (see `setKernelThreads`). Call after `useMedxferKernels()`. Returns the threads in
  * use; `close()` them (or call `useKernelThreads(1)`) when done.
  */
-export async function useKernelThreads(threads = availableParallelism()): Promise<KernelThreads | undefined> {
+export async function useKernelThreads(threads = availableParallelism(), options: KernelThreadsOptions = {}): Promise<KernelThreads | undefined> {
   const previous = activeKernelThreads();
   setKernelThreads(undefined);
   await previous?.close();
   if (threads <= 1) return undefined;
-  const started = await startKernelThreads(threads);
+  const started = await startKernelThreads(threads, options);
   setKernelThreads(started);
   return started;
 }

@@ -3,8 +3,8 @@ import { heapOffset, wasmMemoryOf, withScratch, type WasmBackendInternals } from
 import { copyStrided, fitsFourAxes } from './layout-kernels.js';
 import { layerKernelsFor, type LayerExports } from './layers-module.js';
 import { liveTaps } from '../ops/conv-geometry.js';
-import { activeKernelThreads } from './kernel-threads.js';
-import { convOnHeap, threadedConv, type ConvPlan } from './conv-plan.js';
+import { activeKernelThreads, type KernelThreads } from './kernel-threads.js';
+import { convOnHeap, threadedConv, threadedFilterGrad, type ConvPlan, type FilterGradPlan } from './conv-plan.js';
 
 // Conv2D and both of its gradients for tfjs-wasm as direct convolutions in WebAssembly SIMD (wasm/layers.ts
 // convDirect, convFilterGrad). They read only the taps that fall on real input and need no weight packing
@@ -111,15 +111,21 @@ const madeOperand = (plan: ConvPlan) => (scratch: (shape: number[]) => tf.Tensor
   return operand;
 };
 
+/** The kernel threads to split a call over `pixels` output pixels (`shares` ways at most), if any are on and it is worth it. */
+function threadsFor(pixels: number, shares: number): KernelThreads | undefined {
+  const threads = activeKernelThreads();
+  return threads && shares > 1 && pixels >= threads.minPixelsPerThread * threads.threads ? threads : undefined;
+}
+
 /**
- * Runs a plan into a new output of `shape`: on the kernel threads where they are on and the batch has two
- * images or more (their copy of the operand kept by filter), else here with `operand` (default: made afresh).
+ * Runs a plan into a new output of `shape`: on the kernel threads where {@link threadsFor} says (their copy of
+ * the operand kept by filter), else here with `operand` (default: made afresh).
  */
 function runPlan(
   backend: WasmBackendInternals, kernels: LayerExports, plan: ConvPlan, filter: tf.TensorInfo, x: tf.TensorInfo, shape: number[],
   operand = madeOperand(plan),
 ): tf.TensorInfo {
-  const threads = x.shape[0]! > 1 ? activeKernelThreads() : undefined;
+  const threads = threadsFor(tf.util.sizeFromShape(shape.slice(0, 3)), x.shape[0]!);
   return filledOutput(backend, shape, (out) => (threads ? threadedConv(threads, backend, filter, x, out, plan) : convOnHeap(backend, kernels, plan, x, out, operand)));
 }
 
@@ -248,6 +254,40 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
 }
 
 /**
+ * The filter gradient's kernel call for output channels oa…ob−1: over Winograd tiles where {@link winogradFits},
+ * else over output pixels — in blocks per tap (input channels in tiles of 4) or, for a 1- or 3-channel stem,
+ * along rows with a filter row's taps and channels as one run.
+ */
+function filterGradPlan(info: tf.backend_util.Conv2DInfo): FilterGradPlan {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  if (winogradFits(info, ci, co)) {
+    return {
+      scratchWords: 16 * WINOGRAD_BLOCK * (ci + co) + 16 * ci * co,
+      call: (s) => ({ fn: 'winogradFilterGrad', args: [s.x, s.dy, s.dw, n, h, w, ci, co, s.scratch, WINOGRAD_BLOCK, s.oa, s.ob] }),
+    };
+  }
+  const byTaps = ci % 4 === 0;
+  const geometry = [n, h, w, ci, info.outHeight, info.outWidth, co, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+  return {
+    scratchWords: byTaps ? 2 * 128 : 12,
+    call: (s) => ({ fn: byTaps ? 'convFilterGrad' : 'convFilterGradRows', args: [s.x, s.dy, s.dw, ...geometry, s.scratch, s.oa, s.ob] }),
+  };
+}
+
+/** Runs a filter gradient into a new dw of `shape`: on the kernel threads where they are on (by output channels), else here. */
+function runFilterGrad(backend: WasmBackendInternals, kernels: LayerExports, plan: FilterGradPlan, x: tf.TensorInfo, dy: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  const threads = threadsFor(tf.util.sizeFromShape(dy.shape.slice(0, 3)), shape[3]! / 8);
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+  return filledOutput(backend, shape, (dw) => {
+    if (threads) return threadedFilterGrad(threads, backend, x, dy, dw, plan);
+    withScratch(backend, (scratch) => {
+      const { fn, args } = plan.call({ x: at(x), dy: at(dy), dw: at(dw), scratch: at(scratch([plan.scratchWords])), oa: 0, ob: shape[3]! });
+      (kernels[fn] as (...a: number[]) => void)(...args);
+    });
+  });
+}
+
+/**
  * Conv2DBackpropFilter (tfjs-wasm has none): dW summed over the output pixels in blocks (wasm/layers.ts
  * convFilterGrad), or over Winograd tiles where {@link winogradFits} (winogradFilterGrad). Output channels
  * that are not a multiple of 8 are zero-padded to one.
@@ -268,34 +308,22 @@ export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelF
       );
     }
     const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
-    const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-    if (winogradFits(info, ci, co)) {
-      return filledOutput(backend, [kh, kw, ci, co], (dw) => withScratch(backend, (scratch) => {
-        const work = scratch([16 * WINOGRAD_BLOCK * (ci + co) + 16 * ci * co]);
-        kernels.winogradFilterGrad(at(x), at(dy), at(dw), info.batchSize, info.inHeight, info.inWidth, ci, co, at(work), WINOGRAD_BLOCK);
-      }));
-    }
+    if (co % 8 === 0) return runFilterGrad(backend, kernels, filterGradPlan(info), x, dy, [kh, kw, ci, co]);
+    // Other channel counts: dy's rows copied into zeroed rows of a multiple of 8 channels, the result's first co
+    // columns copied out.
     const padded = Math.ceil(co / 8) * 8;
+    const at = (t: tf.TensorInfo) => heapOffset(backend, t);
     return filledOutput(backend, [kh, kw, ci, co], (dw) => withScratch(backend, (scratch) => {
-      let grad = dy;
-      let target = dw;
-      if (padded !== co) {
-        // dy's rows copied into zeroed rows of `padded` channels; the result's first co columns copied out below.
-        const pixels = tf.util.sizeFromShape(dy.shape.slice(0, 3));
-        grad = scratch([pixels * padded]);
-        target = scratch([kh * kw * ci * padded]);
-        kernels.zero(at(grad), pixels * padded * 4);
-        const heap = new Float32Array(wasmMemoryOf(backend)!.buffer);
-        for (let p = 0; p < pixels; p++) heap.copyWithin(at(grad) / 4 + p * padded, at(dy) / 4 + p * co, at(dy) / 4 + (p + 1) * co);
-      }
-      // Channels in tiles of 4: each tap's live pixels listed once per block; otherwise (a 1-channel stem)
-      // taps and channels of a filter row as one contiguous run.
-      const byTaps = ci % 4 === 0;
-      (byTaps ? kernels.convFilterGrad : kernels.convFilterGradRows)(
-        at(x), at(grad), at(target), info.batchSize, info.inHeight, info.inWidth, ci, info.outHeight, info.outWidth, padded,
-        kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, at(scratch([byTaps ? 2 * 128 : 12], 'int32')),
-      );
-      if (target !== dw) copyStrided(backend, kernels, target, { shape: [kh * kw * ci, co], strides: [padded, 1], start: 0 }, dw);
+      const pixels = tf.util.sizeFromShape(dy.shape.slice(0, 3));
+      const grad = scratch([pixels * padded]);
+      kernels.zero(at(grad), pixels * padded * 4);
+      const heap = new Float32Array(wasmMemoryOf(backend)!.buffer);
+      for (let p = 0; p < pixels; p++) heap.copyWithin(at(grad) / 4 + p * padded, at(dy) / 4 + p * co, at(dy) / 4 + (p + 1) * co);
+      const target = scratch([kh * kw * ci * padded]);
+      const plan = filterGradPlan({ ...info, outChannels: padded });
+      const { fn, args } = plan.call({ x: at(x), dy: at(grad), dw: at(target), scratch: at(scratch([plan.scratchWords])), oa: 0, ob: padded });
+      (kernels[fn] as (...a: number[]) => void)(...args);
+      copyStrided(backend, kernels, target, { shape: [kh * kw * ci, co], strides: [padded, 1], start: 0 }, dw);
     }));
   };
 }

@@ -5,10 +5,11 @@ import type { LayerExports } from './layers-module.js';
 
 // A convolution as one kernel call over a batch's images (wasm/layers.ts convDirect or winogradConv) with a
 // filter operand made from the filter (panels, a Winograd transform): run on tfjs-wasm's heap on this thread,
-// or on the kernel threads, each on its own images. Both run the same call, so they give the same bits.
+// or on the kernel threads, each on its own images. Both run the same call, so they give the same bits. The
+// filter gradient likewise, its threads each on their own output channels.
 
-/** Contiguous shares of `n` images over `threads` threads, as [first image, count] (some may be empty). */
-export function imageShares(n: number, threads: number): [number, number][] {
+/** Contiguous shares of `n` items (images, groups of channels) over `threads` threads, as [first, count] (some may be empty). */
+export function evenShares(n: number, threads: number): [number, number][] {
   const base = Math.floor(n / threads);
   const extra = n % threads;
   let first = 0;
@@ -60,30 +61,75 @@ function keptOperand(pool: KernelThreads, backend: WasmBackendInternals, filter:
   }));
 }
 
+/** Where one threaded call's tensors lie in the shared memory: its inputs, its output and each thread's scratch. */
+interface SharedCall {
+  readonly inputs: readonly number[];
+  readonly out: number;
+  readonly scratch: readonly number[];
+}
+
 /**
- * `out` = the convolution of `x` on every kernel thread: x (and the bias) copied into the shared memory, each
- * thread's images convolved there, the result copied back. The same bits as one thread: every output pixel
- * is computed by the same code from the same operands.
+ * Copies `inputs` into the shared memory, runs one kernel call per thread there (what `calls` makes of their
+ * offsets), and copies `out` back to the backend's heap.
+ */
+function onThreads(
+  pool: KernelThreads, backend: WasmBackendInternals, inputs: readonly tf.TensorInfo[], out: tf.TensorInfo, scratchWords: number,
+  calls: (at: SharedCall) => ThreadCall[],
+): void {
+  const held: number[] = [];
+  const alloc = (bytes: number) => {
+    held.push(pool.alloc(bytes));
+    return held.at(-1)!;
+  };
+  try {
+    const at = { inputs: inputs.map((t) => alloc(floatsOf(t) * 4)), out: alloc(floatsOf(out) * 4), scratch: Array.from({ length: pool.threads }, () => alloc(scratchWords * 4)) };
+    inputs.forEach((t, i) => copyIn(pool, backend, t, at.inputs[i]!));
+    pool.run(calls(at));
+    heapFloats(backend).set(pool.floats().subarray(at.out / 4, at.out / 4 + floatsOf(out)), heapOffset(backend, out) / 4);
+  } finally {
+    pool.release(...held);
+  }
+}
+
+/**
+ * `out` = the convolution of `x` on every kernel thread, each on its own images. The same bits as one thread:
+ * every output pixel is computed by the same code from the same operands.
  */
 export function threadedConv(pool: KernelThreads, backend: WasmBackendInternals, filter: tf.TensorInfo, x: tf.TensorInfo, out: tf.TensorInfo, conv: ConvPlan): void {
   const operand = keptOperand(pool, backend, filter, conv);
   const n = x.shape[0]!;
   const [inImage, outImage] = [floatsOf(x) / n, floatsOf(out) / n];
-  const shares = imageShares(n, pool.threads);
-  const xs = pool.alloc(floatsOf(x) * 4);
-  const ys = pool.alloc(floatsOf(out) * 4);
-  const bias = conv.bias ? pool.alloc(floatsOf(conv.bias) * 4) : 0;
-  const scratch = shares.map(() => pool.alloc(conv.scratchWords * 4));
-  try {
-    copyIn(pool, backend, x, xs);
-    if (conv.bias) copyIn(pool, backend, conv.bias, bias);
-    pool.run(shares.map(([first, count], t) => (count === 0 ? null : conv.call({
-      x: xs + first * inImage * 4, y: ys + first * outImage * 4, count, operand, bias, scratch: scratch[t]!,
+  onThreads(pool, backend, conv.bias ? [x, conv.bias] : [x], out, conv.scratchWords, ({ inputs: [xs, bias], out: ys, scratch }) =>
+    evenShares(n, pool.threads).map(([first, count], t) => (count === 0 ? null : conv.call({
+      x: xs! + first * inImage * 4, y: ys + first * outImage * 4, count, operand, bias: bias ?? 0, scratch: scratch[t]!,
     }))));
-    heapFloats(backend).set(pool.floats().subarray(ys / 4, ys / 4 + floatsOf(out)), heapOffset(backend, out) / 4);
-  } finally {
-    pool.release(xs, ys, ...(bias ? [bias] : []), ...scratch);
-  }
+}
+
+/** Offsets of one filter-gradient call's operands, and the output channels oa…ob−1 it computes. */
+export interface FilterGradShare {
+  readonly x: number;
+  readonly dy: number;
+  readonly dw: number;
+  readonly scratch: number;
+  readonly oa: number;
+  readonly ob: number;
+}
+
+/** A planned filter gradient (wasm/layers.ts convFilterGrad, convFilterGradRows or winogradFilterGrad). */
+export interface FilterGradPlan {
+  readonly scratchWords: number;
+  readonly call: (share: FilterGradShare) => NonNullable<ThreadCall>;
+}
+
+/**
+ * `dw` [kh, kw, ci, co] = the filter gradient of `x` and `dy` on every kernel thread, each on its own groups of 8
+ * output channels. The same bits as one thread: each channel is summed in the same order.
+ */
+export function threadedFilterGrad(pool: KernelThreads, backend: WasmBackendInternals, x: tf.TensorInfo, dy: tf.TensorInfo, dw: tf.TensorInfo, plan: FilterGradPlan): void {
+  onThreads(pool, backend, [x, dy], dw, plan.scratchWords, ({ inputs: [xs, dys], out, scratch }) =>
+    evenShares(dw.shape[3]! / 8, pool.threads).map(([first, count], t) => (count === 0 ? null : plan.call({
+      x: xs!, dy: dys!, dw: out, scratch: scratch[t]!, oa: 8 * first, ob: 8 * (first + count),
+    }))));
 }
 
 /**

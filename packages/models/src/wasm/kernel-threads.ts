@@ -19,8 +19,11 @@ const CALL_INTS = 32;
 /** Threads one control block holds, the calling thread included. */
 export const MAX_KERNEL_THREADS = Math.floor((CONTROL_BYTES / 4 - CALLS) / CALL_INTS);
 
+/** {@link KernelThreads.minPixelsPerThread}'s default. */
+export const DEFAULT_MIN_PIXELS_PER_THREAD = 128;
+
 /** The kernels a thread can run, by id (0: nothing this time). */
-const FUNCTIONS = ['convDirect', 'winogradConv'] as const;
+const FUNCTIONS = ['convDirect', 'winogradConv', 'convFilterGrad', 'convFilterGradRows', 'winogradFilterGrad'] as const;
 export type ThreadedFunction = (typeof FUNCTIONS)[number];
 
 /** One thread's share of a call: a kernel of wasm/layers.ts and its arguments, or null for none. */
@@ -88,6 +91,12 @@ export class KernelThreads {
     /** Threads that share each call, the calling one included. */
     readonly threads: number,
     private readonly stopThreads: () => Promise<void>,
+    /**
+     * Output pixels per thread below which a convolution stays on the calling thread: copying its operands
+     * and waking the threads cost more than half of a small convolution (ResNet18's deepest layers at 28 and
+     * 64 px). 0 splits every call that can be.
+     */
+    readonly minPixelsPerThread = DEFAULT_MIN_PIXELS_PER_THREAD,
   ) {
     if (threads < 1 || threads > MAX_KERNEL_THREADS) throw new RangeError(`kernel threads: 1 to ${MAX_KERNEL_THREADS}, got ${threads}`);
     this.control = controlOf(memory);
@@ -187,8 +196,9 @@ let active: KernelThreads | undefined;
 /**
  * Makes `threads` the kernel threads that medxfer's wasm kernels split their work across (undefined: back to
  * one thread). Convolutions (Conv2D, FusedConv2D, and the input gradient Conv2DBackpropInput) use them on
- * batches of two images or more, each thread on its own images; the results are the same bits as on one
- * thread. The filter gradient, BatchNorm and layout kernels still run on the calling thread.
+ * batches of two images or more, each thread on its own images; the filter gradient (Conv2DBackpropFilter)
+ * on its own output channels. The results are the same bits as on one thread. BatchNorm and the layout
+ * kernels still run on the calling thread.
  */
 export function setKernelThreads(threads: KernelThreads | undefined): void {
   active = threads;
