@@ -5,11 +5,13 @@
 //   node bench/recipe.mjs                         # the notebook at 224 px on a sample, projected to the full data
 //   node bench/recipe.mjs --resize 0 --full       # at the data's 28 px, the whole run measured
 //   node bench/recipe.mjs --train-limit 128 --eval-limit 64 --backend wasm --json out.json
+//   node bench/recipe.mjs --threads 2              # each convolution on 2 kernel threads (the CLI's default on 2 cores)
+//   node bench/recipe.mjs --workers 2              # data parallel: 2 chunks per batch (BatchNorm per chunk)
 //
 // On a sample (--train-limit/--eval-limit) every epoch's training throughput and the evaluation time are
 // measured, and the full run's time is projected from them (the dataset's 4,708 / 524 / 624 images): a
 // projection, printed as one. PyTorch's recipe (bench/torch_recipe.py: Debian's python3-torch with
-// torchvision and scikit-learn, as many threads as --workers) runs on the same sample and is projected the
+// torchvision and scikit-learn, as many threads as --workers or --threads; one without either) runs on the same sample and is projected the
 // same way, unless --no-torch. Needs the built packages (npm run bench builds them).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ const { values: args } = parseArgs({
     full: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
     workers: { type: 'string' },
+    threads: { type: 'string' },
     json: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
   },
@@ -43,7 +46,11 @@ const cliArgs = [
   ...(resize ? ['--resize', String(resize)] : []),
   ...(args.full ? [] : ['--train-limit', String(trainLimit), '--eval-limit', String(evalLimit)]),
   ...(args.workers ? ['--workers', args.workers] : []),
+  // One thread unless asked: the CLI's own default splits convolutions across every core.
+  ...(args.workers ? [] : ['--threads', args.threads ?? '1']),
 ];
+/** Threads either side uses: PyTorch gets as many. */
+const threads = Number(args.workers ?? args.threads ?? 1);
 
 try {
   process.stderr.write(`… medxfer ${cliArgs.join(' ')}\n`);
@@ -66,13 +73,13 @@ try {
     ? wall
     : epochs.reduce((sum, e) => sum + SPLITS.train / Number(e.imgPerS), 0) + rest * ((epochs.length * SPLITS.val + SPLITS.test) / evaluated);
   const record = {
-    recipe: 'notebook', backend: args.backend, resize: resize || null, trainImages, valImages, testImages, epochs: epochs.length,
+    recipe: 'notebook', backend: args.backend, threads, how: args.workers ? 'workers' : 'kernel threads', resize: resize || null, trainImages, valImages, testImages, epochs: epochs.length,
     measuredSeconds: Math.round(wall), trainSeconds: Math.round(trainSeconds), otherSeconds: Math.round(rest),
     projectedFullSeconds: Math.round(projected),
     perEpoch: epochs.map((e) => ({ phase: e.phase, seconds: Number(e.seconds), trainImgPerS: Number(e.imgPerS), cachedFeatures: e.cachedFeatures === 'true' })),
   };
   const minutes = (s) => `${Math.floor(Math.round(s) / 60)} min ${Math.round(s) % 60} s`;
-  console.log(`notebook recipe, ${args.backend}, ${resize ? `${resize} px` : '28 px'}: ${epochs.length} epochs on ${trainImages} training / ${valImages} val / ${testImages} test images in ${minutes(wall)}`);
+  console.log(`notebook recipe, ${args.backend}, ${resize ? `${resize} px` : '28 px'}, ${threads} thread${threads > 1 ? `s (${record.how})` : ''}: ${epochs.length} epochs on ${trainImages} training / ${valImages} val / ${testImages} test images in ${minutes(wall)}`);
   for (const e of record.perEpoch) console.log(`  ${e.phase.padEnd(5)} ${e.seconds.toFixed(1).padStart(7)} s  train ${e.trainImgPerS.toFixed(1).padStart(7)} img/s${e.cachedFeatures ? ' (cached features)' : ''}`);
   console.log(`  evaluation (${evaluated} images), start-up, metrics and report: ${rest.toFixed(1)} s`);
   if (!args.full) console.log(`projected for the full data (${SPLITS.train} / ${SPLITS.val} / ${SPLITS.test}): ${minutes(projected)} (from the throughput measured above; a projection, not a run)`);
@@ -91,7 +98,6 @@ try {
 
 /** PyTorch's recipe on the same sample and threads, projected like medxfer's; undefined where torch is missing. */
 function torchRecipe() {
-  const threads = Number(args.workers ?? 1);
   for (const python of [process.env.MEDXFER_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
     try {
       execFileSync(python, ['-c', 'import torch, torchvision, sklearn'], { stdio: 'ignore' });

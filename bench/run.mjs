@@ -5,6 +5,7 @@
 //   frozen — head-only step: body features in eval mode without a tape, then head gradients + Adam.
 // Usage: npm run bench -- [--sizes 28,64,224] [--backends cpu,wasm] [--modes infer,train,frozen] [--batch 32]
 //                          [--steps N] [--warmup N] [--json out.json] [--no-torch] [--no-loader] [--workers 1,2]
+//                          [--threads 2]
 //                          [--no-winograd]
 //                          [--volumes 28,64] [--convs acs,2.5d,3d]
 // --volumes: the 3D rows — volume ResNet-18s (ACS / 2.5D convolutions of the 2D weights, plain 3D) on wasm, infer and
@@ -13,6 +14,9 @@
 // compute 1/N of the batch — gradients summed, or probabilities — @medxfer/train/node's createGradientWorkers,
 // as `medxfer train --workers N` trains and evaluates). Several values: one record each. Records carry `workers` (1: the plain single-process step). PyTorch runs at 1 thread and at each
 // --workers value above 1, and the ratios pair equal thread counts.
+// --threads: wasm rows with each convolution split across N kernel threads (useKernelThreads from
+// @medxfer/models/node, as `medxfer train --threads N`: the same bits as one thread), one worker. Records
+// carry `kernelThreads`; a row's thread count against PyTorch is workers × kernel threads.
 // Each (backend, size) runs in its own child process, so peakRssMB is that case's own peak.
 // See bench/README.md.
 import { execFileSync, fork } from 'node:child_process';
@@ -35,6 +39,7 @@ const { values: args } = parseArgs({
     'no-torch': { type: 'boolean', default: false },
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
     workers: { type: 'string', default: '1,2' },
+    threads: { type: 'string', default: '2' },
     volumes: { type: 'string', default: '28,64' },
     convs: { type: 'string', default: 'acs,2.5d,3d' },
     'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
@@ -66,7 +71,9 @@ async function main() {
       if (backend === 'cpu' && size !== 28 && !process.argv.some((a) => a.startsWith('--backends'))) continue;
       // Worker threads install the kernels with their defaults (Winograd on): --no-winograd measures one thread.
       const workerCounts = args['no-winograd'] ? [1] : args.workers.split(',').map(Number);
-      for (const mode of modes) for (const workers of mode === 'frozen' ? [1] : workerCounts) {
+      const kernelThreads = backend === 'wasm' && !args['no-winograd'] ? threadCounts() : [];
+      const runs = (mode) => [...(mode === 'frozen' ? [1] : workerCounts).map((workers) => ({ workers, kernelThreads: 1 })), ...kernelThreads.map((k) => ({ workers: 1, kernelThreads: k }))];
+      for (const mode of modes) for (const { workers, kernelThreads: kernel } of runs(mode)) {
         const batch = Number(args.batch ?? (backend === 'wasm' && size >= 224 && mode !== 'infer' ? 16 : 32));
         const slow = backend === 'cpu';
         const c = {
@@ -75,12 +82,13 @@ async function main() {
           steps: Number(args.steps ?? (slow ? (mode === 'infer' ? 2 : 1) : mode === 'train' ? 5 : 10)),
           models: args.models,
           workers,
+          kernelThreads: kernel,
           relaxed: !args['no-relaxed'],
           winograd: !args['no-winograd'],
         };
-        process.stderr.write(`… ${backend} ${size}px ${mode} batch ${batch}${workers > 1 ? ` workers ${workers}` : ''}\n`);
+        process.stderr.write(`… ${backend} ${size}px ${mode} batch ${batch}${workers > 1 ? ` workers ${workers}` : ''}${kernel > 1 ? ` kernel threads ${kernel}` : ''}\n`);
         records.push(await runInChild(c));
-        if (workers === 1 && !args['no-plain']) {
+        if (workers === 1 && kernel === 1 && !args['no-plain']) {
           process.stderr.write(`… plain tfjs (tf.layers + fit): ${backend} ${size}px ${mode} batch ${batch}\n`);
           records.push(await runInChild({ ...c, impl: 'plain-tfjs', ...(slow && mode !== 'infer' ? { warmup: 1, steps: 1 } : {}) }));
           if (backend === 'wasm') {
@@ -104,7 +112,7 @@ async function main() {
   }
   printTable(records);
   printPlain(records);
-  const threads = [...new Set([1, ...args.workers.split(',').map(Number)])];
+  const threads = [...new Set([1, ...args.workers.split(',').map(Number), ...threadCounts()])];
   const torch = args['no-torch'] ? undefined : runTorch([...new Set(records.filter((r) => !r.volume).map((r) => r.size))], Number(args.batch ?? 32), volumes, args.convs, threads);
   printTorch(records, torch, args['no-torch']);
   if (!args['no-loader']) records.push(...runLoader());
@@ -116,6 +124,16 @@ async function main() {
   if (torch) writeFileSync(join(out, `torch-${stamp}.json`), JSON.stringify(torch, null, 2));
   if (args.json) writeFileSync(args.json, payload);
   console.log(`\nrecords: ${join('bench/out', `bench-${stamp}.json`)}${args.json ? ` and ${args.json}` : ''}`);
+}
+
+/** --threads as kernel-thread counts above 1. */
+function threadCounts() {
+  return args.threads ? args.threads.split(',').map(Number).filter((n) => n > 1) : [];
+}
+
+/** Threads a record's step runs on: data-parallel workers × kernel threads. */
+function threadsOf(r) {
+  return (r.workers ?? 1) * (r.kernelThreads ?? 1);
 }
 
 /** The loader rows (bench/loader.mjs): reading 224 px batches from disk against the training step, md5 MB/s. */
@@ -137,9 +155,9 @@ function runInChild(c) {
 }
 
 function printTable(records) {
-  const head = ['impl', 'backend', 'size', 'mode', 'batch', 'threads', 'workers', 'img/s', 'ms/step', 'peak RSS MB'];
+  const head = ['impl', 'backend', 'size', 'mode', 'batch', 'threads', 'workers', 'kernel thr', 'img/s', 'ms/step', 'peak RSS MB'];
   // Volume rows: size 28³ acs, images (or volumes) per second.
-  const rows = records.map((r) => [r.impl, r.backend, r.volume ? `${r.size}³ ${r.volume}` : `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, `${r.workers ?? 1}`, r.imgPerS === null ? 'fails' : r.imgPerS.toFixed(1), r.imgPerS === null ? '' : ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
+  const rows = records.map((r) => [r.impl, r.backend, r.volume ? `${r.size}³ ${r.volume}` : `${r.size}`, r.mode, `${r.batch}`, `${r.threads}`, `${r.workers ?? 1}`, `${r.kernelThreads ?? 1}`, r.imgPerS === null ? 'fails' : r.imgPerS.toFixed(1), r.imgPerS === null ? '' : ((1000 * r.batch) / r.imgPerS).toFixed(0), `${r.peakRssMB}`]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
@@ -151,7 +169,7 @@ function printPlain(records) {
   if (!plain.length) return;
   console.log('\nmedxfer against plain tfjs (a tf.layers ResNet18 trained with model.fit, same backend and batch):');
   for (const p of plain) {
-    const m = records.find((r) => r.impl === 'medxfer' && (r.workers ?? 1) === 1 && r.backend === p.backend && r.size === p.size && r.mode === p.mode);
+    const m = records.find((r) => r.impl === 'medxfer' && threadsOf(r) === 1 && r.backend === p.backend && r.size === p.size && r.mode === p.mode);
     const kernels = p.impl === 'plain-tfjs+kernels';
     const what = `  ${p.backend.padEnd(4)} ${String(p.size).padStart(3)}px ${p.mode.padEnd(6)}${kernels ? ' (plain + useMedxferKernels())' : ''}`;
     if (p.imgPerS === null) console.log(`${what} plain tfjs cannot run it: ${p.error}`);
@@ -212,7 +230,8 @@ function printTorch(records, torch, skipped) {
     for (const r of records.filter((x) => x.impl === 'medxfer' && x.backend === 'wasm' && (threads === 1 || !x.volume))) {
       // medxfer's threads share each batch's images (training: its chunks); the frozen step has one thread,
       // so its one-thread figure stands against PyTorch's N.
-      const own = r.workers ?? 1;
+      const own = threadsOf(r);
+      const how = (r.kernelThreads ?? 1) > 1 ? 'kern' : 'thr';
       if (own !== threads && !(own === 1 && r.mode === 'frozen' && threads > 1)) continue;
       const ref = reference.find((t) => t.size === r.size && t.mode === r.mode && t.volume === r.volume && (t.threads ?? 1) === threads);
       if (!ref) continue;
@@ -220,7 +239,7 @@ function printTorch(records, torch, skipped) {
       const what = r.volume ? `${r.size}³ ${r.volume.padEnd(4)}` : `${String(r.size).padStart(3)}px`;
       const unit = r.volume ? 'vol/s' : 'img/s';
       const g = r.volume ? undefined : goal(r.mode, r.size);
-      console.log(`  ${threads} thr ${what} ${r.mode.padEnd(6)} medxfer ${own} thr ${r.imgPerS.toFixed(1).padStart(7)} ${unit}  PyTorch ${ref.imgPerS.toFixed(1).padStart(7)}  ratio ${ratio.toFixed(3)}${g ? `  (goal ≥ ${g})` : ''}`);
+      console.log(`  ${threads} thr ${what} ${r.mode.padEnd(6)} medxfer ${own} ${how} ${r.imgPerS.toFixed(1).padStart(7)} ${unit}  PyTorch ${ref.imgPerS.toFixed(1).padStart(7)}  ratio ${ratio.toFixed(3)}${g ? `  (goal ≥ ${g})` : ''}`);
     }
   }
 }
@@ -254,6 +273,7 @@ async function runCase(c) {
     return;
   }
   if (c.backend === 'wasm') useMedxferKernels(models.useMedxferKernels && c.winograd === false ? { winograd: false } : undefined);
+  const kernelThreads = (c.kernelThreads ?? 1) > 1 ? await (await import('@medxfer/models/node')).useKernelThreads(c.kernelThreads) : undefined;
   const model = new ResNet18({ numClasses: 2, input: 'grey', seed: 1, ...(c.volume ? { volume: c.volume } : {}) });
   const x = tf.randomUniform([c.batch, ...(c.volume ? [c.size] : []), c.size, c.size, 1], 0, 1, 'float32', 7);
   const y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % 2), 'int32');
@@ -299,10 +319,11 @@ async function runCase(c) {
   for (let i = 0; i < c.steps; i++) await step();
   const seconds = (performance.now() - t0) / 1000;
   await workers?.close();
+  await kernelThreads?.close();
   const threads = c.backend === 'wasm' ? (tf.backend().wasm?.tfjs?.numThreads?.() ?? 1) : 1;
   const record = {
     impl: 'medxfer',
-    backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads, workers: c.workers ?? 1,
+    backend: c.backend, size: c.size, mode: c.mode, batch: c.batch, threads, workers: c.workers ?? 1, kernelThreads: kernelThreads?.threads ?? 1,
     ...(c.volume ? { volume: c.volume } : {}),
     ...(c.backend === 'wasm' ? { kernels: wasmKernelsBuild() ?? 'tfjs', winograd: c.winograd !== false } : {}),
     imgPerS: (c.batch * c.steps) / seconds,
