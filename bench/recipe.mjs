@@ -9,8 +9,8 @@
 //   node bench/recipe.mjs --workers 2              # data parallel: 2 chunks per batch (BatchNorm per chunk)
 //
 // On a sample (--train-limit/--eval-limit) every epoch's training throughput and the evaluation time are
-// measured, and the full run's time is projected from them (the dataset's 4,708 / 524 / 624 images): a
-// projection, printed as one. PyTorch's recipe (bench/torch_recipe.py: Debian's python3-torch with
+// measured, and the full run's time is projected from them (the dataset's 4,708 / 524 / 624 images; a phase's
+// first-epoch warm-up counted once, not scaled with the data: projectedTraining): a projection, printed as one. PyTorch's recipe (bench/torch_recipe.py: Debian's python3-torch with
 // torchvision and scikit-learn, as many threads as --workers or --threads; one without either) runs on the same sample and is projected the
 // same way, unless --no-torch. Needs the built packages (npm run bench builds them).
 import { execFileSync } from 'node:child_process';
@@ -71,7 +71,8 @@ try {
   const evaluated = epochs.length * valImages + testImages;
   const projected = args.full
     ? wall
-    : epochs.reduce((sum, e) => sum + SPLITS.train / Number(e.imgPerS), 0) + rest * ((epochs.length * SPLITS.val + SPLITS.test) / evaluated);
+    : projectedTraining(epochs.map((e) => ({ phase: e.phase, seconds: Number(e.seconds), imgPerS: Number(e.imgPerS), cached: e.cachedFeatures === 'true' })), trainImages)
+      + rest * ((epochs.length * SPLITS.val + SPLITS.test) / evaluated);
   const record = {
     recipe: 'notebook', backend: args.backend, threads, how: args.workers ? 'workers' : 'kernel threads', resize: resize || null, trainImages, valImages, testImages, epochs: epochs.length,
     measuredSeconds: Math.round(wall), trainSeconds: Math.round(trainSeconds), otherSeconds: Math.round(rest),
@@ -96,6 +97,25 @@ try {
   rmSync(out, { recursive: true, force: true });
 }
 
+/**
+ * Seconds of the full data's training epochs, from epochs measured on `images` training images: each epoch at
+ * its own throughput, except that the time a phase's first epoch takes beyond the phase's steady throughput (the
+ * median of its later epochs) — start-up, first allocations, warm-up — is counted once rather than scaled with
+ * the data. Phases with one epoch, or with cached features (a first epoch that computes them), scale as measured.
+ */
+function projectedTraining(epochs, images) {
+  const median = (values) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+  let seconds = 0;
+  for (const phase of new Set(epochs.map((e) => e.phase))) {
+    const [first, ...later] = epochs.filter((e) => e.phase === phase);
+    const steady = later.length && !later.some((e) => e.cached) ? median(later.map((e) => e.imgPerS)) : undefined;
+    const oneOff = steady ? Math.max(0, first.seconds - images / steady) : 0;
+    seconds += oneOff + SPLITS.train / (steady ? Math.max(steady, first.imgPerS) : first.imgPerS);
+    for (const e of later) seconds += SPLITS.train / e.imgPerS;
+  }
+  return seconds;
+}
+
 /** PyTorch's recipe on the same sample and threads, projected like medxfer's; undefined where torch is missing. */
 function torchRecipe() {
   for (const python of [process.env.MEDXFER_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean)) {
@@ -109,7 +129,8 @@ function torchRecipe() {
     const line = execFileSync(python, [script, DATA, '--resize', String(resize), '--train-limit', String(trainLimit), '--eval-limit', String(evalLimit), '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const result = JSON.parse(line.trim().split('\n').pop());
     const evaluatedFull = result.epochs.length * SPLITS.val + SPLITS.test;
-    result.projectedFullSeconds = Math.round(result.epochs.reduce((sum, e) => sum + SPLITS.train / e.trainImgPerS, 0) + evaluatedFull / result.evalImgPerS);
+    const measured = result.epochs.map((e) => ({ phase: e.phase, seconds: e.seconds, imgPerS: e.trainImgPerS, cached: false }));
+    result.projectedFullSeconds = Math.round(projectedTraining(measured, Math.min(trainLimit, SPLITS.train)) + evaluatedFull / result.evalImgPerS);
     return result;
   }
   console.log('(no python3 with torch, torchvision and scikit-learn: apt-get install python3-torch python3-torchvision python3-sklearn for the PyTorch projection)');
