@@ -1,7 +1,9 @@
 // Intra-op threads: one call of a medxfer wasm kernel split across threads that share a WebAssembly.Memory.
 // tfjs-wasm's heap is shared only in its threaded build (browsers), so the threads work in a shared memory of
-// their own: a call copies its operands in, each thread runs the kernel on its share of the batch's images,
-// and the result is copied out. Filters (transformed, packed) stay there between calls, by tensor data.
+// their own: a call copies its operands in, each thread runs the kernel on its share (a convolution's images,
+// a filter gradient's output channels), and the result is copied out. Filters (transformed, packed) stay there
+// between calls, by tensor data. A worker that dies mid-call would leave its caller waiting: the threads catch
+// what a kernel throws and report it, and only close() ends them.
 //
 // The protocol, in the memory's first CONTROL_BYTES: a generation counter the threads wait on, the count of
 // threads still running, an error flag, a stop flag, and per thread one kernel call (function id, arguments).
