@@ -3,7 +3,7 @@ import { heapOffset, wasmMemoryOf, withScratch, type WasmBackendInternals } from
 import { copyStrided, fitsFourAxes } from './layout-kernels.js';
 import { layerKernelsFor, type LayerExports } from './layers-module.js';
 import { liveTaps } from '../ops/conv-geometry.js';
-import { activeKernelThreads, type KernelThreads } from './kernel-threads.js';
+import { activeKernelThreads, invoke, type KernelThreads } from './kernel-threads.js';
 import { convOnHeap, threadedConv, threadedFilterGrad, type ConvPlan, type FilterGradPlan } from './conv-plan.js';
 
 // Conv2D and both of its gradients for tfjs-wasm as direct convolutions in WebAssembly SIMD (wasm/layers.ts
@@ -281,8 +281,7 @@ function runFilterGrad(backend: WasmBackendInternals, kernels: LayerExports, pla
   return filledOutput(backend, shape, (dw) => {
     if (threads) return threadedFilterGrad(threads, backend, x, dy, dw, plan);
     withScratch(backend, (scratch) => {
-      const { fn, args } = plan.call({ x: at(x), dy: at(dy), dw: at(dw), scratch: at(scratch([plan.scratchWords])), oa: 0, ob: shape[3]! });
-      (kernels[fn] as (...a: number[]) => void)(...args);
+      invoke(kernels, plan.call({ x: at(x), dy: at(dy), dw: at(dw), scratch: at(scratch([plan.scratchWords])), oa: 0, ob: shape[3]! }));
     });
   });
 }
@@ -321,8 +320,7 @@ export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelF
       for (let p = 0; p < pixels; p++) heap.copyWithin(at(grad) / 4 + p * padded, at(dy) / 4 + p * co, at(dy) / 4 + (p + 1) * co);
       const target = scratch([kh * kw * ci * padded]);
       const plan = filterGradPlan({ ...info, outChannels: padded });
-      const { fn, args } = plan.call({ x: at(x), dy: at(grad), dw: at(target), scratch: at(scratch([plan.scratchWords])), oa: 0, ob: padded });
-      (kernels[fn] as (...a: number[]) => void)(...args);
+      invoke(kernels, plan.call({ x: at(x), dy: at(grad), dw: at(target), scratch: at(scratch([plan.scratchWords])), oa: 0, ob: padded }));
       copyStrided(backend, kernels, target, { shape: [kh * kw * ci, co], strides: [padded, 1], start: 0 }, dw);
     }));
   };

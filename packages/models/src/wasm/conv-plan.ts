@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, withScratch, type WasmBackendInternals } from './heap.js';
-import { heapFloats, type KernelThreads, type ThreadCall } from './kernel-threads.js';
+import { heapFloats, invoke, type KernelThreads, type ThreadCall } from './kernel-threads.js';
 import type { LayerExports } from './layers-module.js';
 
 // A convolution as one kernel call over a batch's images (wasm/layers.ts convDirect or winogradConv) with a
@@ -142,9 +142,8 @@ export function convOnHeap(
 ): void {
   withScratch(backend, (scratch) => {
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-    const { fn, args } = conv.call({
+    invoke(kernels, conv.call({
       x: at(x), y: at(out), count: x.shape[0]!, operand: at(operand(scratch)), bias: conv.bias ? at(conv.bias) : 0, scratch: at(scratch([conv.scratchWords])),
-    });
-    (kernels[fn] as (...a: number[]) => void)(...args);
+    }));
   });
 }

@@ -31,6 +31,11 @@ export type ThreadedFunction = (typeof FUNCTIONS)[number];
 /** One thread's share of a call: a kernel of wasm/layers.ts and its arguments, or null for none. */
 export type ThreadCall = { readonly fn: ThreadedFunction; readonly args: readonly number[] } | null;
 
+/** Runs one kernel call on `kernels` (the thread's own instance of wasm/layers.ts). */
+export function invoke(kernels: LayerExports, call: NonNullable<ThreadCall>): void {
+  (kernels[call.fn] as (...a: number[]) => void)(...call.args);
+}
+
 const controlOf = (memory: WebAssembly.Memory) => new Int32Array(memory.buffer, 0, CONTROL_BYTES / 4);
 
 /** A shared memory for kernel threads (4 GiB at most, as the shared builds of the kernels declare). */
@@ -49,7 +54,7 @@ function callKernel(kernels: LayerExports, control: Int32Array, index: number): 
   const id = control[at]!;
   if (id === 0) return;
   const args = Array.from(control.subarray(at + 2, at + 2 + control[at + 1]!));
-  (kernels[FUNCTIONS[id - 1]!] as (...a: number[]) => void)(...args);
+  invoke(kernels, { fn: FUNCTIONS[id - 1]!, args });
 }
 
 /**
@@ -174,7 +179,7 @@ export class KernelThreads {
     Atomics.notify(control, GENERATION);
     const own = calls[0];
     try {
-      if (own) (this.kernels[own.fn] as (...a: number[]) => void)(...own.args);
+      if (own) invoke(this.kernels, own);
     } finally {
       for (let left = Atomics.load(control, PENDING); left !== 0; left = Atomics.load(control, PENDING)) Atomics.wait(control, PENDING, left);
     }
