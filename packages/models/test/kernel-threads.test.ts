@@ -1,10 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { activeKernelThreads, conv2d, ResNet18, type KernelThreads } from '@medxfer/models';
+import { activeKernelThreads, ResNet18, type KernelThreads } from '@medxfer/models';
 import { useKernelThreads } from '@medxfer/models/node';
 import { Arena } from '../src/wasm/arena.js';
 import { evenShares } from '../src/wasm/conv-plan.js';
 import { useBackend } from '../../../test-support/backend.js';
+import { convolve, THREAD_CASES } from './kernel-thread-cases.js';
 
 describe('Arena (first-fit ranges of a growable memory)', () => {
   it('hands out aligned, disjoint ranges, reuses and coalesces freed ones, and grows the memory when full', () => {
@@ -43,35 +46,15 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     await useKernelThreads(1);
   });
 
-  const input = (shape: [number, number, number, number], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
-  /** Output, input gradient and filter gradient of a convolution (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter) and a fused one (FusedConv2D). */
-  function convolve(n: number, side: number, ci: number, co: number, k: number, stride: number, pad: number) {
-    return tf.tidy(() => {
-      const x = input([n, side, side, ci], 1);
-      const w = input([k, k, ci, co], 2);
-      const bias = tf.randomNormal([co], 0, 1, 'float32', 3) as tf.Tensor1D;
-      const fused = tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias, activation: 'relu' });
-      const dx = tf.grad((t) => tf.sum(tf.square(conv2d(t as tf.Tensor4D, w, { stride, pad, inputGrad: true }))))(x);
-      const dw = tf.grad((f) => tf.sum(tf.square(conv2d(x, f as tf.Tensor4D, { stride, pad, inputGrad: false }))))(w);
-      return [conv2d(x, w, { stride, pad, inputGrad: false }), fused, dx, dw].map((t) => Array.from(t.dataSync()));
-    });
-  }
-  const shapes: [string, number, number, number, number, number, number][] = [
-    ['3×3 stride 1 (Winograd)', 8, 16, 16, 3, 1, 1],
-    ['3×3 stride 2 (direct)', 9, 16, 24, 3, 2, 1],
-    ['1×1 stride 2 (direct)', 8, 16, 32, 1, 2, 0],
-    ['3×3 on a 2×2 map (direct, live taps)', 2, 16, 16, 3, 1, 1],
-    ['7×7 stride 2 stem on 1 channel (filter gradient along rows)', 12, 1, 24, 7, 2, 3],
-  ];
-
   for (const threads of [2, 3]) {
-    for (const [name, side, ci, co, k, stride, pad] of shapes) {
+    for (const [name, side, ci, co, k, stride, pad] of THREAD_CASES) {
       it(`${threads} threads, ${name}: forward, fused forward and both gradients equal one thread's bits (5 images and 1)`, async () => {
         await useKernelThreads(1);
         const one = [5, 1].map((n) => convolve(n, side, ci, co, k, stride, pad));
         // Every call split, however small (by default small calls stay on one thread).
         const pool = await useKernelThreads(threads, { minPixelsPerThread: 0 });
         expect(pool?.threads).toBe(threads);
+        expect(pool?.build, 'as the heap: relaxed SIMD is on in this suite').toBe('relaxed-simd');
         const many = [5, 1].map((n) => convolve(n, side, ci, co, k, stride, pad));
         expect(many).toEqual(one);
         expect(one[0]![1]!.some((v) => v > 0)).toBe(true);
@@ -118,5 +101,21 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     const one = convolve(3, 8, 16, 16, 3, 1, 1);
     await useKernelThreads(2);
     expect(convolve(3, 8, 16, 16, 3, 1, 1)).toEqual(one);
+  });
+});
+
+// Node 20 without --experimental-wasm-relaxed-simd (a library user's default) runs the SIMD-only builds: the
+// plain one on tfjs's heap and the shared one on the threads. The same cases, in a child process without the flag.
+describe('kernel threads on the SIMD-only builds (a Node without relaxed SIMD)', () => {
+  it('on 2 and 3 threads give one thread\'s bits for every case', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./kernel-threads-simd.ts', import.meta.url))], {
+      encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const report = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { heapBuild: string; threadBuilds: string[]; results: { name: string; threads: number; equal: boolean }[] };
+    expect(report.heapBuild).toBe('simd');
+    expect(report.threadBuilds).toEqual(['simd']);
+    expect(report.results).toHaveLength(2 * THREAD_CASES.length);
+    for (const r of report.results) expect(r.equal, `${r.threads} threads, ${r.name}`).toBe(true);
   });
 });

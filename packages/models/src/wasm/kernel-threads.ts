@@ -87,6 +87,8 @@ export function serveKernelThread(memory: WebAssembly.Memory, kernels: LayerExpo
 export class KernelThreads {
   /** The layer kernels on the shared memory, for this thread. */
   readonly kernels: LayerExports;
+  /** Which build of them every thread runs: with relaxed SIMD where the runtime has it, else SIMD only. */
+  readonly build: HeapModuleBuild;
   private readonly control: Int32Array;
   private readonly arena: Arena;
   /** Filter operands kept between calls: by tensor data, then by transform and shape. */
@@ -109,8 +111,10 @@ export class KernelThreads {
     this.control = controlOf(memory);
     this.arena = new Arena(memory, CONTROL_BYTES);
     const kernels = instantiateOnHeap<LayerExports>(LAYERS, memory);
-    if (!kernels) throw new Error('kernel threads need WebAssembly SIMD and threads');
+    const build = kernelThreadBuild(memory);
+    if (!kernels || !build) throw new Error('kernel threads need WebAssembly SIMD and threads');
     this.kernels = kernels;
+    this.build = build;
   }
 
   /** `bytes` of the shared memory for one call's operands; give them back with {@link release}. */
