@@ -2,17 +2,12 @@
 // without --experimental-wasm-relaxed-simd: Node 20's default, so the tfjs heap and the kernel threads both run
 // the SIMD-only builds (plain and shared). Prints one JSON line: the builds, and per thread count and case
 // whether every result equals one thread's bits.
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { useMedxferKernels, wasmKernelsBuild } from '@medxfer/models';
+import { wasmKernelsBuild } from '@medxfer/models';
 import { useKernelThreads } from '@medxfer/models/node';
+import { useBackend } from '../../../test-support/backend.js';
 import { convolve, THREAD_CASES } from './kernel-thread-cases.js';
 
-setWasmPaths(join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-if (!(await tf.setBackend('wasm'))) throw new Error('tfjs-wasm failed to initialise');
-useMedxferKernels();
+await useBackend('wasm');
 const results = [];
 const threadBuilds = new Set<string>();
 for (const [name, side, ci, co, k, stride, pad] of THREAD_CASES) {
