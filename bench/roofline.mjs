@@ -1,8 +1,8 @@
 // Why the ratios to PyTorch are what they are: the arithmetic ceiling of WebAssembly SIMD on this CPU
 // against medxfer's convolution kernels and PyTorch's (oneDNN, AVX2/AVX-512) on ResNet18's layer shapes,
 // all in multiply-adds per second on one thread. medxfer's 3×3 stride-1 layers are timed twice: direct and
-// Winograd F(2×2, 3×3) (the default where it fits); Winograd is counted in direct convolution's multiply-adds,
-// so it can pass the ceiling — it does fewer of them.
+// Winograd (the default where it fits: F(4×4, 3×3) forward and dx, F(2×2, 3×3) dW); Winograd is counted in
+// direct convolution's multiply-adds, so it can pass the ceiling — it does fewer of them.
 //   node bench/roofline.mjs [--json out.json]
 // Needs the built packages (npm run bench builds them), assemblyscript (a devDependency) and, for the
 // PyTorch column, python3 with torch (see README).

@@ -86,7 +86,7 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     convolve(4, 8, 16, 16, 3, 1, 1); // 256 output pixels: 128 a thread
     const split = run.mock.calls.length;
     const kernels = new Set(run.mock.calls.flatMap(([calls]) => calls.map((c) => c?.fn)));
-    expect([...kernels].sort(), 'the convolutions (forward, dx) and the filter gradient split').toEqual(['winogradConv', 'winogradFilterGrad']);
+    expect([...kernels].sort(), 'the convolutions (forward, dx) and the filter gradient split').toEqual(['winograd4Conv', 'winogradFilterGrad']);
     convolve(4, 7, 16, 16, 3, 1, 1); // 196: fewer
     expect(run.mock.calls.length).toBe(split);
     run.mockRestore();
@@ -96,7 +96,7 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     const pool = (await useKernelThreads(2)) as KernelThreads;
     expect(activeKernelThreads()).toBe(pool);
     const beyond = 2 ** 31 - 1024;
-    expect(() => pool.run([null, { fn: 'winogradConv', args: [beyond, beyond, beyond, 1, 4, 4, 8, 8, 0, 0, beyond, 64] }])).toThrow(/failed on a worker thread/);
+    expect(() => pool.run([null, { fn: 'winograd4Conv', args: [beyond, beyond, beyond, 1, 4, 4, 8, 8, 0, 0, beyond, 64] }])).toThrow(/failed on a worker thread/);
     await useKernelThreads(1);
     const one = convolve(3, 8, 16, 16, 3, 1, 1);
     await useKernelThreads(2);

@@ -134,7 +134,8 @@ describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution
     [[5, 2, 2, 16], [3, 3, 16, 16], 1, 1],
     [[2, 3, 3, 8], [3, 3, 8, 16], 2, 1],
     [[2, 11, 11, 1], [7, 7, 1, 8], 2, 3],
-    // Winograd F(2×2, 3×3): odd and even maps, 4×4 the smallest, more tiles than one block (64).
+    // Winograd (F(4×4) forward and dx, F(2×2) dw): odd and even maps, 4×4 the smallest, more tiles than one block
+    // (32 forward, 64 for dw).
     [[2, 9, 7, 8], [3, 3, 8, 16], 1, 1],
     [[3, 4, 4, 16], [3, 3, 16, 8], 1, 'same'],
     [[3, 12, 13, 8], [3, 3, 8, 8], 1, 1],
@@ -158,7 +159,7 @@ describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution
   }
 });
 
-describe('Winograd F(2×2, 3×3) against direct convolution on wasm', () => {
+describe('Winograd (F(4×4, 3×3) forward and dx, F(2×2, 3×3) dw) against direct convolution on wasm', () => {
   afterAll(async () => {
     useMedxferKernels({ winograd: true });
     await useBackend('cpu');
@@ -213,11 +214,11 @@ describe('the two builds of the layer kernels', () => {
     const worst = Math.max(...Array.from(separate, (v, i) => Math.abs(v - fused[i]!)));
     expect(scale).toBeGreaterThan(1);
     expect(worst / scale).toBeLessThan(1e-5);
-    // Winograd (winogradFilter + winogradConv, the HWIO filter, 36 tiles in blocks of 8) on both builds.
-    const uAt = tapsAt + 64, scratchAt = uAt + 16 * ci * co, wAt = scratchAt + 16 * 8 * (ci + co), w2At = wAt + n * h * w * co;
+    // Winograd F(4×4) (winograd4Filter + winograd4Conv, the HWIO filter, 16 tiles in blocks of 8) on both builds.
+    const uAt = tapsAt + 64, scratchAt = uAt + 36 * ci * co, wAt = scratchAt + 36 * (8 * (ci + co) + 32) + 2400, w2At = wAt + n * h * w * co;
     for (const [kernels, out] of [[relaxed, wAt], [plain, w2At]] as const) {
-      kernels.winogradFilter(4 * fAt, 4 * uAt, ci, co);
-      kernels.winogradConv(4 * xAt, 4 * uAt, 4 * out, n, h, w, ci, co, 0, 0, 4 * scratchAt, 8);
+      kernels.winograd4Filter(4 * fAt, 4 * uAt, ci, co, 4 * scratchAt);
+      kernels.winograd4Conv(4 * xAt, 4 * uAt, 4 * out, n, h, w, ci, co, 0, 0, 4 * scratchAt, 8);
     }
     const wFused = heap.slice(wAt, w2At), wSeparate = heap.slice(w2At, w2At + n * h * w * co);
     const wScale = Math.max(...Array.from(wSeparate, Math.abs));

@@ -581,53 +581,217 @@ export function maxPoolGrad(
   }
 }
 
-// Winograd F(2×2, 3×3): a 3×3, stride-1, pad-1 convolution as 16 matrix products over 4×4 input tiles, one per
-// 2×2 output block — 16 multiplications per block and channel pair instead of direct convolution's 36
-// (Lavin & Gray, 2015). The transforms are additions (and halvings of the filter), so the results differ from
-// direct convolution's by rounding only: a few float32 ulps of the largest term.
-//   U = G g Gᵀ (filter, 4×4 from 3×3), V = Bᵀ d B (input tile), y = Aᵀ (U ⊙ V summed over channels) A.
-
-/** Stores G·[a, b, c] (4 values) at p, p + stride, p + 2·stride, p + 3·stride. */
-@inline
-function filterColumn(a: v128, b: v128, c: v128, p: usize, stride: usize): void {
-  const half = f32x4.splat(0.5);
-  v128.store(p, a);
-  v128.store(p + stride, f32x4.mul(half, f32x4.add(f32x4.add(a, b), c)));
-  v128.store(p + 2 * stride, f32x4.mul(half, f32x4.add(f32x4.sub(a, b), c)));
-  v128.store(p + 3 * stride, c);
-}
+// Winograd F(4×4, 3×3) for forward convolutions (and so the input gradient): a 3×3, stride-1, pad-1 convolution
+// as 36 matrix products over 6×6 input tiles, one per 4×4 output block — 36 multiplications per block and
+// channel pair, 2.25 an output against direct convolution's 9 (Lavin & Gray, 2015; the points 0, ±1, ±2).
+// The constants of its transforms (4, 5, 8, 1/6, 1/24) round more than F(2×2)'s additions: results are within
+// ≈ 1e-5 of the largest output of direct convolution's (F(2×2): ≈ 1e-6).
+//   U = G g Gᵀ (6×6 from 3×3), V = Bᵀ d B (6×6), y = Aᵀ (Σ_c U ⊙ V) A (4×4). Each 2-D transform is a 1-D one
+// down the columns into a small scratch, then one along its rows.
 
 /**
- * The filter transform: HWIO f [3,3,ci,co] → u [16][co/8][ci][8], U_p = (G g Gᵀ)[p / 4][p % 4] for every
- * channel pair, in the 8-channel panels winogradConv's products read. co must be a multiple of 8.
+ * m [36][rows][co] = Σ_c v [36][rows][ci] · u [36][co/8][ci][8], `rows` rows (a multiple of 4) whose positions
+ * lie `vPosition` and `mPosition` bytes apart; 4 rows × 8 channels a tile.
  */
-export function winogradFilter(f: usize, u: usize, ci: i32, co: i32): void {
-  const tap = <usize>(ci * co) << 2;
-  const position = tap;
-  const half = f32x4.splat(0.5);
-  // Panel by panel: the 16 output streams are written contiguously (c, then the panel's two halves).
-  for (let o8 = 0; o8 < co; o8 += 8) {
-    for (let c = 0; c < ci; c++) for (let o = o8; o < o8 + 8; o += 4) {
-      const g = f + (<usize>(c * co + o) << 2);
-      const g00 = v128.load(g), g01 = v128.load(g + tap), g02 = v128.load(g + 2 * tap);
-      const g10 = v128.load(g + 3 * tap), g11 = v128.load(g + 4 * tap), g12 = v128.load(g + 5 * tap);
-      const g20 = v128.load(g + 6 * tap), g21 = v128.load(g + 7 * tap), g22 = v128.load(g + 8 * tap);
-      // t = G g (rows 1 and 2 computed here; rows 0 and 3 are g's rows 0 and 2).
-      const t10 = f32x4.mul(half, f32x4.add(f32x4.add(g00, g10), g20));
-      const t11 = f32x4.mul(half, f32x4.add(f32x4.add(g01, g11), g21));
-      const t12 = f32x4.mul(half, f32x4.add(f32x4.add(g02, g12), g22));
-      const t20 = f32x4.mul(half, f32x4.add(f32x4.sub(g00, g10), g20));
-      const t21 = f32x4.mul(half, f32x4.add(f32x4.sub(g01, g11), g21));
-      const t22 = f32x4.mul(half, f32x4.add(f32x4.sub(g02, g12), g22));
-      // Row i of U = G applied to row i of t: positions 4i … 4i + 3.
-      const at = u + (<usize>(((o >> 3) * ci + c) * 8 + (o & 7)) << 2);
-      filterColumn(g00, g01, g02, at, position);
-      filterColumn(t10, t11, t12, at + 4 * position, position);
-      filterColumn(t20, t21, t22, at + 8 * position, position);
-      filterColumn(g20, g21, g22, at + 12 * position, position);
+function winogradProducts(v: usize, u: usize, m: usize, rows: i32, vPosition: usize, mPosition: usize, ci: i32, co: i32): void {
+  const vRow = <usize>ci << 2, mRow = <usize>co << 2, panelBytes = <usize>ci << 5;
+  for (let p = 0; p < 36; p++) {
+    const vp = v + <usize>p * vPosition, mp = m + <usize>p * mPosition, up = u + <usize>p * <usize>(ci * co) * 4;
+    for (let c0 = 0; c0 < co; c0 += 8) {
+      const panel = up + <usize>(c0 >> 3) * panelBytes;
+      for (let r = 0; r < rows; r += 4) {
+        let p0 = vp + <usize>r * vRow;
+        const p1 = p0 + vRow, p2 = p1 + vRow, p3 = p2 + vRow;
+        let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        let wp = panel;
+        for (let k: usize = 0; k < vRow; k += 4) {
+          const w0 = v128.load(wp), w1 = v128.load(wp + 16);
+          const x0 = v128.load32_splat(p0 + k), x1 = v128.load32_splat(p1 + k), x2 = v128.load32_splat(p2 + k), x3 = v128.load32_splat(p3 + k);
+          a00 = madd(x0, w0, a00); a01 = madd(x0, w1, a01);
+          a10 = madd(x1, w0, a10); a11 = madd(x1, w1, a11);
+          a20 = madd(x2, w0, a20); a21 = madd(x2, w1, a21);
+          a30 = madd(x3, w0, a30); a31 = madd(x3, w1, a31);
+          wp += 32;
+        }
+        const o = mp + <usize>r * mRow + (<usize>c0 << 2);
+        v128.store(o, a00); v128.store(o + 16, a01);
+        v128.store(o + mRow, a10); v128.store(o + mRow + 16, a11);
+        v128.store(o + 2 * mRow, a20); v128.store(o + 2 * mRow + 16, a21);
+        v128.store(o + 3 * mRow, a30); v128.store(o + 3 * mRow + 16, a31);
+      }
     }
   }
 }
+
+/** y at p (when `ok`) = value + bias, clamped at 0 under `relu`. */
+@inline
+function storeOutput(p: usize, value: v128, bias: v128, relu: bool, ok: bool): void {
+  if (!ok) return;
+  const biased = f32x4.add(value, bias);
+  v128.store(p, relu ? f32x4.max(biased, f32x4.splat(0)) : biased);
+}
+
+/** Stores G·[a, b, c] (6 values) at p + k·stride. */
+@inline
+function filter6(a: v128, b: v128, c: v128, p: usize, stride: usize): void {
+  const sum = f32x4.add(a, c), sixth = f32x4.splat(<f32>(-1.0 / 6.0));
+  const outer = f32x4.add(f32x4.mul(a, f32x4.splat(<f32>(1.0 / 24.0))), f32x4.mul(c, f32x4.splat(<f32>(1.0 / 6.0))));
+  const middle = f32x4.mul(b, f32x4.splat(<f32>(1.0 / 12.0)));
+  v128.store(p, f32x4.mul(a, f32x4.splat(0.25)));
+  v128.store(p + stride, f32x4.mul(f32x4.add(sum, b), sixth));
+  v128.store(p + 2 * stride, f32x4.mul(f32x4.sub(sum, b), sixth));
+  v128.store(p + 3 * stride, f32x4.add(outer, middle));
+  v128.store(p + 4 * stride, f32x4.sub(outer, middle));
+  v128.store(p + 5 * stride, c);
+}
+
+/**
+ * The filter transform of F(4×4, 3×3): HWIO f [3,3,ci,co] → u [36][co/8][ci][8], U_p = (G g Gᵀ)[p / 6][p % 6]
+ * for every channel pair, in winogradConv's 8-channel panels. co must be a multiple of 8. `scratch` holds 2,400
+ * floats: t = G g (6×3) and the transforms of 8 input channels × 8 output channels, which then go to each
+ * position's panel as one run (written straight, the 36 positions' streams fight over a cache set).
+ */
+export function winograd4Filter(f: usize, u: usize, ci: i32, co: i32, scratch: usize): void {
+  const position = <usize>(ci * co) << 2, tap = position, t = scratch, chunk = scratch + 18 * 16;
+  for (let o8 = 0; o8 < co; o8 += 8) {
+    for (let c0 = 0; c0 < ci; c0 += 8) {
+      const channels = min(8, ci - c0);
+      for (let c = 0; c < channels; c++) for (let half = 0; half < 8; half += 4) {
+        const g = f + (<usize>((c0 + c) * co + o8 + half) << 2);
+        for (let j = 0; j < 3; j++) {
+          const column = g + <usize>j * tap;
+          filter6(v128.load(column), v128.load(column + 3 * tap), v128.load(column + 6 * tap), t + (<usize>j << 4), 48);
+        }
+        for (let i = 0; i < 6; i++) {
+          const row = t + <usize>(48 * i);
+          filter6(v128.load(row), v128.load(row + 16), v128.load(row + 32), chunk + (<usize>(6 * i * 64 + c * 8 + half) << 2), 256);
+        }
+      }
+      const run = <usize>channels << 5, at = u + (<usize>((o8 >> 3) * ci + c0) << 5);
+      for (let p = 0; p < 36; p++) {
+        const from = chunk + (<usize>p << 8), to = at + <usize>p * position;
+        for (let k: usize = 0; k < run; k += 16) v128.store(to + k, v128.load(from + k));
+      }
+    }
+  }
+}
+
+/** Stores Bᵀ·[d0 … d5] (6 values) at p + k·stride. */
+@inline
+function input6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, p: usize, stride: usize): void {
+  const two = f32x4.splat(2), four = f32x4.splat(4), five = f32x4.splat(5);
+  const even = f32x4.sub(d4, d2), odd = f32x4.mul(two, f32x4.sub(d3, d1));
+  v128.store(p, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(p + stride, f32x4.sub(f32x4.add(d3, d4), f32x4.mul(four, f32x4.add(d1, d2))));
+  v128.store(p + 2 * stride, f32x4.add(f32x4.sub(d4, d3), f32x4.mul(four, f32x4.sub(d1, d2))));
+  v128.store(p + 3 * stride, f32x4.add(even, odd));
+  v128.store(p + 4 * stride, f32x4.sub(even, odd));
+  v128.store(p + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+/** x's 4 channels at p when bit k of `mask` is set (a real input position), else zeros (padding). */
+@inline
+function inputIn(p: usize, mask: i32, k: i32): v128 {
+  return (mask >> k) & 1 ? v128.load(p) : f32x4.splat(0);
+}
+
+/**
+ * The input transform of one 6×6 tile into the row of V [36][·][ci] at v (positions `stride` bytes apart), from
+ * the patch at (iy0, ix0) of image b; t = Bᵀ d goes through `temp` (36 vectors).
+ */
+function inputTile6(x: usize, v: usize, temp: usize, stride: usize, b: i32, iy0: i32, ix0: i32, h: i32, w: i32, ci: i32): void {
+  const pixel = <usize>ci << 2, line = <usize>w * pixel;
+  let rows = 0, columns = 0;
+  for (let k = 0; k < 6; k++) {
+    if (iy0 + k >= 0 && iy0 + k < h) rows |= 1 << k;
+    if (ix0 + k >= 0 && ix0 + k < w) columns |= 1 << k;
+  }
+  // Address of the patch's corner (may lie before x when it starts in the padding: only real positions are read).
+  const corner = x + (<usize>((b * h + iy0) * w + ix0)) * pixel;
+  for (let c = 0; c < ci; c += 4) {
+    const at = v + (<usize>c << 2), p = corner + (<usize>c << 2);
+    for (let j = 0; j < 6; j++) {
+      const q = p + <usize>j * pixel, live = (columns >> j) & 1 ? rows : 0;
+      input6(
+        inputIn(q, live, 0), inputIn(q + line, live, 1), inputIn(q + 2 * line, live, 2),
+        inputIn(q + 3 * line, live, 3), inputIn(q + 4 * line, live, 4), inputIn(q + 5 * line, live, 5),
+        temp + (<usize>j << 4), 96,
+      );
+    }
+    for (let i = 0; i < 6; i++) {
+      const r = temp + <usize>(96 * i);
+      input6(v128.load(r), v128.load(r + 16), v128.load(r + 32), v128.load(r + 48), v128.load(r + 64), v128.load(r + 80), at + <usize>(6 * i) * stride, stride);
+    }
+  }
+}
+
+/** Stores Aᵀ·[m0 … m5] (4 values) at p + k·stride. */
+@inline
+function output4(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, p: usize, stride: usize): void {
+  const sum12 = f32x4.add(m1, m2), diff12 = f32x4.sub(m1, m2), sum34 = f32x4.add(m3, m4), diff34 = f32x4.sub(m3, m4);
+  v128.store(p, f32x4.add(f32x4.add(m0, sum12), sum34));
+  v128.store(p + stride, f32x4.add(diff12, f32x4.mul(f32x4.splat(2), diff34)));
+  v128.store(p + 2 * stride, f32x4.add(sum12, f32x4.mul(f32x4.splat(4), sum34)));
+  v128.store(p + 3 * stride, f32x4.add(f32x4.add(diff12, f32x4.mul(f32x4.splat(8), diff34)), m5));
+}
+
+/**
+ * The output transform of one tile: y's 4×4 block at (oy0, ox0) of image b (its part on the map) = Aᵀ M A from
+ * the row of m [36][·][co] at m (positions `stride` bytes apart); s = Aᵀ M goes through `temp` (28 vectors).
+ */
+function outputTile6(m: usize, y: usize, temp: usize, stride: usize, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32, bias: usize, relu: bool): void {
+  const pixel = <usize>co << 2, line = <usize>w * pixel;
+  const height = min(4, h - oy0), width = min(4, w - ox0);
+  const corner = y + (<usize>((b * h + oy0) * w + ox0)) * pixel;
+  for (let c = 0; c < co; c += 4) {
+    const at = m + (<usize>c << 2);
+    for (let j = 0; j < 6; j++) {
+      const q = at + <usize>j * stride;
+      output4(v128.load(q), v128.load(q + 6 * stride), v128.load(q + 12 * stride), v128.load(q + 18 * stride), v128.load(q + 24 * stride), v128.load(q + 30 * stride), temp + (<usize>j << 4), 96);
+    }
+    const bc = bias ? v128.load(bias + (<usize>c << 2)) : f32x4.splat(0);
+    for (let k = 0; k < height; k++) {
+      const r = temp + <usize>(96 * k), row4 = temp + 384;
+      output4(v128.load(r), v128.load(r + 16), v128.load(r + 32), v128.load(r + 48), v128.load(r + 64), v128.load(r + 80), row4, 16);
+      const out = corner + <usize>k * line + (<usize>c << 2);
+      for (let l = 0; l < width; l++) storeOutput(out + <usize>l * pixel, v128.load(row4 + (<usize>l << 4)), bc, relu, true);
+    }
+  }
+}
+
+// Bytes between a position's rows and the next position's in winograd4Conv's scratch: 64 more than the rows,
+// so that the 36 positions of a row do not all fall in one cache set.
+@inline
+function positionBytes(block: i32, c: i32): usize {
+  return (<usize>(block * c + 16)) << 2;
+}
+
+/**
+ * winogradConv by Winograd F(4×4, 3×3), with u from winograd4Filter: tiles of 4×4 outputs in blocks of `block`
+ * (a multiple of 4); `scratch` holds 36·(block·(ci + co) + 32) + 160 floats. ci must be a multiple of 4, co of 8.
+ */
+export function winograd4Conv(x: usize, u: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, bias: usize, relu: i32, scratch: usize, block: i32): void {
+  const tilesY = (h + 3) >> 2, tilesX = (w + 3) >> 2, perImage = tilesY * tilesX, tiles = n * perImage;
+  const vPosition = positionBytes(block, ci), mPosition = positionBytes(block, co);
+  const v = scratch, m = v + 36 * vPosition, temp = m + 36 * mPosition;
+  for (let t0 = 0; t0 < tiles; t0 += block) {
+    const count = min(block, tiles - t0);
+    for (let r = 0; r < count; r++) {
+      const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
+      inputTile6(x, v + <usize>(r * ci) * 4, temp, vPosition, b, 4 * ty - 1, 4 * tx - 1, h, w, ci);
+    }
+    winogradProducts(v, u, m, (count + 3) & ~3, vPosition, mPosition, ci, co);
+    for (let r = 0; r < count; r++) {
+      const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
+      outputTile6(m + <usize>(r * co) * 4, y, temp, mPosition, b, 4 * ty, 4 * tx, h, w, co, bias, relu != 0);
+    }
+  }
+}
+
+// Winograd F(2×2, 3×3) for the filter gradient: a 3×3, stride-1, pad-1 convolution as 16 matrix products over
+// 4×4 input tiles, one per 2×2 output block (Lavin & Gray, 2015). Its transforms are additions (and halvings),
+// so its results differ from direct convolution's by a few float32 ulps of the largest term.
+//   U = G g Gᵀ (filter, 4×4 from 3×3), V = Bᵀ d B (input tile), y = Aᵀ (U ⊙ V summed over channels) A.
 
 /** Stores [a − c, b + c, c − b, b − d] (a row of Bᵀ d or of its product with B) at p + k·stride. */
 @inline
@@ -665,94 +829,6 @@ function inputTile(x: usize, v: usize, row: i32, block: i32, b: i32, iy0: i32, i
     inputColumn(f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23), at + 4 * stride, stride);
     inputColumn(f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13), at + 8 * stride, stride);
     inputColumn(f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33), at + 12 * stride, stride);
-  }
-}
-
-/** m [16][block][co] = Σ_c v [16][block][ci] · u [16][co/8][ci][8], `rows` rows (a multiple of 4), 4 rows × 8 channels a tile. */
-function winogradProducts(v: usize, u: usize, m: usize, rows: i32, block: i32, ci: i32, co: i32): void {
-  const vRow = <usize>ci << 2, mRow = <usize>co << 2, panelBytes = <usize>ci << 5;
-  for (let p = 0; p < 16; p++) {
-    const vp = v + <usize>(p * block) * vRow, mp = m + <usize>(p * block) * mRow, up = u + <usize>p * <usize>(ci * co) * 4;
-    for (let c0 = 0; c0 < co; c0 += 8) {
-      const panel = up + <usize>(c0 >> 3) * panelBytes;
-      for (let r = 0; r < rows; r += 4) {
-        let p0 = vp + <usize>r * vRow;
-        const p1 = p0 + vRow, p2 = p1 + vRow, p3 = p2 + vRow;
-        let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        let wp = panel;
-        for (let k: usize = 0; k < vRow; k += 4) {
-          const w0 = v128.load(wp), w1 = v128.load(wp + 16);
-          const x0 = v128.load32_splat(p0 + k), x1 = v128.load32_splat(p1 + k), x2 = v128.load32_splat(p2 + k), x3 = v128.load32_splat(p3 + k);
-          a00 = madd(x0, w0, a00); a01 = madd(x0, w1, a01);
-          a10 = madd(x1, w0, a10); a11 = madd(x1, w1, a11);
-          a20 = madd(x2, w0, a20); a21 = madd(x2, w1, a21);
-          a30 = madd(x3, w0, a30); a31 = madd(x3, w1, a31);
-          wp += 32;
-        }
-        const o = mp + <usize>r * mRow + (<usize>c0 << 2);
-        v128.store(o, a00); v128.store(o + 16, a01);
-        v128.store(o + mRow, a10); v128.store(o + mRow + 16, a11);
-        v128.store(o + 2 * mRow, a20); v128.store(o + 2 * mRow + 16, a21);
-        v128.store(o + 3 * mRow, a30); v128.store(o + 3 * mRow + 16, a31);
-      }
-    }
-  }
-}
-
-/** y at p (when `ok`) = value + bias, clamped at 0 under `relu`. */
-@inline
-function storeOutput(p: usize, value: v128, bias: v128, relu: bool, ok: bool): void {
-  if (!ok) return;
-  const biased = f32x4.add(value, bias);
-  v128.store(p, relu ? f32x4.max(biased, f32x4.splat(0)) : biased);
-}
-
-/** The output transform of one tile: y's 2×2 block at (oy0, ox0) of image b = Aᵀ M A from m [16][block][co], row `row`. */
-function outputTile(m: usize, y: usize, row: i32, block: i32, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32, bias: usize, relu: bool): void {
-  const stride = <usize>(block * co) << 2, pixel = <usize>co << 2;
-  const bottom = oy0 + 1 < h, right = ox0 + 1 < w;
-  const y00 = y + (<usize>((b * h + oy0) * w + ox0)) * pixel;
-  for (let c = 0; c < co; c += 4) {
-    const p = m + (<usize>(row * co + c) << 2);
-    const m0 = v128.load(p), m1 = v128.load(p + stride), m2 = v128.load(p + 2 * stride), m3 = v128.load(p + 3 * stride);
-    const m4 = v128.load(p + 4 * stride), m5 = v128.load(p + 5 * stride), m6 = v128.load(p + 6 * stride), m7 = v128.load(p + 7 * stride);
-    const m8 = v128.load(p + 8 * stride), m9 = v128.load(p + 9 * stride), m10 = v128.load(p + 10 * stride), m11 = v128.load(p + 11 * stride);
-    const m12 = v128.load(p + 12 * stride), m13 = v128.load(p + 13 * stride), m14 = v128.load(p + 14 * stride), m15 = v128.load(p + 15 * stride);
-    // s = Aᵀ M (2×4), then s A (2×2).
-    const s00 = f32x4.add(f32x4.add(m0, m4), m8), s01 = f32x4.add(f32x4.add(m1, m5), m9);
-    const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
-    const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
-    const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
-    const bc = bias ? v128.load(bias + (<usize>c << 2)) : f32x4.splat(0);
-    const out = y00 + (<usize>c << 2);
-    storeOutput(out, f32x4.add(f32x4.add(s00, s01), s02), bc, relu, true);
-    storeOutput(out + pixel, f32x4.sub(f32x4.sub(s01, s02), s03), bc, relu, right);
-    storeOutput(out + <usize>w * pixel, f32x4.add(f32x4.add(s10, s11), s12), bc, relu, bottom);
-    storeOutput(out + <usize>w * pixel + pixel, f32x4.sub(f32x4.sub(s11, s12), s13), bc, relu, bottom && right);
-  }
-}
-
-/**
- * A 3×3, stride-1, pad-1 convolution of NHWC x [n,h,w,ci] into y [n,h,w,co] by Winograd F(2×2, 3×3), with u
- * from winogradFilter. Tiles go in blocks of `block` (a multiple of 4): each block's input transform, 16
- * products and output transform run while its rows are in cache. `scratch` holds 16·block·(ci + co) floats.
- * With `bias` (an address, 0 for none) it is added to every output; `relu` clamps at 0. ci must be a multiple
- * of 4, co of 8.
- */
-export function winogradConv(x: usize, u: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, bias: usize, relu: i32, scratch: usize, block: i32): void {
-  const tilesY = (h + 1) >> 1, tilesX = (w + 1) >> 1, perImage = tilesY * tilesX, tiles = n * perImage;
-  const v = scratch, m = scratch + (<usize>(16 * block * ci) << 2);
-  for (let t0 = 0; t0 < tiles; t0 += block) {
-    const count = min(block, tiles - t0);
-    for (let r = 0; r < count; r++) {
-      const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
-      inputTile(x, v, r, block, b, 2 * ty - 1, 2 * tx - 1, h, w, ci);
-    }
-    winogradProducts(v, u, m, (count + 3) & ~3, block, ci, co);
-    for (let r = 0; r < count; r++) {
-      const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
-      outputTile(m, y, r, block, b, 2 * ty, 2 * tx, h, w, co, bias, relu != 0);
-    }
   }
 }
 

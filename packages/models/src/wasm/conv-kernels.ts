@@ -54,9 +54,12 @@ function liveBox(info: tf.backend_util.Conv2DInfo) {
   return ty0 < 0 || tx0 < 0 ? { ty0: 0, nh: info.filterHeight, tx0: 0, nw: info.filterWidth } : { ty0, nh, tx0, nw };
 }
 
-// Tiles per block of wasm/layers.ts winogradConv (its scratch: 16·block·(ci + co) floats). 16 to 256 measure
-// the same on ResNet18's shapes.
+// Tiles per block of wasm/layers.ts winogradFilterGrad (its scratch: 16·block·(ci + co) + 16·ci·co floats;
+// 16 to 256 measure the same on ResNet18's shapes) and of winograd4Conv (36·(block·(ci + co) + 32) + 160).
 const WINOGRAD_BLOCK = 64;
+const WINOGRAD4_BLOCK = 32;
+/** Floats of winograd4Filter's scratch. */
+const WINOGRAD4_FILTER_SCRATCH = 2400;
 let winogradOn = true;
 
 /** Turns Winograd convolutions on (the default) or off: off, every convolution is direct (XNNPACK's bits forward). */
@@ -65,10 +68,10 @@ export function setWinograd(on: boolean): void {
 }
 
 /**
- * Whether a convolution of `inC` → `outC` channels runs as Winograd F(2×2, 3×3): 3×3, stride 1, padding 1 on
- * every side, maps of at least 4×4. On 2×2 maps (and 1×1) direct convolution reads only the live taps and is
- * faster; from 4×4 up Winograd is 1.05–1.9× faster forward and 1.05–2.1× for the filter gradient
- * (bench/roofline.mjs times both).
+ * Whether a convolution of `inC` → `outC` channels runs as Winograd — F(4×4, 3×3) forward and for the input
+ * gradient, F(2×2, 3×3) for the filter gradient: 3×3, stride 1, padding 1 on every side, maps of at least 4×4.
+ * On 2×2 maps (and 1×1) direct convolution reads only the live taps and is faster; from 4×4 up Winograd is
+ * 1.5–2.7× faster forward and 1.05–2.1× for the filter gradient (bench/roofline.mjs times them).
  */
 function winogradFits(info: tf.backend_util.Conv2DInfo, inC: number, outC: number): boolean {
   return winogradOn && info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1
@@ -95,12 +98,22 @@ function directPlan(c: DirectGeometry, operand: ConvPlan['operand'], epilogue: E
   };
 }
 
-/** y = x ⊛ the filter whose transform (winogradFilter) the operand holds, by Winograd F(2×2, 3×3), with an optional bias and ReLU. */
-function winogradPlan(h: number, w: number, ci: number, co: number, operand: ConvPlan['operand'], epilogue: Epilogue = {}): ConvPlan {
+/**
+ * y = x ⊛ the HWIO filter [3,3,ci,co] that `filterAt(scratch)` gives, by Winograd F(4×4, 3×3) (its transform,
+ * winograd4Filter, is the operand, under `key`), with an optional bias and ReLU.
+ */
+function winogradPlan(
+  backend: WasmBackendInternals, kernels: LayerExports, h: number, w: number, ci: number, co: number, key: string,
+  filterAt: (scratch: (shape: number[]) => tf.TensorInfo) => number, epilogue: Epilogue = {},
+): ConvPlan {
   const relu = epilogue.relu ? 1 : 0;
+  const make = (u: tf.TensorInfo) => withScratch(backend, (scratch) => {
+    kernels.winograd4Filter(filterAt(scratch), heapOffset(backend, u), ci, co, heapOffset(backend, scratch([WINOGRAD4_FILTER_SCRATCH])));
+  });
   return {
-    operand, ...(epilogue.bias ? { bias: epilogue.bias } : {}), scratchWords: 16 * WINOGRAD_BLOCK * (ci + co),
-    call: (s) => ({ fn: 'winogradConv', args: [s.x, s.operand, s.y, s.count, h, w, ci, co, s.bias, relu, s.scratch, WINOGRAD_BLOCK] }),
+    operand: { key, floats: 36 * ci * co, make }, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
+    scratchWords: 36 * (WINOGRAD4_BLOCK * (ci + co) + 32) + 160,
+    call: (s) => ({ fn: 'winograd4Conv', args: [s.x, s.operand, s.y, s.count, h, w, ci, co, s.bias, relu, s.scratch, WINOGRAD4_BLOCK] }),
   };
 }
 
@@ -193,7 +206,7 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     const epilogue = { bias, relu: activation === 'relu' };
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
     const plan = winogradFits(info, ci, co)
-      ? winogradPlan(info.inHeight, info.inWidth, ci, co, { key: 'winograd', floats: 16 * ci * co, make: (u) => kernels.winogradFilter(at(filter), at(u), ci, co) }, epilogue)
+      ? winogradPlan(backend, kernels, info.inHeight, info.inWidth, ci, co, 'winograd4', () => at(filter), epilogue)
       : directPlan({
         inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
         sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
@@ -227,12 +240,12 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
     if (winogradFits(info, co, ci)) {
       // The flipped filter with its channels swapped, HWIO [3, 3, co, ci], then its transform.
-      const make = (u: tf.TensorInfo) => withScratch(backend, (scratch) => {
-        const flipped = scratch([9 * co * ci]);
-        copyStrided(backend, kernels, filter, { shape: [3, 3, co, ci], strides: [-3 * ci * co, -ci * co, 1, co], start: 8 * ci * co }, flipped);
-        kernels.winogradFilter(at(flipped), at(u), co, ci);
-      });
-      const plan = winogradPlan(info.outHeight, info.outWidth, co, ci, { key: 'dx:winograd', floats: 16 * co * ci, make });
+      const flipped = (scratch: (shape: number[]) => tf.TensorInfo) => {
+        const made = scratch([9 * co * ci]);
+        copyStrided(backend, kernels, filter, { shape: [3, 3, co, ci], strides: [-3 * ci * co, -ci * co, 1, co], start: 8 * ci * co }, made);
+        return at(made);
+      };
+      const plan = winogradPlan(backend, kernels, info.outHeight, info.outWidth, co, ci, 'dx:winograd4', flipped);
       return runPlan(backend, kernels, plan, filter, dy, [...info.inShape]);
     }
     const { ty0, nh, tx0, nw } = liveBox(info);

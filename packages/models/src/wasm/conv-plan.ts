@@ -3,7 +3,7 @@ import { heapOffset, withScratch, type WasmBackendInternals } from './heap.js';
 import { heapFloats, invoke, type KernelThreads, type ThreadCall } from './kernel-threads.js';
 import type { LayerExports } from './layers-module.js';
 
-// A convolution as one kernel call over a batch's images (wasm/layers.ts convDirect or winogradConv) with a
+// A convolution as one kernel call over a batch's images (wasm/layers.ts convDirect or winograd4Conv) with a
 // filter operand made from the filter (panels, a Winograd transform): run on tfjs-wasm's heap on this thread,
 // or on the kernel threads, each on its own images. Both run the same call, so they give the same bits. The
 // filter gradient likewise, its threads each on their own output channels.

@@ -25,7 +25,7 @@ export const MAX_KERNEL_THREADS = Math.floor((CONTROL_BYTES / 4 - CALLS) / CALL_
 export const DEFAULT_MIN_PIXELS_PER_THREAD = 128;
 
 /** The kernels a thread can run, by id (0: nothing this time). */
-const FUNCTIONS = ['convDirect', 'winogradConv', 'convFilterGrad', 'convFilterGradRows', 'winogradFilterGrad'] as const;
+const FUNCTIONS = ['convDirect', 'winograd4Conv', 'convFilterGrad', 'convFilterGradRows', 'winogradFilterGrad'] as const;
 export type ThreadedFunction = (typeof FUNCTIONS)[number];
 
 /** One thread's share of a call: a kernel of wasm/layers.ts and its arguments, or null for none. */

@@ -13,8 +13,8 @@ export interface LayerExports {
   convDirect(x: number, f: number, y: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number, taps: number, bias: number, relu: number): void;
   convFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, pairs: number, oa: number, ob: number): void;
   convFilterGradRows(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, geometry: number, oa: number, ob: number): void;
-  winogradFilter(f: number, u: number, ci: number, co: number): void;
-  winogradConv(x: number, u: number, y: number, n: number, h: number, w: number, ci: number, co: number, bias: number, relu: number, scratch: number, block: number): void;
+  winograd4Filter(f: number, u: number, ci: number, co: number, scratch: number): void;
+  winograd4Conv(x: number, u: number, y: number, n: number, h: number, w: number, ci: number, co: number, bias: number, relu: number, scratch: number, block: number): void;
   winogradFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, co: number, scratch: number, block: number, oa: number, ob: number): void;
   maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
 }
