@@ -92,6 +92,18 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     run.mockRestore();
   });
 
+  it('splits a call with few pixels but minMacsPerThread multiply-adds a thread', async () => {
+    const pool = (await useKernelThreads(2, { minMacsPerThread: 2 ** 20 })) as KernelThreads;
+    expect(pool.minMacsPerThread).toBe(2 ** 20);
+    const run = vi.spyOn(pool, 'run');
+    convolve(4, 2, 128, 128, 3, 1, 1); // 16 output pixels, 4 live taps: 2²⁰ multiply-adds, 2¹⁹ a thread
+    expect(run.mock.calls.length, 'under both thresholds').toBe(0);
+    convolve(8, 2, 128, 128, 3, 1, 1); // 32 pixels: 2²⁰ a thread
+    expect(new Set(run.mock.calls.flatMap(([calls]) => calls.map((c) => c?.fn)))).toEqual(new Set(['convDirect', 'convFilterGrad']));
+    run.mockRestore();
+    expect((await useKernelThreads(2))?.minMacsPerThread, 'the default').toBe(2 ** 25);
+  });
+
   it('reports a kernel that fails on another thread as an error, and keeps working', async () => {
     const pool = (await useKernelThreads(2)) as KernelThreads;
     expect(activeKernelThreads()).toBe(pool);

@@ -31,8 +31,10 @@ function startThread(data: KernelThreadData): Promise<Worker> {
 }
 
 export interface KernelThreadsOptions {
-  /** Output pixels per thread below which a convolution stays on the calling thread (default 128; 0: split every call). */
+  /** Output pixels per thread below which a convolution stays on the calling thread (default 128; 0: split every call)… */
   readonly minPixelsPerThread?: number;
+  /** …unless it has this many multiply-adds a thread (default 2²⁵). */
+  readonly minMacsPerThread?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function startKernelThreads(threads = availableParallelism(), optio
   const workers = await Promise.all(Array.from({ length: count - 1 }, (_, i) => startThread({ memory, build, index: i + 1 })));
   return new KernelThreads(memory, count, async () => {
     await Promise.all(workers.map((w) => w.terminate()));
-  }, options.minPixelsPerThread);
+  }, options.minPixelsPerThread, options.minMacsPerThread);
 }
 
 /**

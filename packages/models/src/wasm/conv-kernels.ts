@@ -124,10 +124,29 @@ const madeOperand = (plan: ConvPlan) => (scratch: (shape: number[]) => tf.Tensor
   return operand;
 };
 
-/** The kernel threads to split a call over `pixels` output pixels (`shares` ways at most), if any are on and it is worth it. */
-function threadsFor(pixels: number, shares: number): KernelThreads | undefined {
+/** Σ over the outputs along one axis of the taps that read real input. */
+function liveTapsAlong(taps: number, stride: number, pad: number, size: number, outSize: number): number {
+  let count = 0;
+  for (let o = 0; o < outSize; o++) count += Math.max(0, Math.min(taps, size + pad - o * stride) - Math.max(0, pad - o * stride));
+  return count;
+}
+
+/** The multiply-adds of a convolution over real input (its input and filter gradients have as many). */
+function convMacs(info: tf.backend_util.Conv2DInfo): number {
+  const rows = liveTapsAlong(info.filterHeight, info.strideHeight, info.padInfo.top, info.inHeight, info.outHeight);
+  const columns = liveTapsAlong(info.filterWidth, info.strideWidth, info.padInfo.left, info.inWidth, info.outWidth);
+  return info.batchSize * rows * columns * info.inChannels * info.outChannels;
+}
+
+/**
+ * The kernel threads to split a call over `pixels` output pixels and `macs` multiply-adds (`shares` ways at
+ * most), if any are on and it is worth it.
+ */
+function threadsFor(pixels: number, macs: number, shares: number): KernelThreads | undefined {
   const threads = activeKernelThreads();
-  return threads && shares > 1 && pixels >= threads.minPixelsPerThread * threads.threads ? threads : undefined;
+  if (!threads || shares < 2) return undefined;
+  const n = threads.threads;
+  return pixels >= threads.minPixelsPerThread * n || macs >= threads.minMacsPerThread * n ? threads : undefined;
 }
 
 /**
@@ -135,10 +154,10 @@ function threadsFor(pixels: number, shares: number): KernelThreads | undefined {
  * the operand kept by filter), else here with `operand` (default: made afresh).
  */
 function runPlan(
-  backend: WasmBackendInternals, kernels: LayerExports, plan: ConvPlan, filter: tf.TensorInfo, x: tf.TensorInfo, shape: number[],
+  backend: WasmBackendInternals, kernels: LayerExports, plan: ConvPlan, filter: tf.TensorInfo, x: tf.TensorInfo, shape: number[], macs: number,
   operand = madeOperand(plan),
 ): tf.TensorInfo {
-  const threads = threadsFor(tf.util.sizeFromShape(shape.slice(0, 3)), x.shape[0]!);
+  const threads = threadsFor(tf.util.sizeFromShape(shape.slice(0, 3)), macs, x.shape[0]!);
   return filledOutput(backend, shape, (out) => (threads ? threadedConv(threads, backend, filter, x, out, plan) : convOnHeap(backend, kernels, plan, x, out, operand)));
 }
 
@@ -214,11 +233,11 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
         key: `${ty0},${nh},${tx0},${nw}`, floats: nh * nw * ci * co,
         make: (panels) => copyStrided(backend, kernels, filter, { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co }, panels),
       }, epilogue);
-    if (!fused || tf.env().getBool('IS_TEST')) return runPlan(backend, kernels, plan, filter, x, [...info.outShape]);
+    if (!fused || tf.env().getBool('IS_TEST')) return runPlan(backend, kernels, plan, filter, x, [...info.outShape], convMacs(info));
     let cache = fusedPanels.get(backend);
     if (!cache) fusedPanels.set(backend, (cache = new PanelCache()));
     const panels = cache;
-    return runPlan(backend, kernels, plan, filter, x, [...info.outShape], () => panels.panelsFor(backend, filter, `${filter.shape}:${plan.operand.key}`, plan.operand.make, plan.operand.floats));
+    return runPlan(backend, kernels, plan, filter, x, [...info.outShape], convMacs(info), () => panels.panelsFor(backend, filter, `${filter.shape}:${plan.operand.key}`, plan.operand.make, plan.operand.floats));
   };
 }
 
@@ -246,7 +265,7 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
         return at(made);
       };
       const plan = winogradPlan(backend, kernels, info.outHeight, info.outWidth, co, ci, 'dx:winograd4', flipped);
-      return runPlan(backend, kernels, plan, filter, dy, [...info.inShape]);
+      return runPlan(backend, kernels, plan, filter, dy, [...info.inShape], convMacs(info));
     }
     const { ty0, nh, tx0, nw } = liveBox(info);
     // Flipped tap t' = k − 1 − t: the live box's last tap comes first.
@@ -262,7 +281,7 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
       inH: info.outHeight, inW: info.outWidth, inC: co, outH: info.inHeight, outW: info.inWidth, outC: ci, kh: nh, kw: nw, sh: 1, sw: 1,
       top: kh - 1 - info.padInfo.top - (kh - ty0 - nh), left: kw - 1 - info.padInfo.left - (kw - tx0 - nw), dh: info.strideHeight, dw: info.strideWidth,
     }, { key: `dx:${ty0},${nh},${tx0},${nw}`, floats: nh * nw * ci * co, make });
-    return runPlan(backend, kernels, plan, filter, dy, [...info.inShape]);
+    return runPlan(backend, kernels, plan, filter, dy, [...info.inShape], convMacs(info));
   };
 }
 
@@ -288,8 +307,10 @@ function filterGradPlan(info: tf.backend_util.Conv2DInfo): FilterGradPlan {
 }
 
 /** Runs a filter gradient into a new dw of `shape`: on the kernel threads where they are on (by output channels), else here. */
-function runFilterGrad(backend: WasmBackendInternals, kernels: LayerExports, plan: FilterGradPlan, x: tf.TensorInfo, dy: tf.TensorInfo, shape: number[]): tf.TensorInfo {
-  const threads = threadsFor(tf.util.sizeFromShape(dy.shape.slice(0, 3)), shape[3]! / 8);
+function runFilterGrad(
+  backend: WasmBackendInternals, kernels: LayerExports, plan: FilterGradPlan, x: tf.TensorInfo, dy: tf.TensorInfo, shape: number[], macs: number,
+): tf.TensorInfo {
+  const threads = threadsFor(tf.util.sizeFromShape(dy.shape.slice(0, 3)), macs, shape[3]! / 8);
   const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   return filledOutput(backend, shape, (dw) => {
     if (threads) return threadedFilterGrad(threads, backend, x, dy, dw, plan);
@@ -320,7 +341,7 @@ export function conv2dBackpropFilterKernel(replaced?: tf.KernelFunc): tf.KernelF
       );
     }
     const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
-    if (co % 8 === 0) return runFilterGrad(backend, kernels, filterGradPlan(info), x, dy, [kh, kw, ci, co]);
+    if (co % 8 === 0) return runFilterGrad(backend, kernels, filterGradPlan(info), x, dy, [kh, kw, ci, co], convMacs(info));
     // Other channel counts: dy's rows copied into zeroed rows of a multiple of 8 channels, the result's first co
     // columns copied out.
     const padded = Math.ceil(co / 8) * 8;

@@ -23,6 +23,8 @@ export const MAX_KERNEL_THREADS = Math.floor((CONTROL_BYTES / 4 - CALLS) / CALL_
 
 /** {@link KernelThreads.minPixelsPerThread}'s default. */
 export const DEFAULT_MIN_PIXELS_PER_THREAD = 128;
+/** {@link KernelThreads.minMacsPerThread}'s default: 2²⁵, ≈ 1.5 ms of convolution. */
+export const DEFAULT_MIN_MACS_PER_THREAD = 2 ** 25;
 
 /** The kernels a thread can run, by id (0: nothing this time). */
 const FUNCTIONS = ['convDirect', 'winograd4Conv', 'convFilterGrad', 'convFilterGradRows', 'winogradFilterGrad'] as const;
@@ -101,11 +103,16 @@ export class KernelThreads {
     readonly threads: number,
     private readonly stopThreads: () => Promise<void>,
     /**
-     * Output pixels per thread below which a convolution stays on the calling thread: copying its operands
-     * and waking the threads cost more than half of a small convolution (ResNet18's deepest layers at 28 and
-     * 64 px). 0 splits every call that can be.
+     * Output pixels per thread below which a convolution stays on the calling thread, unless its share has
+     * {@link minMacsPerThread} multiply-adds: copying its operands and waking the threads cost more than half
+     * of a small convolution (ResNet18's deepest layers at 28 px). 0 splits every call that can be.
      */
     readonly minPixelsPerThread = DEFAULT_MIN_PIXELS_PER_THREAD,
+    /**
+     * Multiply-adds per thread from which a convolution splits whatever its pixels: a deep layer on few pixels
+     * but many channels (ResNet18's 2×2 × 512-channel maps at 64 px, batch 32: 64 pixels and ≈ 67 M a thread).
+     */
+    readonly minMacsPerThread = DEFAULT_MIN_MACS_PER_THREAD,
   ) {
     if (threads < 1 || threads > MAX_KERNEL_THREADS) throw new RangeError(`kernel threads: 1 to ${MAX_KERNEL_THREADS}, got ${threads}`);
     this.control = controlOf(memory);
