@@ -692,7 +692,7 @@ function input6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, p: u
 /** x's 4 channels at p when bit k of `mask` is set (a real input position), else zeros (padding). */
 @inline
 function inputIn(p: usize, mask: i32, k: i32): v128 {
-  return (mask >> k) & 1 ? v128.load(p) : f32x4.splat(0);
+  return inputAtOr0(p, ((mask >> k) & 1) != 0);
 }
 
 /**
