@@ -206,8 +206,10 @@ function runTorch(sizes, batch, volumes, convs, threadCounts) {
   }
 }
 
-/** TORCH_REFERENCE as records. */
-const torchReference = () => Object.entries(TORCH_REFERENCE).flatMap(([size, m]) => Object.entries(m).map(([mode, imgPerS]) => ({ size: Number(size), mode, threads: 1, imgPerS })));
+/** TORCH_REFERENCE as records (a declaration: main() runs before this line is reached). */
+function torchReference() {
+  return Object.entries(TORCH_REFERENCE).flatMap(([size, m]) => Object.entries(m).map(([mode, imgPerS]) => ({ size: Number(size), mode, threads: 1, imgPerS })));
+}
 
 function printTorch(records, torch, skipped) {
   let reference = torch;
