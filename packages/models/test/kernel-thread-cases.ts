@@ -5,16 +5,23 @@ import { conv2d } from '@medxfer/models';
 
 const input = (shape: [number, number, number, number], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor4D;
 
-/** Output, input gradient and filter gradient of a convolution (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter) and a fused one (FusedConv2D). */
+/**
+ * Output, input gradient and filter gradient of a convolution (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter),
+ * a fused one (FusedConv2D), and MedxferFusedConv2DAdd with a residual and ReLU, and with a position bias alone.
+ */
 export function convolve(n: number, side: number, ci: number, co: number, k: number, stride: number, pad: number): number[][] {
   return tf.tidy(() => {
     const x = input([n, side, side, ci], 1);
     const w = input([k, k, ci, co], 2);
     const bias = tf.randomNormal([co], 0, 1, 'float32', 3) as tf.Tensor1D;
     const fused = tf.fused.conv2d({ x, filter: w, strides: stride, pad, bias, activation: 'relu' });
+    const [, oh, ow] = fused.shape;
+    const addAttrs = (activation: string) => ({ strides: stride, pad, activation }) as unknown as tf.NamedAttrMap;
+    const residual = tf.engine().runKernel('MedxferFusedConv2DAdd', { x, filter: w, bias, addend: input([n, oh, ow, co], 4) }, addAttrs('relu')) as tf.Tensor;
+    const positionBias = tf.engine().runKernel('MedxferFusedConv2DAdd', { x, filter: w, addend: input([1, oh, ow, co], 5) }, addAttrs('linear')) as tf.Tensor;
     const dx = tf.grad((t) => tf.sum(tf.square(conv2d(t as tf.Tensor4D, w, { stride, pad, inputGrad: true }))))(x);
     const dw = tf.grad((f) => tf.sum(tf.square(conv2d(x, f as tf.Tensor4D, { stride, pad, inputGrad: false }))))(w);
-    return [conv2d(x, w, { stride, pad, inputGrad: false }), fused, dx, dw].map((t) => Array.from(t.dataSync()));
+    return [conv2d(x, w, { stride, pad, inputGrad: false }), fused, residual, positionBias, dx, dw].map((t) => Array.from(t.dataSync()));
   });
 }
 

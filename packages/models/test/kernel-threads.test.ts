@@ -48,7 +48,7 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
 
   for (const threads of [2, 3]) {
     for (const [name, side, ci, co, k, stride, pad] of THREAD_CASES) {
-      it(`${threads} threads, ${name}: forward, fused forward and both gradients equal one thread's bits (5 images and 1)`, async () => {
+      it(`${threads} threads, ${name}: forward, fused forward (bias, residual or position bias, ReLU) and both gradients equal one thread's bits (5 images and 1)`, async () => {
         await useKernelThreads(1);
         const one = [5, 1].map((n) => convolve(n, side, ci, co, k, stride, pad));
         // Every call split, however small (by default small calls stay on one thread).

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { ResNet18, batchNorm, useMedxferKernels, relu, releaseWasmKernelCaches, wasmKernelsBuild, type BatchNormParams } from '@medxfer/models';
 import { LAYERS, type LayerExports } from '../src/wasm/layers-module.js';
+import { fusedConvAdd } from '../src/ops/fused-conv-add.js';
 import { useBackend } from '../../../test-support/backend.js';
 
 // medxfer's WebAssembly kernels on tfjs-wasm (src/wasm) against tfjs-cpu's own kernels: data movement and
@@ -206,8 +207,8 @@ describe('the two builds of the layer kernels', () => {
     const heap = new Float32Array(memory.buffer);
     const xAt = 0, fAt = n * h * w * ci, yAt = fAt + k * k * ci * co, y2At = yAt + n * h * w * co, tapsAt = y2At + n * h * w * co;
     for (let i = 0; i < tapsAt; i++) heap[i] = Math.sin(i * 0.37);
-    relaxed.convDirect(4 * xAt, 4 * fAt, 4 * yAt, n, h, w, ci, h, w, co, k, k, 1, 1, 1, 1, 1, 1, 4 * tapsAt, 0, 0);
-    plain.convDirect(4 * xAt, 4 * fAt, 4 * y2At, n, h, w, ci, h, w, co, k, k, 1, 1, 1, 1, 1, 1, 4 * tapsAt, 0, 0);
+    relaxed.convDirect(4 * xAt, 4 * fAt, 4 * yAt, n, h, w, ci, h, w, co, k, k, 1, 1, 1, 1, 1, 1, 4 * tapsAt, 0, 0, 0, 0);
+    plain.convDirect(4 * xAt, 4 * fAt, 4 * y2At, n, h, w, ci, h, w, co, k, k, 1, 1, 1, 1, 1, 1, 4 * tapsAt, 0, 0, 0, 0);
     const fused = heap.slice(yAt, y2At);
     const separate = heap.slice(y2At, tapsAt);
     const scale = Math.max(...Array.from(separate, Math.abs));
@@ -218,7 +219,7 @@ describe('the two builds of the layer kernels', () => {
     const uAt = tapsAt + 64, scratchAt = uAt + 36 * ci * co, wAt = scratchAt + 36 * (8 * (ci + co) + 32) + 2400, w2At = wAt + n * h * w * co;
     for (const [kernels, out] of [[relaxed, wAt], [plain, w2At]] as const) {
       kernels.winograd4Filter(4 * fAt, 4 * uAt, ci, co, 4 * scratchAt);
-      kernels.winograd4Conv(4 * xAt, 4 * uAt, 4 * out, n, h, w, ci, co, 0, 0, 4 * scratchAt, 8);
+      kernels.winograd4Conv(4 * xAt, 4 * uAt, 4 * out, n, h, w, ci, co, 0, 0, 4 * scratchAt, 8, 0, 0);
     }
     const wFused = heap.slice(wAt, w2At), wSeparate = heap.slice(w2At, w2At + n * h * w * co);
     const wScale = Math.max(...Array.from(wSeparate, Math.abs));
@@ -262,6 +263,62 @@ describe('FusedConv2D on wasm (bias, ReLU; filter panels kept between calls)', (
       const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - wasm[k]![i]!)));
       expect(worst / scale, `call ${k}`).toBeLessThan(1e-5);
     });
+  });
+});
+
+describe('MedxferFusedConv2DAdd on wasm (a convolution with bias, residual or position bias, and ReLU as one kernel)', () => {
+  afterAll(() => useBackend('cpu'));
+  // [name, images, side, in, out, kernel, stride, pad, addend per image, bias, ReLU]: each path of the kernels.
+  const cases: [string, number, number, number, number, number, number, number, boolean, boolean, boolean][] = [
+    ['3×3 stride 1 on 9×9 (Winograd), residual, bias, ReLU', 5, 9, 8, 16, 3, 1, 1, true, true, true],
+    ['3×3 stride 1 on 8×8 (Winograd), position bias, no bias, linear', 3, 8, 16, 8, 3, 1, 1, false, false, false],
+    ['3×3 stride 2 (direct), residual, bias, ReLU', 5, 9, 16, 24, 3, 2, 1, true, true, true],
+    ['3×3 on a 2×2 map (direct, live taps), residual, ReLU', 6, 2, 16, 16, 3, 1, 1, true, true, true],
+    ['7×7 stride 2 stem on 1 channel, position bias, ReLU (the folded grey stem)', 5, 12, 1, 16, 7, 2, 3, false, false, true],
+    ['one image, residual', 1, 6, 8, 8, 3, 1, 1, true, true, true],
+  ];
+  for (const [name, n, side, ci, co, k, stride, pad, perImage, withBias, relu] of cases) {
+    it(`${name}: the bits of FusedConv2D, Add and Relu in turn, and tfjs-cpu's values`, async () => {
+      const operands = () => {
+        const x = tf.randomNormal([n, side, side, ci], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const filter = tf.randomNormal([k, k, ci, co], 0, 0.3, 'float32', 2) as tf.Tensor4D;
+        const bias = withBias ? (tf.randomNormal([co], 0, 1, 'float32', 3) as tf.Tensor1D) : undefined;
+        const out = tf.conv2d(x, filter, stride, pad).shape;
+        const addend = tf.randomNormal([perImage ? n : 1, out[1], out[2], co], 0, 1, 'float32', 4) as tf.Tensor4D;
+        return { x, filter, bias, addend };
+      };
+      const separate = () => {
+        const { x, filter, bias, addend } = operands();
+        const sum = tf.add(tf.fused.conv2d({ x, filter, strides: stride, pad, ...(bias ? { bias } : {}) }), addend);
+        return relu ? tf.relu(sum) : sum;
+      };
+      const { cpu, wasm } = await onBoth(() => {
+        if (tf.getBackend() === 'cpu') return separate();
+        const { x, filter, bias, addend } = operands();
+        const fused = fusedConvAdd(x, filter, addend, { stride, pad }, { ...(bias ? { bias } : {}), relu });
+        expect(fused, 'the one-kernel path ran').toBeDefined();
+        return [fused!, separate()];
+      });
+      const [fused, steps] = wasm.map((a) => Array.from(a!, (v) => v + 0));
+      expect(fused).toEqual(steps);
+      expect(fused!.some((v) => v < 0), 'the addend is really added (a ReLU output has no negatives)').toBe(!relu);
+      const ref = cpu[0]!;
+      const scale = Math.max(...Array.from(ref, Math.abs));
+      expect(Math.max(...Array.from(ref, (r, i) => Math.abs(r - fused![i]!))) / scale).toBeLessThan(1e-5);
+    });
+  }
+
+  it('leaves to the caller what it does not take: other backends, out channels not a multiple of 8, an addend of another shape', async () => {
+    const x = () => tf.randomNormal([2, 6, 6, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const filter = (co: number) => tf.randomNormal([3, 3, 8, co], 0, 1, 'float32', 2) as tf.Tensor4D;
+    await useBackend('cpu');
+    expect(fusedConvAdd(x(), filter(8), tf.zeros([2, 6, 6, 8]) as tf.Tensor4D, { stride: 1, pad: 1 }, { relu: true })).toBeUndefined();
+    await useBackend('wasm');
+    expect(fusedConvAdd(x(), filter(12), tf.zeros([2, 6, 6, 12]) as tf.Tensor4D, { stride: 1, pad: 1 }, { relu: true })).toBeUndefined();
+    expect(fusedConvAdd(x(), filter(8), tf.zeros([2, 6, 6, 1]) as tf.Tensor4D, { stride: 1, pad: 1 }, { relu: true })).toBeUndefined();
+    expect(fusedConvAdd(x(), filter(8), tf.zeros([2, 6, 6, 8]) as tf.Tensor4D, { stride: 1, pad: 1 }, { relu: true })?.shape).toEqual([2, 6, 6, 8]);
+    expect(() => tf.engine().runKernel('MedxferFusedConv2DAdd', { x: x(), filter: filter(8), addend: tf.zeros([3, 6, 6, 8]) }, { strides: 1, pad: 1, activation: 'relu' }))
+      .toThrow(/MedxferFusedConv2DAdd: unsupported x \[2,6,6,8\], filter \[3,3,8,8\], addend \[3,6,6,8\]/);
   });
 });
 

@@ -74,17 +74,20 @@ export function gather4Tiled(src: usize, dst: usize, n0: i32, n1: i32, n2: i32, 
  * [co/8, kh, kw, ci, 8] (the HWIO filter's columns c0…c0+7 made contiguous: one strided copy).
  * The input may be dilated: its virtual row v is real row v/dilationH when v is a multiple of dilationH, columns
  * alike (the transposed convolution of a strided one, through the flipped filter). With `bias` (an address,
- * 0 for none) the accumulators start from it, as XNNPACK's do; `relu` clamps the result at 0.
+ * 0 for none) the accumulators start from it, as XNNPACK's do; with `addend` (an address, 0 for none) each result
+ * then has the addend's value at its position added — the addend shaped as y (`addendPerImage`: a residual) or as
+ * one image of it (a position-dependent bias) — before `relu` clamps it at 0: the bits of the separate add and ReLU.
  * Tiles of 4 images × 8 output channels, 8 accumulators; co must be a multiple of 8. `taps` is scratch for
  * 3·kh·kw int32.
  */
 export function convDirect(
   x: usize, f: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, oh: i32, ow: i32, co: i32,
   kh: i32, kw: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32, taps: usize,
-  bias: usize, relu: i32,
+  bias: usize, relu: i32, addend: usize, addendPerImage: i32,
 ): void {
   const imageBytes = <usize>(h * w * ci) << 2;
   const outImageBytes = <usize>(oh * ow * co) << 2;
+  const addendImageBytes = addendPerImage ? outImageBytes : 0;
   const panelBytes = <usize>(kh * kw * ci) << 5;
   // Output channels outermost: one panel (kh·kw·ci rows of 32 bytes) stays in cache while every position
   // and image uses it.
@@ -143,6 +146,15 @@ export function convDirect(
               wp += 32;
               p0 += 4; p1 += 4; p2 += 4; p3 += 4;
             }
+          }
+          if (addend) {
+            const at = addend + (<usize>((oy * ow + ox) * co + c0) << 2);
+            const s0 = at + <usize>b0 * addendImageBytes, s1 = at + i1 * addendImageBytes;
+            const s2 = at + i2 * addendImageBytes, s3 = at + i3 * addendImageBytes;
+            a00 = f32x4.add(a00, v128.load(s0)); a01 = f32x4.add(a01, v128.load(s0, 16));
+            a10 = f32x4.add(a10, v128.load(s1)); a11 = f32x4.add(a11, v128.load(s1, 16));
+            a20 = f32x4.add(a20, v128.load(s2)); a21 = f32x4.add(a21, v128.load(s2, 16));
+            a30 = f32x4.add(a30, v128.load(s3)); a31 = f32x4.add(a31, v128.load(s3, 16));
           }
           if (relu) {
             const zero = f32x4.splat(0);
@@ -623,11 +635,12 @@ function winogradProducts(v: usize, u: usize, m: usize, rows: i32, vPosition: us
   }
 }
 
-/** y at p (when `ok`) = value + bias, clamped at 0 under `relu`. */
+/** y at p (when `ok`) = value + bias (+ the addend's 4 values at a, unless a is 0), clamped at 0 under `relu`. */
 @inline
-function storeOutput(p: usize, value: v128, bias: v128, relu: bool, ok: bool): void {
+function storeOutput(p: usize, value: v128, bias: v128, relu: bool, ok: bool, a: usize = 0): void {
   if (!ok) return;
-  const biased = f32x4.add(value, bias);
+  let biased = f32x4.add(value, bias);
+  if (a) biased = f32x4.add(biased, v128.load(a));
   v128.store(p, relu ? f32x4.max(biased, f32x4.splat(0)) : biased);
 }
 
@@ -739,10 +752,16 @@ function output4(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, p: 
  * The output transform of one tile: y's 4×4 block at (oy0, ox0) of image b (its part on the map) = Aᵀ M A from
  * the row of m [36][·][co] at m (positions `stride` bytes apart); s = Aᵀ M goes through `temp` (28 vectors).
  */
-function outputTile6(m: usize, y: usize, temp: usize, stride: usize, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32, bias: usize, relu: bool): void {
+function outputTile6(
+  m: usize, y: usize, temp: usize, stride: usize, b: i32, oy0: i32, ox0: i32, h: i32, w: i32, co: i32, bias: usize, relu: bool,
+  addend: usize, addendPerImage: bool,
+): void {
   const pixel = <usize>co << 2, line = <usize>w * pixel;
   const height = min(4, h - oy0), width = min(4, w - ox0);
   const corner = y + (<usize>((b * h + oy0) * w + ox0)) * pixel;
+  // The addend's value for y at q lies at q + toAddend (a residual shaped as y, or one image of it).
+  const addendImage: i32 = addendPerImage ? b : 0;
+  const toAddend: usize = addend ? addend + (<usize>((addendImage * h + oy0) * w + ox0)) * pixel - corner : 0;
   for (let c = 0; c < co; c += 4) {
     const at = m + (<usize>c << 2);
     for (let j = 0; j < 6; j++) {
@@ -754,7 +773,10 @@ function outputTile6(m: usize, y: usize, temp: usize, stride: usize, b: i32, oy0
       const r = temp + <usize>(96 * k), row4 = temp + 384;
       output4(v128.load(r), v128.load(r + 16), v128.load(r + 32), v128.load(r + 48), v128.load(r + 64), v128.load(r + 80), row4, 16);
       const out = corner + <usize>k * line + (<usize>c << 2);
-      for (let l = 0; l < width; l++) storeOutput(out + <usize>l * pixel, v128.load(row4 + (<usize>l << 4)), bc, relu, true);
+      for (let l = 0; l < width; l++) {
+        const q = out + <usize>l * pixel;
+        storeOutput(q, v128.load(row4 + (<usize>l << 4)), bc, relu, true, addend ? q + toAddend : 0);
+      }
     }
   }
 }
@@ -769,8 +791,12 @@ function positionBytes(block: i32, c: i32): usize {
 /**
  * winogradConv by Winograd F(4×4, 3×3), with u from winograd4Filter: tiles of 4×4 outputs in blocks of `block`
  * (a multiple of 4); `scratch` holds 36·(block·(ci + co) + 32) + 160 floats. ci must be a multiple of 4, co of 8.
+ * The epilogue as convDirect's: + bias, + addend (0 for none; per image or one image's worth), then `relu`.
  */
-export function winograd4Conv(x: usize, u: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, bias: usize, relu: i32, scratch: usize, block: i32): void {
+export function winograd4Conv(
+  x: usize, u: usize, y: usize, n: i32, h: i32, w: i32, ci: i32, co: i32, bias: usize, relu: i32, scratch: usize, block: i32,
+  addend: usize, addendPerImage: i32,
+): void {
   const tilesY = (h + 3) >> 2, tilesX = (w + 3) >> 2, perImage = tilesY * tilesX, tiles = n * perImage;
   const vPosition = positionBytes(block, ci), mPosition = positionBytes(block, co);
   const v = scratch, m = v + 36 * vPosition, temp = m + 36 * mPosition;
@@ -783,7 +809,7 @@ export function winograd4Conv(x: usize, u: usize, y: usize, n: i32, h: i32, w: i
     winogradProducts(v, u, m, (count + 3) & ~3, vPosition, mPosition, ci, co);
     for (let r = 0; r < count; r++) {
       const t = t0 + r, b = t / perImage, ty = (t % perImage) / tilesX, tx = t % tilesX;
-      outputTile6(m + <usize>(r * co) * 4, y, temp, mPosition, b, 4 * ty, 4 * tx, h, w, co, bias, relu != 0);
+      outputTile6(m + <usize>(r * co) * 4, y, temp, mPosition, b, 4 * ty, 4 * tx, h, w, co, bias, relu != 0, addend, addendPerImage != 0);
     }
   }
 }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BN_EPSILON, type BatchNormParams } from './batchnorm.js';
 import { singlePositionColumns, singlePositionOperands } from './conv2d-single-position.js';
 import { dataIdOf } from '../wasm/heap.js';
+import { fusedConvAdd } from './fused-conv-add.js';
+import { relu } from './relu.js';
 
 /** BatchNorm with running statistics as y = x·scale + shift, per channel. */
 export function foldedBatchNorm(p: BatchNormParams): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
@@ -42,24 +44,38 @@ export class FoldedConvCache {
   }
 
   /**
-   * Eval-mode convolution → BatchNorm (running statistics) → optional ReLU as one fused kernel: the
-   * BatchNorm folded into the filter (W·scale per output channel) and a bias (shift), the ReLU fused into
-   * the convolution (XNNPACK on wasm) or into the GEMM when every output is a single position. The same
-   * function up to float rounding. Inference only: tfjs's fused kernels have no gradient on every backend.
+   * Eval-mode convolution → BatchNorm (running statistics) → optional residual add → optional ReLU as one
+   * fused kernel: the BatchNorm folded into the filter (W·scale per output channel) and a bias (shift), the
+   * ReLU fused into the convolution or into the GEMM when every output is a single position, and on wasm with
+   * medxfer's kernels the residual too (elsewhere it is added before the ReLU). The same function up to float
+   * rounding. Inference only: tfjs's fused kernels have no gradient on every backend.
    */
-  convBatchNorm(key: string, x: tf.Tensor4D, filter: tf.Tensor4D, bn: BatchNormParams, spec: { stride: number; pad: number }, relu: boolean): tf.Tensor4D {
+  convBatchNorm(
+    key: string, x: tf.Tensor4D, filter: tf.Tensor4D, bn: BatchNormParams, spec: { stride: number; pad: number },
+    epilogue: { relu: boolean; residual?: tf.Tensor4D },
+  ): tf.Tensor4D {
     const [n, h, w] = x.shape;
     const [weights, shift] = this.remember(`${key}@${h}x${w}`, [filter, bn.gamma, bn.beta, bn.runningMean, bn.runningVar], () => {
       const folded = foldedBatchNorm(bn);
       const scaled = tf.mul(filter, folded.scale) as tf.Tensor4D;
       return [singlePositionOperands(x, scaled, spec)?.taps ?? scaled, folded.shift];
     });
-    const activation = relu ? 'relu' : 'linear';
+    const { relu: withRelu, residual } = epilogue;
+    if (residual && weights!.rank === 4) {
+      const fused = fusedConvAdd(x, weights as tf.Tensor4D, residual, spec, { bias: shift as tf.Tensor1D, relu: withRelu });
+      if (fused) return fused;
+    }
+    const activation = withRelu && !residual ? 'relu' : 'linear';
+    let y: tf.Tensor4D;
     if (weights!.rank === 2) {
       const columns = singlePositionColumns(x, filter.shape, spec)!;
-      return tf.reshape(tf.fused.matMul({ a: columns, b: weights as tf.Tensor2D, bias: shift, activation }), [n, 1, 1, filter.shape[3]]);
+      y = tf.reshape(tf.fused.matMul({ a: columns, b: weights as tf.Tensor2D, bias: shift, activation }), [n, 1, 1, filter.shape[3]]);
+    } else {
+      y = tf.fused.conv2d({ x, filter: weights as tf.Tensor4D, strides: spec.stride, pad: spec.pad, bias: shift, activation });
     }
-    return tf.fused.conv2d({ x, filter: weights as tf.Tensor4D, strides: spec.stride, pad: spec.pad, bias: shift, activation });
+    if (!residual) return y;
+    const sum = tf.add(y, residual) as tf.Tensor4D;
+    return withRelu ? relu(sum) : sum;
   }
 
   private drop(key: string): void {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { channelStats, type Normalization } from '@medxfer/data';
 import { conv2d } from '../ops/conv2d.js';
+import { fusedConvAdd } from '../ops/fused-conv-add.js';
+import { relu } from '../ops/relu.js';
 
 const STEM = { stride: 2, pad: 3, inputGrad: false } as const;
 
@@ -29,5 +31,10 @@ export function greyStemOperands(weight: tf.Tensor4D, norm: Normalization, h: nu
   return { kernel, bias: conv2d(tf.ones([1, h, w, 1]), biasKernel, STEM) };
 }
 
-/** conv1 on grey input by precomputed operands: `kernel ∗ g + bias` (bias already negated and shifted as needed). */
-export const greyStemApply = (grey: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor4D): tf.Tensor4D => tf.add(conv2d(grey, kernel, STEM), bias);
+/**
+ * conv1 on grey input by precomputed operands, then ReLU: `relu(kernel ∗ g + bias)` (bias already negated and
+ * shifted as needed) — one kernel where medxfer's wasm kernels run it, else a convolution, an add and a ReLU.
+ */
+export function greyStemApplyRelu(grey: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor4D): tf.Tensor4D {
+  return fusedConvAdd(grey, kernel, bias, STEM, { relu: true }) ?? relu(tf.add(conv2d(grey, kernel, STEM), bias));
+}

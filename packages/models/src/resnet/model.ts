@@ -9,7 +9,7 @@ import { FoldedConvCache, foldedBatchNorm } from '../ops/folded.js';
 import { conv3d, VOLUME_CONVOLUTIONS, volumeConv, type VolumeConvolution } from '../ops/volume-conv.js';
 import { BLOCKS, bnAfter, FEATURES, groupOf, PARAM_GROUPS, stageOrder, type BlockSpec, type ConvSpec, type ParamGroup, type StageName } from './architecture.js';
 import { kaimingConv, linearInit } from './init.js';
-import { greyStemApply, greyStemConv, greyStemOperands } from './grey-stem.js';
+import { greyStemApplyRelu, greyStemConv, greyStemOperands } from './grey-stem.js';
 
 export type BatchNormMode = 'train' | 'frozen';
 
@@ -202,12 +202,16 @@ export class ResNet18 {
       if (this.volume === '3d') return conv3d(t as tf.Tensor5D, weight as tf.Tensor5D, spec) as T;
       return (this.volume ? volumeConv(t as tf.Tensor5D, weight as tf.Tensor4D, spec, this.volume) : conv2d(t as tf.Tensor4D, weight as tf.Tensor4D, spec)) as T;
     };
-    // conv → BatchNorm (→ ReLU), folded into one kernel where allowed.
-    const convBn = <T extends ModelTensor>(spec: ConvSpec, t: T, group: ParamGroup, withRelu: boolean): T => {
+    // conv → BatchNorm (→ + residual) (→ ReLU), folded into one kernel where allowed.
+    const convBn = <T extends ModelTensor>(spec: ConvSpec, t: T, group: ParamGroup, withRelu: boolean, residual?: T): T => {
       const weight = this.params.get(`${spec.name}.weight`)! as tf.Tensor as tf.Tensor4D;
-      if (fold(group)) return this.folded.convBatchNorm(spec.name, t as tf.Tensor4D, weight, this.bnParams(bnAfter(spec.name)), spec, withRelu) as T;
+      if (fold(group)) {
+        const epilogue = { relu: withRelu, ...(residual ? { residual: residual as tf.Tensor as tf.Tensor4D } : {}) };
+        return this.folded.convBatchNorm(spec.name, t as tf.Tensor4D, weight, this.bnParams(bnAfter(spec.name)), spec, epilogue) as T;
+      }
       const y = bn(bnAfter(spec.name), conv(t, weight, { stride: spec.stride, pad: spec.pad, inputGrad: true }), group);
-      return withRelu ? relu(y) : y;
+      const sum = residual ? (tf.add(y, residual) as T) : y;
+      return withRelu ? relu(sum) : sum;
     };
     return { capture, bn, fold, conv, convBn };
   }
@@ -223,9 +227,9 @@ export class ResNet18 {
     const conv1Weight = this.params.get('conv1.weight')! as tf.Tensor as tf.Tensor4D;
     let h: tf.Tensor4D;
     if (fold('stem') && this.input === 'grey') {
-      h = relu(this.foldedGreyStem(x, conv1Weight));
+      h = this.foldedGreyStem(x, conv1Weight);
     } else if (fold('stem')) {
-      h = this.folded.convBatchNorm('conv1', x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, true);
+      h = this.folded.convBatchNorm('conv1', x, conv1Weight, this.bnParams('bn1'), { stride: 2, pad: 3 }, { relu: true });
     } else {
       h = this.stemBnRelu(this.input === 'grey' ? greyStemConv(x, conv1Weight, this.normalization!) : conv2d(x, conv1Weight, { stride: 2, pad: 3, inputGrad: false }), pass);
     }
@@ -235,9 +239,10 @@ export class ResNet18 {
   }
 
   /**
-   * conv1 → bn1 (running statistics) on grey input, folded: the grey stem is linear in its weight, so the
-   * BatchNorm scale goes into the weight and its shift into the position-dependent bias map, both kept per
-   * weight and image size (inference runs one convolution and one add).
+   * conv1 → bn1 (running statistics) → ReLU on grey input, folded: the grey stem is linear in its weight, so
+   * the BatchNorm scale goes into the weight and its shift into the position-dependent bias map, both kept per
+   * weight and image size (inference runs one convolution with the bias map and ReLU in its epilogue, or a
+   * convolution, an add and a ReLU where medxfer's wasm kernels do not run).
    */
   private foldedGreyStem(x: tf.Tensor4D, conv1Weight: tf.Tensor4D): tf.Tensor4D {
     const [, h, w] = x.shape;
@@ -247,7 +252,7 @@ export class ResNet18 {
       const operands = greyStemOperands(tf.mul(conv1Weight, scale) as tf.Tensor4D, this.normalization!, h, w);
       return [operands.kernel, tf.sub(shift, operands.bias) as tf.Tensor4D];
     });
-    return greyStemApply(x, kernel!, bias!);
+    return greyStemApplyRelu(x, kernel!, bias!);
   }
 
   /** conv1's output through bn1 and ReLU, each captured under torchvision's module name. */
@@ -278,9 +283,9 @@ export class ResNet18 {
   private runBlocks<T extends ModelTensor>(h: T, blocks: readonly BlockSpec[], pass: ReturnType<ResNet18['pass']>): T {
     const { capture, convBn } = pass;
     for (const block of blocks) {
-      const out = convBn(block.conv2, convBn(block.conv1, h, block.group, true), block.group, false);
+      const inner = convBn(block.conv1, h, block.group, true);
       const identity = block.downsample ? convBn(block.downsample, h, block.group, false) : h;
-      h = relu(tf.add(out, identity)) as T;
+      h = convBn(block.conv2, inner, block.group, true, identity);
       if (block.prefix.endsWith('.1')) capture(block.prefix.slice(0, -2), h);
     }
     return h;

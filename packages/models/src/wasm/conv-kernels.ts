@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { heapOffset, wasmMemoryOf, withScratch, type WasmBackendInternals } from './heap.js';
 import { copyStrided, fitsFourAxes } from './layout-kernels.js';
-import { layerKernelsFor, type LayerExports } from './layers-module.js';
+import { layerKernelsFor, layerKernelsOrThrow, type LayerExports } from './layers-module.js';
 import { liveTaps } from '../ops/conv-geometry.js';
 import { activeKernelThreads, invoke, type KernelThreads } from './kernel-threads.js';
 import { convOnHeap, threadedConv, threadedFilterGrad, type ConvPlan, type FilterGradPlan } from './conv-plan.js';
@@ -79,41 +79,46 @@ function winogradFits(info: tf.backend_util.Conv2DInfo, inC: number, outC: numbe
     && info.inHeight >= 4 && info.inWidth >= 4 && inC % 4 === 0 && outC % 8 === 0;
 }
 
-type Epilogue = { bias?: tf.TensorInfo; relu?: boolean };
+/** What a forward convolution does to its sums: + bias per channel, + an addend (a residual or position bias), ReLU. */
+type Epilogue = { bias?: tf.TensorInfo; relu?: boolean; addend?: ConvPlan['addend'] };
+
+const epilogueOperands = ({ bias, addend }: Epilogue): Pick<ConvPlan, 'bias' | 'addend'> => ({ ...(bias ? { bias } : {}), ...(addend ? { addend } : {}) });
 
 interface DirectGeometry {
   inH: number; inW: number; inC: number; outH: number; outW: number; outC: number;
   kh: number; kw: number; sh: number; sw: number; top: number; left: number; dh: number; dw: number;
 }
 
-/** A direct convolution (wasm/layers.ts convDirect) over the panels the operand holds, with an optional bias and ReLU. */
+/** A direct convolution (wasm/layers.ts convDirect) over the panels the operand holds, with its epilogue (bias, addend, ReLU). */
 function directPlan(c: DirectGeometry, operand: ConvPlan['operand'], epilogue: Epilogue = {}): ConvPlan {
   const relu = epilogue.relu ? 1 : 0;
+  const perImage = epilogue.addend?.perImage ? 1 : 0;
   return {
-    operand, ...(epilogue.bias ? { bias: epilogue.bias } : {}), scratchWords: 3 * c.kh * c.kw,
+    operand, ...epilogueOperands(epilogue), scratchWords: 3 * c.kh * c.kw,
     call: (s) => ({
       fn: 'convDirect',
-      args: [s.x, s.operand, s.y, s.count, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.dh, c.dw, s.scratch, s.bias, relu],
+      args: [s.x, s.operand, s.y, s.count, c.inH, c.inW, c.inC, c.outH, c.outW, c.outC, c.kh, c.kw, c.sh, c.sw, c.top, c.left, c.dh, c.dw, s.scratch, s.bias, relu, s.addend, perImage],
     }),
   };
 }
 
 /**
  * y = x ⊛ the HWIO filter [3,3,ci,co] that `filterAt(scratch)` gives, by Winograd F(4×4, 3×3) (its transform,
- * winograd4Filter, is the operand, under `key`), with an optional bias and ReLU.
+ * winograd4Filter, is the operand, under `key`), with its epilogue (bias, addend, ReLU).
  */
 function winogradPlan(
   backend: WasmBackendInternals, kernels: LayerExports, h: number, w: number, ci: number, co: number, key: string,
   filterAt: (scratch: (shape: number[]) => tf.TensorInfo) => number, epilogue: Epilogue = {},
 ): ConvPlan {
   const relu = epilogue.relu ? 1 : 0;
+  const perImage = epilogue.addend?.perImage ? 1 : 0;
   const make = (u: tf.TensorInfo) => withScratch(backend, (scratch) => {
     kernels.winograd4Filter(filterAt(scratch), heapOffset(backend, u), ci, co, heapOffset(backend, scratch([WINOGRAD4_FILTER_SCRATCH])));
   });
   return {
-    operand: { key, floats: 36 * ci * co, make }, ...(epilogue.bias ? { bias: epilogue.bias } : {}),
+    operand: { key, floats: 36 * ci * co, make }, ...epilogueOperands(epilogue),
     scratchWords: 36 * (WINOGRAD4_BLOCK * (ci + co) + 32) + 160,
-    call: (s) => ({ fn: 'winograd4Conv', args: [s.x, s.operand, s.y, s.count, h, w, ci, co, s.bias, relu, s.scratch, WINOGRAD4_BLOCK] }),
+    call: (s) => ({ fn: 'winograd4Conv', args: [s.x, s.operand, s.y, s.count, h, w, ci, co, s.bias, relu, s.scratch, WINOGRAD4_BLOCK, s.addend, perImage] }),
   };
 }
 
@@ -210,6 +215,31 @@ export function sweepFusedPanels(backend: WasmBackendInternals): void {
   fusedPanels.get(backend)?.sweep(backend);
 }
 
+/** The plan of a forward convolution: Winograd where it fits, else direct over the filter's live taps. */
+function forwardPlan(backend: WasmBackendInternals, kernels: LayerExports, info: tf.backend_util.Conv2DInfo, filter: tf.TensorInfo, epilogue: Epilogue): ConvPlan {
+  const { filterWidth: kw, inChannels: ci, outChannels: co } = info;
+  if (winogradFits(info, ci, co)) return winogradPlan(backend, kernels, info.inHeight, info.inWidth, ci, co, 'winograd4', () => heapOffset(backend, filter), epilogue);
+  const { ty0, nh, tx0, nw } = liveBox(info);
+  return directPlan({
+    inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
+    sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
+  }, {
+    key: `${ty0},${nh},${tx0},${nw}`, floats: nh * nw * ci * co,
+    make: (panels) => copyStrided(backend, kernels, filter, { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co }, panels),
+  }, epilogue);
+}
+
+/** Runs a fused forward plan with the filter's operand kept between calls (made afresh under IS_TEST, whose leak check counts what a kernel keeps). */
+function runFused(backend: WasmBackendInternals, kernels: LayerExports, info: tf.backend_util.Conv2DInfo, plan: ConvPlan, filter: tf.TensorInfo, x: tf.TensorInfo): tf.TensorInfo {
+  if (tf.env().getBool('IS_TEST')) return runPlan(backend, kernels, plan, filter, x, [...info.outShape], convMacs(info));
+  let cache = fusedPanels.get(backend);
+  if (!cache) fusedPanels.set(backend, (cache = new PanelCache()));
+  const panels = cache;
+  return runPlan(backend, kernels, plan, filter, x, [...info.outShape], convMacs(info), () => panels.panelsFor(backend, filter, `${filter.shape}:${plan.operand.key}`, plan.operand.make, plan.operand.floats));
+}
+
+const biasFits = (bias: tf.TensorInfo | undefined, co: number) => !bias || (bias.shape.length === 1 && bias.shape[0] === co && bias.dtype === 'float32');
+
 function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return (args) => {
     const { x, filter, bias } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
@@ -218,28 +248,54 @@ function forwardKernel(replaced: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     const kernels = layerKernelsFor(backend);
     const info = kernels && x.dtype === 'float32' ? convInfo(x.shape, filter.shape, args.attrs as unknown as ConvAttrs) : undefined;
     const supported = info && info.outChannels % 8 === 0 && info.inChannels === filter.shape[2]
-      && (activation === 'linear' || activation === 'relu') && (!bias || (bias.shape.length === 1 && bias.shape[0] === info.outChannels && bias.dtype === 'float32'));
+      && (activation === 'linear' || activation === 'relu') && biasFits(bias, info.outChannels);
     if (!kernels || !info || !supported) return replaced(args);
-    const { filterWidth: kw, inChannels: ci, outChannels: co } = info;
-    const { ty0, nh, tx0, nw } = liveBox(info);
-    const epilogue = { bias, relu: activation === 'relu' };
-    const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-    const plan = winogradFits(info, ci, co)
-      ? winogradPlan(backend, kernels, info.inHeight, info.inWidth, ci, co, 'winograd4', () => at(filter), epilogue)
-      : directPlan({
-        inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
-        sh: info.strideHeight, sw: info.strideWidth, top: info.padInfo.top - ty0, left: info.padInfo.left - tx0, dh: 1, dw: 1,
-      }, {
-        key: `${ty0},${nh},${tx0},${nw}`, floats: nh * nw * ci * co,
-        make: (panels) => copyStrided(backend, kernels, filter, { shape: [co / 8, nh, nw * ci, 8], strides: [8, kw * ci * co, co, 1], start: (ty0 * kw + tx0) * ci * co }, panels),
-      }, epilogue);
-    if (!fused || tf.env().getBool('IS_TEST')) return runPlan(backend, kernels, plan, filter, x, [...info.outShape], convMacs(info));
-    let cache = fusedPanels.get(backend);
-    if (!cache) fusedPanels.set(backend, (cache = new PanelCache()));
-    const panels = cache;
-    return runPlan(backend, kernels, plan, filter, x, [...info.outShape], convMacs(info), () => panels.panelsFor(backend, filter, `${filter.shape}:${plan.operand.key}`, plan.operand.make, plan.operand.floats));
+    const plan = forwardPlan(backend, kernels, info, filter, { bias, relu: activation === 'relu' });
+    if (!fused) return runPlan(backend, kernels, plan, filter, x, [...info.outShape], convMacs(info));
+    return runFused(backend, kernels, info, plan, filter, x);
   };
 }
+
+/**
+ * y = relu?(x ⊛ filter + bias + addend): a convolution, its per-channel bias, a residual (`addend` shaped as y)
+ * or a position-dependent bias (one image of it, [1, oh, ow, co]), and an optional ReLU, as one kernel —
+ * FusedConv2D's bits followed by Add's and Relu's. Inputs `{ x, filter, bias?, addend }` (NHWC, HWIO, float32);
+ * attributes `strides`, `pad`, `activation` ('linear' | 'relu'). {@link fusedConvAddFits} says which it takes.
+ */
+export const FUSED_CONV_ADD_KERNEL = 'MedxferFusedConv2DAdd';
+
+export interface FusedConvAddAttrs {
+  strides: number;
+  pad: number;
+  activation: 'linear' | 'relu';
+}
+
+/** The geometry of a {@link FUSED_CONV_ADD_KERNEL} call, or undefined where the kernel does not take it. */
+function fusedConvAddInfo(x: tf.TensorInfo, filter: tf.TensorInfo, addend: tf.TensorInfo, bias: tf.TensorInfo | undefined, attrs: FusedConvAddAttrs) {
+  if ([x, filter, addend].some((t) => t.dtype !== 'float32') || x.shape.length !== 4 || filter.shape.length !== 4 || x.shape[3] !== filter.shape[2]) return undefined;
+  const info = convInfo(x.shape, filter.shape, { strides: attrs.strides, pad: attrs.pad });
+  if (!info || info.outChannels % 8 !== 0 || !biasFits(bias, info.outChannels)) return undefined;
+  const [n, ...image] = info.outShape;
+  const perImage = addend.shape.join() === info.outShape.join();
+  return perImage || addend.shape.join() === [1, ...image].join() ? { info, perImage: perImage && n !== 1 } : undefined;
+}
+
+/** Whether the {@link FUSED_CONV_ADD_KERNEL} takes these shapes (float32 NHWC, HWIO, out channels a multiple of 8, the addend per image or one image). */
+export function fusedConvAddFits(x: tf.TensorInfo, filter: tf.TensorInfo, addend: tf.TensorInfo, bias: tf.TensorInfo | undefined, attrs: FusedConvAddAttrs): boolean {
+  return fusedConvAddInfo(x, filter, addend, bias, attrs) !== undefined;
+}
+
+function fusedConvAdd({ inputs, backend: b, attrs }: { inputs: { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; addend: tf.TensorInfo }; backend: unknown; attrs: FusedConvAddAttrs }): tf.TensorInfo {
+  const backend = b as WasmBackendInternals;
+  const { x, filter, bias, addend } = inputs;
+  const kernels = layerKernelsOrThrow(FUSED_CONV_ADD_KERNEL, backend);
+  const fits = fusedConvAddInfo(x, filter, addend, bias, attrs);
+  if (!fits) throw new Error(`${FUSED_CONV_ADD_KERNEL}: unsupported x [${x.shape}], filter [${filter.shape}], addend [${addend.shape}] (see fusedConvAddFits)`);
+  const plan = forwardPlan(backend, kernels, fits.info, filter, { bias, relu: attrs.activation === 'relu', addend: { tensor: addend, perImage: fits.perImage } });
+  return runFused(backend, kernels, fits.info, plan, filter, x);
+}
+
+export const fusedConvAddKernel = { kernelName: FUSED_CONV_ADD_KERNEL, kernelFunc: fusedConvAdd as unknown as tf.KernelFunc };
 
 /**
  * Conv2DBackpropInput: dx is the stride-1 correlation of dy, dilated by the stride, with the filter flipped

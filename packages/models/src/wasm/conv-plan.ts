@@ -29,6 +29,8 @@ export interface ShareOffsets {
   readonly operand: number;
   /** 0 for none. */
   readonly bias: number;
+  /** The addend for these images (0 for none): their own rows of a residual, or the one image every image adds. */
+  readonly addend: number;
   readonly scratch: number;
 }
 
@@ -37,6 +39,8 @@ export interface ConvPlan {
   /** The filter operand (panels or Winograd transform): a key for its layout, its floats, how to make it from the filter. */
   readonly operand: { readonly key: string; readonly floats: number; readonly make: (target: tf.TensorInfo) => void };
   readonly bias?: tf.TensorInfo;
+  /** Added to the result before the ReLU: shaped as the output (`perImage`, a residual) or as one image of it. */
+  readonly addend?: { readonly tensor: tf.TensorInfo; readonly perImage: boolean };
   /** 4-byte words of scratch each call needs. */
   readonly scratchWords: number;
   readonly call: (share: ShareOffsets) => NonNullable<ThreadCall>;
@@ -99,10 +103,16 @@ export function threadedConv(pool: KernelThreads, backend: WasmBackendInternals,
   const operand = keptOperand(pool, backend, filter, conv);
   const n = x.shape[0]!;
   const [inImage, outImage] = [floatsOf(x) / n, floatsOf(out) / n];
-  onThreads(pool, backend, conv.bias ? [x, conv.bias] : [x], out, conv.scratchWords, ({ inputs: [xs, bias], out: ys, scratch }) =>
-    evenShares(n, pool.threads).map(([first, count], t) => (count === 0 ? null : conv.call({
-      x: xs! + first * inImage * 4, y: ys + first * outImage * 4, count, operand, bias: bias ?? 0, scratch: scratch[t]!,
-    }))));
+  const { bias, addend } = conv;
+  const inputs = [x, ...(bias ? [bias] : []), ...(addend ? [addend.tensor] : [])];
+  onThreads(pool, backend, inputs, out, conv.scratchWords, ({ inputs: [xs, ...rest], out: ys, scratch }) => {
+    const biasAt = bias ? rest[0]! : 0;
+    const addendAt = addend ? rest.at(-1)! : 0;
+    return evenShares(n, pool.threads).map(([first, count], t) => (count === 0 ? null : conv.call({
+      x: xs! + first * inImage * 4, y: ys + first * outImage * 4, count, operand, bias: biasAt, scratch: scratch[t]!,
+      addend: addend?.perImage ? addendAt + first * outImage * 4 : addendAt,
+    })));
+  });
 }
 
 /** Offsets of one filter-gradient call's operands, and the output channels oa…ob−1 it computes. */
@@ -144,6 +154,7 @@ export function convOnHeap(
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
     invoke(kernels, conv.call({
       x: at(x), y: at(out), count: x.shape[0]!, operand: at(operand(scratch)), bias: conv.bias ? at(conv.bias) : 0, scratch: at(scratch([conv.scratchWords])),
+      addend: conv.addend ? at(conv.addend.tensor) : 0,
     }));
   });
 }

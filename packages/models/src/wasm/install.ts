@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activeWasmBackend, type HeapModuleBuild } from './heap.js';
 import { guardWasmHeap } from './heap-guard.js';
 import { batchNormKernels } from './batchnorm-kernels.js';
-import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel, setWinograd, sweepFusedPanels } from './conv-kernels.js';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel, fusedConv2dKernel, fusedConvAddKernel, setWinograd, sweepFusedPanels } from './conv-kernels.js';
 import { LAYOUT_KERNELS, layoutKernel } from './layout-kernels.js';
 import { activeKernelThreads } from './kernel-threads.js';
 import { layerKernelsBuild, layerKernelsFor } from './layers-module.js';
@@ -45,8 +45,9 @@ function identityKernel(replaced: tf.KernelFunc): tf.KernelFunc {
  * - `Conv2D`, `FusedConv2D` (bias, ReLU) and `Conv2DBackpropInput` replace tfjs-wasm's with direct
  *   convolutions that skip padding and need no weight packing, and `Conv2DBackpropFilter`, which tfjs-wasm
  *   lacks, is added: tf.layers convolutional models can train on wasm;
- * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training, and
- *   `MedxferReluGrad` (ReLU's gradient in one pass).
+ * - `MedxferBatchNormTrain` and `MedxferBatchNormGrad`, which medxfer's BatchNorm uses in training,
+ *   `MedxferReluGrad` (ReLU's gradient in one pass) and `MedxferFusedConv2DAdd` (a convolution with its
+ *   bias, a residual or position-dependent bias and ReLU in one pass: folded inference's block ends and grey stem).
  *
  * 3×3 stride-1 convolutions on maps of 4×4 and up run as Winograd convolutions — F(4×4, 3×3) forward and for
  * the input gradient, F(2×2, 3×3) for the filter gradient: 1.5–2.7× and 1.05–2.1× faster, results within
@@ -79,7 +80,7 @@ export function useMedxferKernels(options: { winograd?: boolean } = {}): boolean
     ours.add(kernelFunc);
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc });
   }
-  for (const { kernelName, kernelFunc } of [...batchNormKernels, reluGradKernel]) {
+  for (const { kernelName, kernelFunc } of [...batchNormKernels, reluGradKernel, fusedConvAddKernel]) {
     if (!tf.getKernel(kernelName, 'wasm')) tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }
   installedOn.add(backend);

@@ -10,11 +10,11 @@ export interface LayerExports {
   bnMoments(x: number, rows: number, c: number, mean: number, variance: number, invStd: number, eps: number, scratch: number): void;
   bnApply(x: number, y: number, rows: number, c: number, mean: number, invStd: number, gamma: number, beta: number): void;
   bnGrad(x: number, dy: number, rows: number, c: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, scratch: number): void;
-  convDirect(x: number, f: number, y: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number, taps: number, bias: number, relu: number): void;
+  convDirect(x: number, f: number, y: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number, taps: number, bias: number, relu: number, addend: number, addendPerImage: number): void;
   convFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, pairs: number, oa: number, ob: number): void;
   convFilterGradRows(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, geometry: number, oa: number, ob: number): void;
   winograd4Filter(f: number, u: number, ci: number, co: number, scratch: number): void;
-  winograd4Conv(x: number, u: number, y: number, n: number, h: number, w: number, ci: number, co: number, bias: number, relu: number, scratch: number, block: number): void;
+  winograd4Conv(x: number, u: number, y: number, n: number, h: number, w: number, ci: number, co: number, bias: number, relu: number, scratch: number, block: number, addend: number, addendPerImage: number): void;
   winogradFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, co: number, scratch: number, block: number, oa: number, ob: number): void;
   maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
 }
