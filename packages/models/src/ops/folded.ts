@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BN_EPSILON, type BatchNormParams } from './batchnorm.js';
 import { singlePositionColumns, singlePositionOperands } from './conv2d-single-position.js';
 import { dataIdOf } from '../wasm/heap.js';
+import { medxferKernelsActive } from '../wasm/install.js';
 import { fusedConvAdd } from './fused-conv-add.js';
 import { relu } from './relu.js';
 
@@ -21,8 +22,8 @@ interface Entry {
  * Folded copies of conv → BatchNorm pairs, kept between calls while their source tensors are unchanged:
  * folding costs a pass over every filter, XNNPACK (tfjs-wasm without medxfer's kernels, other fused-conv
  * backends alike) caches a convolution's packed weights by filter tensor, so a filter made anew on every
- * call would be re-packed every call, and slicing the live taps of a single-position convolution costs
- * more than the GEMM itself. An assignment to any source tensor (a training step) gives it a new data
+ * call would be re-packed every call, and where medxfer's wasm kernels do not run, a single-position
+ * convolution is a GEMM of its live taps, whose slicing costs more than the GEMM itself. An assignment to any source tensor (a training step) gives it a new data
  * identity, which invalidates the entry.
  */
 export class FoldedConvCache {
@@ -45,10 +46,11 @@ export class FoldedConvCache {
 
   /**
    * Eval-mode convolution → BatchNorm (running statistics) → optional residual add → optional ReLU as one
-   * fused kernel: the BatchNorm folded into the filter (W·scale per output channel) and a bias (shift), the
-   * ReLU fused into the convolution or into the GEMM when every output is a single position, and on wasm with
-   * medxfer's kernels the residual too (elsewhere it is added before the ReLU). The same function up to float
-   * rounding. Inference only: tfjs's fused kernels have no gradient on every backend.
+   * fused kernel: the BatchNorm folded into the filter (W·scale per output channel) and a bias (shift). On
+   * wasm with medxfer's kernels the convolution reads only the taps that reach real input, and the residual
+   * and ReLU run in its epilogue; elsewhere the ReLU is fused into the convolution (or into the GEMM of the
+   * live taps when every output is a single position) and the residual is added before it. The same function
+   * up to float rounding. Inference only: tfjs's fused kernels have no gradient on every backend.
    */
   convBatchNorm(
     key: string, x: tf.Tensor4D, filter: tf.Tensor4D, bn: BatchNormParams, spec: { stride: number; pad: number },
@@ -58,7 +60,9 @@ export class FoldedConvCache {
     const [weights, shift] = this.remember(`${key}@${h}x${w}`, [filter, bn.gamma, bn.beta, bn.runningMean, bn.runningVar], () => {
       const folded = foldedBatchNorm(bn);
       const scaled = tf.mul(filter, folded.scale) as tf.Tensor4D;
-      return [singlePositionOperands(x, scaled, spec)?.taps ?? scaled, folded.shift];
+      // medxfer's wasm convolution reads only the live taps itself: no GEMM operands needed.
+      const single = medxferKernelsActive() ? undefined : singlePositionOperands(x, scaled, spec);
+      return [single?.taps ?? scaled, folded.shift];
     });
     const { relu: withRelu, residual } = epilogue;
     if (residual && weights!.rank === 4) {
