@@ -5,7 +5,7 @@
 //   frozen — head-only step: body features in eval mode without a tape, then head gradients + Adam.
 // Usage: npm run bench -- [--sizes 28,64,224] [--backends cpu,wasm] [--modes infer,train,frozen] [--batch 32]
 //                          [--steps N] [--warmup N] [--json out.json] [--no-torch] [--no-loader] [--workers 1,2]
-//                          [--threads 2]
+//                          [--threads 2] [--rounds N]
 //                          [--no-winograd]
 //                          [--volumes 28,64] [--convs acs,2.5d,3d]
 // --volumes: the 3D rows — volume ResNet-18s (ACS / 2.5D convolutions of the 2D weights, plain 3D) on wasm, infer and
@@ -17,6 +17,9 @@
 // --threads: wasm rows with each convolution split across N kernel threads (useKernelThreads from
 // @medxfer/models/node, as `medxfer train --threads N`: the same bits as one thread), one worker. Records
 // carry `kernelThreads`; a row's thread count against PyTorch is workers × kernel threads.
+// --rounds N: measure everything (medxfer's rows, then PyTorch's) N times over and report each row's median and
+// each ratio's median with its range over the rounds (a ratio pairs the two sides of one round): the shared
+// machines drift by ±15 % and more between minutes. Records carry `round`.
 // Each (backend, size) runs in its own child process, so peakRssMB is that case's own peak.
 // See bench/README.md.
 import { execFileSync, fork } from 'node:child_process';
@@ -40,6 +43,7 @@ const { values: args } = parseArgs({
     models: { type: 'string' }, // alternative @medxfer/models entry (a baseline build), for A/B runs
     workers: { type: 'string', default: '1,2' },
     threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '1' },
     volumes: { type: 'string', default: '28,64' },
     convs: { type: 'string', default: 'acs,2.5d,3d' },
     'no-plain': { type: 'boolean', default: false }, // skip the plain tfjs (tf.layers + fit) comparison
@@ -60,6 +64,36 @@ if (args.case) {
 }
 
 async function main() {
+  const rounds = Number(args.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: a whole number from 1, got ${args.rounds}`);
+  const volumes = args.volumes ? args.volumes.split(',').map(Number) : [];
+  const threads = [...new Set([1, ...args.workers.split(',').map(Number), ...threadCounts()])];
+  const records = [];
+  const torchRounds = [];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) process.stderr.write(`round ${round} of ${rounds}\n`);
+    const measured = await measureMedxfer(volumes);
+    records.push(...measured.map((r) => (rounds > 1 ? { ...r, round } : r)));
+    const torch = args['no-torch'] ? undefined : runTorch([...new Set(measured.filter((r) => !r.volume).map((r) => r.size))], Number(args.batch ?? 32), volumes, args.convs, threads);
+    torchRounds.push(torch);
+  }
+  const torch = torchRounds.every(Boolean) ? torchRounds.flat() : undefined;
+  printTable(rounds > 1 ? medianRecords(records) : records);
+  printPlain(records);
+  printTorch(records, rounds > 1 ? torchRounds : [torchRounds[0]], args['no-torch']);
+  if (!args['no-loader']) records.push(...runLoader());
+  const out = join(here, 'out');
+  mkdirSync(out, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const payload = JSON.stringify(records, null, 2);
+  writeFileSync(join(out, `bench-${stamp}.json`), payload);
+  if (torch) writeFileSync(join(out, `torch-${stamp}.json`), JSON.stringify(torch, null, 2));
+  if (args.json) writeFileSync(args.json, payload);
+  console.log(`\nrecords: ${join('bench/out', `bench-${stamp}.json`)}${args.json ? ` and ${args.json}` : ''}`);
+}
+
+/** One round of medxfer's rows: each case in its own child process. */
+async function measureMedxfer(volumes) {
   const sizes = args.sizes.split(',').map(Number);
   const backends = args.backends.split(',');
   const modes = args.modes.split(',');
@@ -100,7 +134,6 @@ async function main() {
       }
     }
   }
-  const volumes = args.volumes ? args.volumes.split(',').map(Number) : [];
   for (const size of volumes) {
     for (const volume of args.convs.split(',')) {
       for (const mode of modes.filter((m) => m !== 'frozen')) {
@@ -110,20 +143,30 @@ async function main() {
       }
     }
   }
-  printTable(records);
-  printPlain(records);
-  const threads = [...new Set([1, ...args.workers.split(',').map(Number), ...threadCounts()])];
-  const torch = args['no-torch'] ? undefined : runTorch([...new Set(records.filter((r) => !r.volume).map((r) => r.size))], Number(args.batch ?? 32), volumes, args.convs, threads);
-  printTorch(records, torch, args['no-torch']);
-  if (!args['no-loader']) records.push(...runLoader());
-  const out = join(here, 'out');
-  mkdirSync(out, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const payload = JSON.stringify(records, null, 2);
-  writeFileSync(join(out, `bench-${stamp}.json`), payload);
-  if (torch) writeFileSync(join(out, `torch-${stamp}.json`), JSON.stringify(torch, null, 2));
-  if (args.json) writeFileSync(args.json, payload);
-  console.log(`\nrecords: ${join('bench/out', `bench-${stamp}.json`)}${args.json ? ` and ${args.json}` : ''}`);
+  return records;
+}
+
+// Functions below are declarations, not consts: main() runs (top-level await) before this part of the module.
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** What identifies a row across rounds. */
+function rowKey(r) {
+  return [r.impl, r.backend, r.size, r.mode, r.batch, r.workers ?? 1, r.kernelThreads ?? 1, r.volume ?? ''].join('|');
+}
+
+/** One record per row: the median img/s over the rounds (a row that failed in any round shows as failed). */
+function medianRecords(records) {
+  const rows = new Map();
+  for (const r of records) rows.set(rowKey(r), [...(rows.get(rowKey(r)) ?? []), r]);
+  return [...rows.values()].map((runs) => ({
+    ...runs[0],
+    imgPerS: runs.some((r) => r.imgPerS === null) ? null : median(runs.map((r) => r.imgPerS)),
+    peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+  }));
 }
 
 /** --threads as kernel-thread counts above 1. */
@@ -206,43 +249,61 @@ function runTorch(sizes, batch, volumes, convs, threadCounts) {
   }
 }
 
-/** TORCH_REFERENCE as records (a declaration: main() runs before this line is reached). */
+/** TORCH_REFERENCE as records. */
 function torchReference() {
   return Object.entries(TORCH_REFERENCE).flatMap(([size, m]) => Object.entries(m).map(([mode, imgPerS]) => ({ size: Number(size), mode, threads: 1, imgPerS })));
 }
 
-function printTorch(records, torch, skipped) {
-  let reference = torch;
-  if (!torch && skipped) {
+/**
+ * medxfer against PyTorch at equal thread counts. `torchRounds[i]` is PyTorch's records of round i + 1 (one
+ * entry: a single round, whose records carry no round); with several, each ratio pairs one round's two sides
+ * and the line shows the median ratio and its range.
+ */
+function printTorch(records, torchRounds, skipped) {
+  const measured = torchRounds.every(Boolean);
+  let references = torchRounds;
+  if (!measured && skipped) {
     console.log('\n--no-torch: ratios below use PyTorch measured earlier on this machine kind (1.13 CPU, 1 thread, batch 32).');
-    reference = torchReference();
-  } else if (!torch) {
+    references = torchRounds.map(torchReference);
+  } else if (!measured) {
     console.log('\nPyTorch is not installed here (python3 -c "import torch, torchvision" fails). To measure it on this machine:');
     console.log('  apt-get install python3-torch python3-torchvision   # Debian; or pip install torch torchvision');
     console.log('  python3 bench/torch_bench.py --sizes 28,64           # npm run bench then runs it too');
     console.log('Ratios below use PyTorch (measured earlier on this machine kind): 1.13 CPU, 1 thread, batch 32.');
-    reference = torchReference();
+    references = torchRounds.map(torchReference);
   } else {
-    console.log(`\nPyTorch ${torch[0]?.torch ?? ''} on this machine (bench/torch_bench.py, torch.set_num_threads(N)), equal thread counts:`);
+    const rounds = torchRounds.length > 1 ? `; median of ${torchRounds.length} rounds, the ratio's range in brackets` : '';
+    console.log(`\nPyTorch ${torchRounds[0][0]?.torch ?? ''} on this machine (bench/torch_bench.py, torch.set_num_threads(N)), equal thread counts${rounds}:`);
   }
   // Issue #21's goals: training ≥ 0.8× at every size; inference ≥ 1.0× at 28 px, ≥ 0.8× above.
   const goal = (mode, size) => (mode === 'train' ? 0.8 : mode === 'infer' ? (size <= 28 ? 1 : 0.8) : undefined);
-  const torchThreads = [...new Set(reference.map((t) => t.threads ?? 1))];
-  for (const threads of torchThreads) {
-    for (const r of records.filter((x) => x.impl === 'medxfer' && x.backend === 'wasm' && (threads === 1 || !x.volume))) {
-      // medxfer's threads share each batch's images (training: its chunks); the frozen step has one thread,
-      // so its one-thread figure stands against PyTorch's N.
-      const own = threadsOf(r);
-      const how = (r.kernelThreads ?? 1) > 1 ? 'kern' : 'thr';
-      if (own !== threads && !(own === 1 && r.mode === 'frozen' && threads > 1)) continue;
-      const ref = reference.find((t) => t.size === r.size && t.mode === r.mode && t.volume === r.volume && (t.threads ?? 1) === threads);
-      if (!ref) continue;
-      const ratio = r.imgPerS / ref.imgPerS;
-      const what = r.volume ? `${r.size}³ ${r.volume.padEnd(4)}` : `${String(r.size).padStart(3)}px`;
-      const unit = r.volume ? 'vol/s' : 'img/s';
-      const g = r.volume ? undefined : goal(r.mode, r.size);
-      console.log(`  ${threads} thr ${what} ${r.mode.padEnd(6)} medxfer ${own} ${how} ${r.imgPerS.toFixed(1).padStart(7)} ${unit}  PyTorch ${ref.imgPerS.toFixed(1).padStart(7)}  ratio ${ratio.toFixed(3)}${g ? `  (goal ≥ ${g})` : ''}`);
+  const lines = new Map();
+  references.forEach((reference, i) => {
+    const round = references.length > 1 ? i + 1 : undefined;
+    for (const threads of [...new Set(reference.map((t) => t.threads ?? 1))]) {
+      for (const r of records.filter((x) => x.impl === 'medxfer' && x.backend === 'wasm' && x.round === round && (threads === 1 || !x.volume))) {
+        // medxfer's threads share each batch's images (training: its chunks); the frozen step has one thread,
+        // so its one-thread figure stands against PyTorch's N.
+        const own = threadsOf(r);
+        if (own !== threads && !(own === 1 && r.mode === 'frozen' && threads > 1)) continue;
+        const ref = reference.find((t) => t.size === r.size && t.mode === r.mode && t.volume === r.volume && (t.threads ?? 1) === threads);
+        if (!ref) continue;
+        const key = `${threads}|${rowKey(r)}`;
+        const line = lines.get(key) ?? { threads, r, own, ours: [], theirs: [], ratios: [] };
+        line.ours.push(r.imgPerS);
+        line.theirs.push(ref.imgPerS);
+        line.ratios.push(r.imgPerS / ref.imgPerS);
+        lines.set(key, line);
+      }
     }
+  });
+  for (const { threads, r, own, ours, theirs, ratios } of lines.values()) {
+    const how = (r.kernelThreads ?? 1) > 1 ? 'kern' : 'thr';
+    const what = r.volume ? `${r.size}³ ${r.volume.padEnd(4)}` : `${String(r.size).padStart(3)}px`;
+    const unit = r.volume ? 'vol/s' : 'img/s';
+    const g = r.volume ? undefined : goal(r.mode, r.size);
+    const range = ratios.length > 1 ? ` [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]` : '';
+    console.log(`  ${threads} thr ${what} ${r.mode.padEnd(6)} medxfer ${own} ${how} ${median(ours).toFixed(1).padStart(7)} ${unit}  PyTorch ${median(theirs).toFixed(1).padStart(7)}  ratio ${median(ratios).toFixed(3)}${range}${g ? `  (goal ≥ ${g})` : ''}`);
   }
 }
 
