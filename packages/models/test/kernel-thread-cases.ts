@@ -30,6 +30,6 @@ export const THREAD_CASES: [string, number, number, number, number, number, numb
   ['3×3 stride 1 (Winograd)', 8, 16, 16, 3, 1, 1],
   ['3×3 stride 2 (direct)', 9, 16, 24, 3, 2, 1],
   ['1×1 stride 2 (direct)', 8, 16, 32, 1, 2, 0],
-  ['3×3 on a 2×2 map (direct, live taps)', 2, 16, 16, 3, 1, 1],
+  ['3×3 on a 2×2 map (map2Conv forward and dx, direct filter gradient)', 2, 16, 16, 3, 1, 1],
   ['7×7 stride 2 stem on 1 channel (filter gradient along rows)', 12, 1, 24, 7, 2, 3],
 ];

@@ -99,7 +99,7 @@ describe('kernel threads (wasm): convolutions split by images across threads', (
     convolve(4, 2, 128, 128, 3, 1, 1); // 16 output pixels, 4 live taps: 2²⁰ multiply-adds, 2¹⁹ a thread
     expect(run.mock.calls.length, 'under both thresholds').toBe(0);
     convolve(8, 2, 128, 128, 3, 1, 1); // 32 pixels: 2²⁰ a thread
-    expect(new Set(run.mock.calls.flatMap(([calls]) => calls.map((c) => c?.fn)))).toEqual(new Set(['convDirect', 'convFilterGrad']));
+    expect(new Set(run.mock.calls.flatMap(([calls]) => calls.map((c) => c?.fn)))).toEqual(new Set(['map2Conv', 'convFilterGrad']));
     run.mockRestore();
     expect((await useKernelThreads(2))?.minMacsPerThread, 'the default').toBe(2 ** 25);
   });

@@ -160,40 +160,47 @@ describe("tfjs's own conv2d and its gradients on wasm with medxfer's convolution
   }
 });
 
-describe('Winograd (F(4×4, 3×3) forward and dx, F(2×2, 3×3) dw) against direct convolution on wasm', () => {
+describe('Winograd (F(4×4, 3×3) forward and dx, F(2×2, 3×3) dw; map2Conv on 2×2 maps) against direct convolution on wasm', () => {
   afterAll(async () => {
     useMedxferKernels({ winograd: true });
     await useBackend('cpu');
   });
-  // Both run on wasm; off, every convolution is direct. Winograd's transforms change rounding only.
-  const run = (winograd: boolean) => {
+  // Both run on wasm; off, every convolution is direct. The transforms change rounding only.
+  const run = (winograd: boolean, [n, h, w, ci, co]: number[]) => {
     useMedxferKernels({ winograd });
     return tf.tidy(() => {
-      const x = tf.randomNormal([4, 14, 9, 32], 0, 1, 'float32', 21) as tf.Tensor4D;
-      const w = tf.randomNormal([3, 3, 32, 64], 0, 0.1, 'float32', 22) as tf.Tensor4D;
-      const bias = tf.randomNormal([64], 0, 1, 'float32', 23);
-      const probe = tf.randomNormal([4, 14, 9, 64], 0, 1, 'float32', 24);
-      const fused = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 1, bias, activation: 'relu' });
-      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 1), probe)))([x, w]);
+      const x = tf.randomNormal([n!, h!, w!, ci!], 0, 1, 'float32', 21) as tf.Tensor4D;
+      const filter = tf.randomNormal([3, 3, ci!, co!], 0, 0.1, 'float32', 22) as tf.Tensor4D;
+      const bias = tf.randomNormal([co!], 0, 1, 'float32', 23);
+      const probe = tf.randomNormal([n!, h!, w!, co!], 0, 1, 'float32', 24);
+      const fused = tf.fused.conv2d({ x, filter, strides: 1, pad: 1, bias, activation: 'relu' });
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 1), probe)))([x, filter]);
       return [fused, dx!, dw!].map((t) => t.dataSync().slice());
     });
   };
-  it('gives direct convolution\'s values to float32 rounding (forward with bias and ReLU, both gradients)', async () => {
-    await useBackend('wasm');
-    const direct = run(false);
-    const winograd = run(true);
-    ['fused conv2d', 'dx', 'dw'].forEach((name, k) => {
-      const ref = direct[k]!;
-      const scale = Math.max(...Array.from(ref, Math.abs));
-      const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - winograd[k]![i]!)));
-      expect(worst, name).toBeGreaterThan(0); // the two paths really differ: Winograd ran
-      expect(worst / scale, name).toBeLessThan(1e-5);
+  for (const [name, shape, transformed] of [
+    ['14×9 maps: F(4×4) forward and dx, F(2×2) dw', [4, 14, 9, 32, 64], ['fused conv2d', 'dx', 'dw']],
+    ['2×2 maps: map2Conv forward and dx (dw stays direct)', [5, 2, 2, 64, 32], ['fused conv2d', 'dx']],
+  ] as const) {
+    it(`${name}: direct convolution's values to float32 rounding (forward with bias and ReLU, both gradients)`, async () => {
+      await useBackend('wasm');
+      const direct = run(false, [...shape]);
+      const fast = run(true, [...shape]);
+      ['fused conv2d', 'dx', 'dw'].forEach((what, k) => {
+        const ref = direct[k]!;
+        const scale = Math.max(...Array.from(ref, Math.abs));
+        const worst = Math.max(...Array.from(ref, (r, i) => Math.abs(r - fast[k]![i]!)));
+        // The two paths really differ where a transform ran, and are the same kernel elsewhere.
+        if ((transformed as readonly string[]).includes(what)) expect(worst, what).toBeGreaterThan(0);
+        else expect(worst, what).toBe(0);
+        expect(worst / scale, what).toBeLessThan(1e-5);
+      });
     });
-  });
+  }
 });
 
 describe('the two builds of the layer kernels', () => {
-  it('runs the relaxed-SIMD build where the runtime has it, and it agrees with the multiply-then-add build (direct and Winograd)', async () => {
+  it('runs the relaxed-SIMD build where the runtime has it, and it agrees with the multiply-then-add build (direct, Winograd and map2Conv)', async () => {
     await useBackend('wasm');
     useMedxferKernels();
     // The suite runs with relaxed SIMD on (vitest.config.ts), as the CLI does.
@@ -225,6 +232,17 @@ describe('the two builds of the layer kernels', () => {
     const wScale = Math.max(...Array.from(wSeparate, Math.abs));
     expect(wScale).toBeGreaterThan(1);
     expect(Math.max(...Array.from(wSeparate, (v, i) => Math.abs(v - wFused[i]!))) / wScale).toBeLessThan(1e-5);
+    // map2Conv (map2Filter + map2Conv: the first 2×2 corner of each image as a 2×2 map) on both builds.
+    const m2At = w2At + n * h * w * co, m2Out = m2At + 4 * n * ci, m2Out2 = m2Out + 4 * n * co, m2U = m2Out2 + 4 * n * co, m2Scratch = m2U + 9 * ci * co;
+    for (let b = 0; b < n; b++) for (let p = 0; p < 4; p++) heap.set(heap.subarray(xAt + ((b * h + (p >> 1)) * w + (p & 1)) * ci, xAt + ((b * h + (p >> 1)) * w + (p & 1) + 1) * ci), m2At + (b * 4 + p) * ci);
+    for (const [kernels, out] of [[relaxed, m2Out], [plain, m2Out2]] as const) {
+      kernels.map2Filter(4 * fAt, 4 * m2U, ci, co, 4 * m2Scratch);
+      kernels.map2Conv(4 * m2At, 4 * m2U, 4 * out, n, ci, co, 0, 0, 4 * m2Scratch, 8, 0, 0);
+    }
+    const mFused = heap.slice(m2Out, m2Out2), mSeparate = heap.slice(m2Out2, m2U);
+    const mScale = Math.max(...Array.from(mSeparate, Math.abs));
+    expect(mScale).toBeGreaterThan(1);
+    expect(Math.max(...Array.from(mSeparate, (v, i) => Math.abs(v - mFused[i]!))) / mScale).toBeLessThan(1e-5);
     await useBackend('cpu');
   });
 });
@@ -273,7 +291,7 @@ describe('MedxferFusedConv2DAdd on wasm (a convolution with bias, residual or po
     ['3×3 stride 1 on 9×9 (Winograd), residual, bias, ReLU', 5, 9, 8, 16, 3, 1, 1, true, true, true],
     ['3×3 stride 1 on 8×8 (Winograd), position bias, no bias, linear', 3, 8, 16, 8, 3, 1, 1, false, false, false],
     ['3×3 stride 2 (direct), residual, bias, ReLU', 5, 9, 16, 24, 3, 2, 1, true, true, true],
-    ['3×3 on a 2×2 map (direct, live taps), residual, ReLU', 6, 2, 16, 16, 3, 1, 1, true, true, true],
+    ['3×3 on a 2×2 map (map2Conv), residual, ReLU', 6, 2, 16, 16, 3, 1, 1, true, true, true],
     ['7×7 stride 2 stem on 1 channel, position bias, ReLU (the folded grey stem)', 5, 12, 1, 16, 7, 2, 3, false, false, true],
     ['one image, residual', 1, 6, 8, 8, 3, 1, 1, true, true, true],
   ];

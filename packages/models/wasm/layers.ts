@@ -602,12 +602,13 @@ export function maxPoolGrad(
 // down the columns into a small scratch, then one along its rows.
 
 /**
- * m [36][rows][co] = Σ_c v [36][rows][ci] · u [36][co/8][ci][8], `rows` rows (a multiple of 4) whose positions
- * lie `vPosition` and `mPosition` bytes apart; 4 rows × 8 channels a tile.
+ * m [P][rows][co] = Σ_c v [P][rows][ci] · u [P][co/8][ci][8] for P = `positions` (36 for F(4×4), 9 for map2Conv),
+ * `rows` rows (a multiple of 4) whose positions lie `vPosition` and `mPosition` bytes apart; 4 rows × 8 channels
+ * a tile.
  */
-function winogradProducts(v: usize, u: usize, m: usize, rows: i32, vPosition: usize, mPosition: usize, ci: i32, co: i32): void {
+function winogradProducts(v: usize, u: usize, m: usize, rows: i32, vPosition: usize, mPosition: usize, ci: i32, co: i32, positions: i32 = 36): void {
   const vRow = <usize>ci << 2, mRow = <usize>co << 2, panelBytes = <usize>ci << 5;
-  for (let p = 0; p < 36; p++) {
+  for (let p = 0; p < positions; p++) {
     const vp = v + <usize>p * vPosition, mp = m + <usize>p * mPosition, up = u + <usize>p * <usize>(ci * co) * 4;
     for (let c0 = 0; c0 < co; c0 += 8) {
       const panel = up + <usize>(c0 >> 3) * panelBytes;
@@ -812,6 +813,103 @@ export function winograd4Conv(
       outputTile6(m + <usize>(r * co) * 4, y, temp, mPosition, b, 4 * ty, 4 * tx, h, w, co, bias, relu != 0, addend, addendPerImage != 0);
     }
   }
+}
+
+// 3×3, stride-1, pad-1 convolutions on 2×2 maps (ResNet18's deepest layers on small images), by a minimal
+// algorithm for the padded map: along each axis the two outputs y0 = x0·g1 + x1·g2 and y1 = x0·g0 + x1·g1 take
+// three multiplications — (x0 + x1)·g1, x1·(g2 − g1) and x0·(g0 − g1) — not four, so an image and channel pair
+// takes 9 instead of direct convolution's 16 (the taps that reach real input): 9 matrix products over the batch.
+//   U = G g Gᵀ (G's rows pick g1, g2 − g1, g0 − g1), V = B x Bᵀ (B's rows x0 + x1, x1, x0),
+//   y = C (Σ_c U ⊙ V) Cᵀ with C = [[1, 1, 0], [1, 0, 1]].
+// Its transforms only add and subtract, but sums such as x0 + x1 and g2 − g1 round too: at 512 channels results
+// are within ≈ 1.5e-5 of the largest output of direct convolution's (F(4×4)'s bound), at 256 ≈ 3e-6.
+
+/** Stores G·[a, b, c] = [b, c − b, a − b] (a row or column of the 2×2-map filter transform) at p + k·stride. */
+@inline
+function map2Filter3(a: v128, b: v128, c: v128, p: usize, stride: usize): void {
+  v128.store(p, b);
+  v128.store(p + stride, f32x4.sub(c, b));
+  v128.store(p + 2 * stride, f32x4.sub(a, b));
+}
+
+/**
+ * The filter transform of map2Conv: HWIO f [3,3,ci,co] → u [9][co/8][ci][8] (winogradProducts' panels), through
+ * `scratch` (9 vectors). co must be a multiple of 8.
+ */
+export function map2Filter(f: usize, u: usize, ci: i32, co: i32, scratch: usize): void {
+  const tap = <usize>(ci * co) << 2, position = tap;
+  for (let c = 0; c < ci; c++) {
+    for (let o = 0; o < co; o += 4) {
+      const g = f + (<usize>(c * co + o) << 2);
+      // Down the filter's rows (t), for each column s: R[a][s] into scratch[3a + s].
+      for (let s2: usize = 0; s2 < 3; s2++) {
+        map2Filter3(v128.load(g + s2 * tap), v128.load(g + (3 + s2) * tap), v128.load(g + (6 + s2) * tap), scratch + (s2 << 4), 48);
+      }
+      // Along each row a of R: U[3a + b], stored in its 8-channel panel.
+      const at = u + (<usize>((o >> 3) * ci * 8 + c * 8 + (o & 7)) << 2);
+      for (let a: usize = 0; a < 3; a++) {
+        const r = scratch + a * 48;
+        map2Filter3(v128.load(r), v128.load(r + 16), v128.load(r + 32), at + 3 * a * position, position);
+      }
+    }
+  }
+}
+
+/**
+ * y = x ⊛ the filter whose map2Filter transform is u, for `n` images of 2×2 × ci (a 3×3, stride-1, pad-1
+ * convolution), in blocks of `block` images (a multiple of 4); `scratch` holds 9·(block·(ci + co) + 32) floats.
+ * ci must be a multiple of 4, co of 8. The epilogue as convDirect's: + bias, + addend (0 for none; per image or
+ * one image's worth), then `relu`.
+ */
+export function map2Conv(
+  x: usize, u: usize, y: usize, n: i32, ci: i32, co: i32, bias: usize, relu: i32, scratch: usize, block: i32,
+  addend: usize, addendPerImage: i32,
+): void {
+  const vPosition = positionBytes(block, ci), mPosition = positionBytes(block, co);
+  const v = scratch, m = v + 9 * vPosition;
+  const inPixel = <usize>ci << 2, outPixel = <usize>co << 2;
+  for (let b0 = 0; b0 < n; b0 += block) {
+    const count = min(block, n - b0);
+    for (let r = 0; r < count; r++) {
+      const image = x + <usize>(b0 + r) * 4 * inPixel;
+      for (let c: usize = 0; c < <usize>ci << 2; c += 16) {
+        const x00 = v128.load(image + c), x01 = v128.load(image + inPixel + c);
+        const x10 = v128.load(image + 2 * inPixel + c), x11 = v128.load(image + 3 * inPixel + c);
+        // T = B x (down the rows), then V = T Bᵀ (along them): V[3a + b] at v + (3a + b)·vPosition.
+        const at = v + <usize>r * inPixel + c;
+        map2Input(f32x4.add(x00, x10), f32x4.add(x01, x11), at, vPosition);
+        map2Input(x10, x11, at + 3 * vPosition, vPosition);
+        map2Input(x00, x01, at + 6 * vPosition, vPosition);
+      }
+    }
+    winogradProducts(v, u, m, (count + 3) & ~3, vPosition, mPosition, ci, co, 9);
+    for (let r = 0; r < count; r++) {
+      const b = b0 + r, out = y + <usize>b * 4 * outPixel;
+      const more = addend ? addend + (addendPerImage ? <usize>b * 4 * outPixel : 0) : 0;
+      for (let c: usize = 0; c < <usize>co << 2; c += 16) {
+        const bc = bias ? v128.load(bias + c) : f32x4.splat(0);
+        const at = m + <usize>r * outPixel + c;
+        // S = C M (down the rows), then y = S Cᵀ (along them).
+        const m0 = v128.load(at), m1 = v128.load(at + mPosition), m2 = v128.load(at + 2 * mPosition);
+        const m3 = v128.load(at + 3 * mPosition), m4 = v128.load(at + 4 * mPosition), m5 = v128.load(at + 5 * mPosition);
+        const m6 = v128.load(at + 6 * mPosition), m7 = v128.load(at + 7 * mPosition), m8 = v128.load(at + 8 * mPosition);
+        const s00 = f32x4.add(m0, m3), s01 = f32x4.add(m1, m4), s02 = f32x4.add(m2, m5);
+        const s10 = f32x4.add(m0, m6), s11 = f32x4.add(m1, m7), s12 = f32x4.add(m2, m8);
+        storeOutput(out + c, f32x4.add(s00, s01), bc, relu != 0, true, more ? more + c : 0);
+        storeOutput(out + outPixel + c, f32x4.add(s00, s02), bc, relu != 0, true, more ? more + outPixel + c : 0);
+        storeOutput(out + 2 * outPixel + c, f32x4.add(s10, s11), bc, relu != 0, true, more ? more + 2 * outPixel + c : 0);
+        storeOutput(out + 3 * outPixel + c, f32x4.add(s10, s12), bc, relu != 0, true, more ? more + 3 * outPixel + c : 0);
+      }
+    }
+  }
+}
+
+/** Stores [a + b, b, a] (a row of B x Bᵀ from a row [a, b] of B x) at p + k·stride. */
+@inline
+function map2Input(a: v128, b: v128, p: usize, stride: usize): void {
+  v128.store(p, f32x4.add(a, b));
+  v128.store(p + stride, b);
+  v128.store(p + 2 * stride, a);
 }
 
 // Winograd F(2×2, 3×3) for the filter gradient: a 3×3, stride-1, pad-1 convolution as 16 matrix products over

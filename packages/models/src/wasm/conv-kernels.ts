@@ -60,6 +60,11 @@ const WINOGRAD_BLOCK = 64;
 const WINOGRAD4_BLOCK = 32;
 /** Floats of winograd4Filter's scratch. */
 const WINOGRAD4_FILTER_SCRATCH = 2400;
+// Images per block of wasm/layers.ts map2Conv: its 9 products stream the filter transform once a block, so a
+// block is a whole batch of ResNet18's usual sizes (scratch: 9·(block·(ci + co) + 32) floats, ≈ 1.2 MB at 512).
+const MAP2_BLOCK = 32;
+/** Floats of map2Filter's scratch. */
+const MAP2_FILTER_SCRATCH = 36;
 let winogradOn = true;
 
 /** Turns Winograd convolutions on (the default) or off: off, every convolution is direct (XNNPACK's bits forward). */
@@ -70,13 +75,24 @@ export function setWinograd(on: boolean): void {
 /**
  * Whether a convolution of `inC` → `outC` channels runs as Winograd — F(4×4, 3×3) forward and for the input
  * gradient, F(2×2, 3×3) for the filter gradient: 3×3, stride 1, padding 1 on every side, maps of at least 4×4.
- * On 2×2 maps (and 1×1) direct convolution reads only the live taps and is faster; from 4×4 up Winograd is
- * 1.5–2.7× faster forward and 1.05–2.1× for the filter gradient (bench/roofline.mjs times them).
+ * On 2×2 maps (and 1×1) direct convolution reads only the live taps and is faster than F(4×4) (2×2 maps go to
+ * {@link map2Fits}'s kernel forward and for the input gradient); from 4×4 up Winograd is 1.5–2.7× faster forward
+ * and 1.05–2.1× for the filter gradient (bench/roofline.mjs times them).
  */
 function winogradFits(info: tf.backend_util.Conv2DInfo, inC: number, outC: number): boolean {
   return winogradOn && info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1
     && info.padInfo.top === 1 && info.padInfo.left === 1 && info.outHeight === info.inHeight && info.outWidth === info.inWidth
     && info.inHeight >= 4 && info.inWidth >= 4 && inC % 4 === 0 && outC % 8 === 0;
+}
+
+/**
+ * Whether a convolution runs as map2Conv: 3×3, stride 1, padding 1 on a 2×2 map (9 multiplications per image and
+ * channel pair instead of direct convolution's 16 live taps). Off with Winograd (every convolution direct).
+ */
+function map2Fits(info: tf.backend_util.Conv2DInfo, inC: number, outC: number): boolean {
+  return winogradOn && info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1
+    && info.padInfo.top === 1 && info.padInfo.left === 1 && info.inHeight === 2 && info.inWidth === 2 && info.outHeight === 2
+    && info.outWidth === 2 && inC % 4 === 0 && outC % 8 === 0;
 }
 
 /** What a forward convolution does to its sums: + bias per channel, + an addend (a residual or position bias), ReLU. */
@@ -119,6 +135,26 @@ function winogradPlan(
     operand: { key, floats: 36 * ci * co, make }, ...epilogueOperands(epilogue),
     scratchWords: 36 * (WINOGRAD4_BLOCK * (ci + co) + 32) + 160,
     call: (s) => ({ fn: 'winograd4Conv', args: [s.x, s.operand, s.y, s.count, h, w, ci, co, s.bias, relu, s.scratch, WINOGRAD4_BLOCK, s.addend, perImage] }),
+  };
+}
+
+/**
+ * y = x ⊛ the HWIO filter [3,3,ci,co] that `filterAt(scratch)` gives, on 2×2 maps by map2Conv (its transform,
+ * map2Filter, is the operand, under `key`), with its epilogue (bias, addend, ReLU).
+ */
+function map2Plan(
+  backend: WasmBackendInternals, kernels: LayerExports, ci: number, co: number, key: string,
+  filterAt: (scratch: (shape: number[]) => tf.TensorInfo) => number, epilogue: Epilogue = {},
+): ConvPlan {
+  const relu = epilogue.relu ? 1 : 0;
+  const perImage = epilogue.addend?.perImage ? 1 : 0;
+  const make = (u: tf.TensorInfo) => withScratch(backend, (scratch) => {
+    kernels.map2Filter(filterAt(scratch), heapOffset(backend, u), ci, co, heapOffset(backend, scratch([MAP2_FILTER_SCRATCH])));
+  });
+  return {
+    operand: { key, floats: 9 * ci * co, make }, ...epilogueOperands(epilogue),
+    scratchWords: 9 * (MAP2_BLOCK * (ci + co) + 32),
+    call: (s) => ({ fn: 'map2Conv', args: [s.x, s.operand, s.y, s.count, ci, co, s.bias, relu, s.scratch, MAP2_BLOCK, s.addend, perImage] }),
   };
 }
 
@@ -219,6 +255,7 @@ export function sweepFusedPanels(backend: WasmBackendInternals): void {
 function forwardPlan(backend: WasmBackendInternals, kernels: LayerExports, info: tf.backend_util.Conv2DInfo, filter: tf.TensorInfo, epilogue: Epilogue): ConvPlan {
   const { filterWidth: kw, inChannels: ci, outChannels: co } = info;
   if (winogradFits(info, ci, co)) return winogradPlan(backend, kernels, info.inHeight, info.inWidth, ci, co, 'winograd4', () => heapOffset(backend, filter), epilogue);
+  if (map2Fits(info, ci, co)) return map2Plan(backend, kernels, ci, co, 'map2', () => heapOffset(backend, filter), epilogue);
   const { ty0, nh, tx0, nw } = liveBox(info);
   return directPlan({
     inH: info.inHeight, inW: info.inWidth, inC: ci, outH: info.outHeight, outW: info.outWidth, outC: co, kh: nh, kw: nw,
@@ -313,14 +350,17 @@ export function conv2dBackpropInputKernel(replaced: tf.KernelFunc): tf.KernelFun
     if (!kernels || !info || info.inChannels % 8 !== 0 || dy.shape.join() !== info.outShape.join()) return replaced(args);
     const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-    if (winogradFits(info, co, ci)) {
+    const winograd = winogradFits(info, co, ci);
+    if (winograd || map2Fits(info, co, ci)) {
       // The flipped filter with its channels swapped, HWIO [3, 3, co, ci], then its transform.
       const flipped = (scratch: (shape: number[]) => tf.TensorInfo) => {
         const made = scratch([9 * co * ci]);
         copyStrided(backend, kernels, filter, { shape: [3, 3, co, ci], strides: [-3 * ci * co, -ci * co, 1, co], start: 8 * ci * co }, made);
         return at(made);
       };
-      const plan = winogradPlan(backend, kernels, info.outHeight, info.outWidth, co, ci, 'dx:winograd4', flipped);
+      const plan = winograd
+        ? winogradPlan(backend, kernels, info.outHeight, info.outWidth, co, ci, 'dx:winograd4', flipped)
+        : map2Plan(backend, kernels, co, ci, 'dx:map2', flipped);
       return runPlan(backend, kernels, plan, filter, dy, [...info.inShape], convMacs(info));
     }
     const { ty0, nh, tx0, nw } = liveBox(info);

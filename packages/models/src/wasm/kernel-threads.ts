@@ -27,7 +27,7 @@ export const DEFAULT_MIN_PIXELS_PER_THREAD = 128;
 export const DEFAULT_MIN_MACS_PER_THREAD = 2 ** 25;
 
 /** The kernels a thread can run, by id (0: nothing this time). */
-const FUNCTIONS = ['convDirect', 'winograd4Conv', 'convFilterGrad', 'convFilterGradRows', 'winogradFilterGrad'] as const;
+const FUNCTIONS = ['convDirect', 'winograd4Conv', 'convFilterGrad', 'convFilterGradRows', 'winogradFilterGrad', 'map2Conv'] as const;
 export type ThreadedFunction = (typeof FUNCTIONS)[number];
 
 /** One thread's share of a call: a kernel of wasm/layers.ts and its arguments, or null for none. */

@@ -14,6 +14,8 @@ export interface LayerExports {
   convFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, pairs: number, oa: number, ob: number): void;
   convFilterGradRows(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number, geometry: number, oa: number, ob: number): void;
   winograd4Filter(f: number, u: number, ci: number, co: number, scratch: number): void;
+  map2Filter(f: number, u: number, ci: number, co: number, scratch: number): void;
+  map2Conv(x: number, u: number, y: number, n: number, ci: number, co: number, bias: number, relu: number, scratch: number, block: number, addend: number, addendPerImage: number): void;
   winograd4Conv(x: number, u: number, y: number, n: number, h: number, w: number, ci: number, co: number, bias: number, relu: number, scratch: number, block: number, addend: number, addendPerImage: number): void;
   winogradFilterGrad(x: number, dy: number, dw: number, n: number, h: number, w: number, ci: number, co: number, scratch: number, block: number, oa: number, ob: number): void;
   maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, kh: number, kw: number, strideH: number, strideW: number, padTop: number, padLeft: number): void;
